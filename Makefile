@@ -1,0 +1,34 @@
+# Two commands do everything on a fresh machine (Python 3.11 + pip):
+#   make run    set up .venv if needed, then run the whole study for all scenarios
+#   make test   set up .venv if needed, then run the tests
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+.PHONY: run test test-fast bench lab clean-outputs
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/churnlab run --jobs $(JOBS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) -q -m "not notebooks"
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+clean-outputs:
+	rm -rf outputs/*/ outputs/index.html

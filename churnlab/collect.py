@@ -1,0 +1,504 @@
+"""Stage 1, data collection: from a source to canonical tables and the analysis table.
+
+:func:`collect` is the one call notebook 01 makes. It
+
+1. gets the canonical tables: from the simulator (:mod:`churnlab.simulate`) or
+   from exported files mapped by the params file (:mod:`churnlab.sources`),
+   validating them and recording a data-quality report;
+2. applies the chosen churn definition as of ``as_of``
+   (:mod:`churnlab.definitions`);
+3. aggregates event tables to one row per customer in DuckDB
+   (:mod:`churnlab.features`) and writes the customer-level **analysis table**
+   (duration, event, covariates);
+4. builds point-in-time **snapshots** for early-warning models.
+
+Everything is written as Parquet under ``<run>/data/``; later notebooks read
+only these files (:func:`load`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import definitions, features
+from .errors import DataError
+from .params import FileSource, SimulatedSource, StudyParams, TableSource
+from .schema import TABLES, validate_table
+from .sources import SourceTable, check_conversions, connect, ident, lit, open_table
+
+#: Tables whose rows are events in time (checked against ``as_of``).
+DATE_COLUMNS = {"subscriptions": "start_date", "transactions": "date", "usage": "period",
+                "interactions": "date", "exit_reasons": "date", "offers": "date"}
+
+
+@dataclass
+class Collection:
+    """What stage 1 produced (all also saved under ``data_dir``)."""
+
+    data_dir: Path
+    tables: dict[str, Path]
+    quality: pd.DataFrame
+    analysis: pd.DataFrame
+    snapshots: pd.DataFrame
+    ground_truth: dict | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_customers(self) -> int:
+        return len(self.analysis)
+
+    @property
+    def n_churned(self) -> int:
+        return int(self.analysis["churned"].sum())
+
+    @property
+    def churn_rate(self) -> float:
+        return self.n_churned / self.n_customers if self.n_customers else float("nan")
+
+
+# --------------------------------------------------------------------------- quality report
+
+def _qrow(table: str, check: str, rows: int, action: str, detail: str = "") -> dict:
+    return {"table": table, "check": check, "rows": int(rows), "detail": detail, "action": action}
+
+
+def missingness(df: pd.DataFrame, table: str) -> list[dict]:
+    """Quality rows for columns with empty cells (kept as missing)."""
+    out = []
+    for col, n in df.isna().sum().items():
+        if n and col not in ("end_date", "end_reason"):
+            out.append(_qrow(table, f"missing {col}", n, "kept as missing",
+                             f"{n / len(df):.1%} of rows"))
+    return out
+
+
+# --------------------------------------------------------------------------- loading
+
+def _write(df: pd.DataFrame, path: Path) -> Path:
+    df.to_parquet(path, index=False)
+    return path
+
+
+def _sort_keys(table: str, df: pd.DataFrame) -> list[str]:
+    keys = ["customer_id"] + [c for c in ("start_date", "period", "date") if c in df]
+    return keys
+
+
+def load_small_table(con: duckdb.DuckDBPyConnection, name: str, spec: TableSource,
+                     out: Path) -> tuple[Path, list[dict], str]:
+    """Map, convert, validate and save one small table (not transactions)."""
+    src = open_table(con, name, spec)
+    check_conversions(con, src, spec)
+    df = con.execute(src.sql()).df()
+    for col in TABLES[name].columns:
+        if col.kind == "date" and col.name in df:
+            df[col.name] = pd.to_datetime(df[col.name]).astype("datetime64[ns]")
+    quality = [_qrow(name, "rows read", len(df), "", src.label)]
+    if name == "customers":
+        quality += _coerce_attributes(df, name)
+    df = validate_table(df, name, source=src.label)
+    if name == "subscriptions":
+        bad = df["end_date"].notna() & (df["end_date"] < df["start_date"])
+        if bad.any():
+            ex = df.loc[bad].iloc[0]
+            raise DataError(
+                f"{src.label}: {int(bad.sum())} row(s) have end date before start date "
+                f"(e.g. customer {ex['customer_id']}: {ex['start_date']:%Y-%m-%d} -> "
+                f"{ex['end_date']:%Y-%m-%d})")
+    quality += missingness(df, name)
+    df = df.sort_values(_sort_keys(name, df), kind="stable").reset_index(drop=True)
+    return _write(df, out / f"{name}.parquet"), quality, src.label
+
+
+def _coerce_attributes(df: pd.DataFrame, table: str) -> list[dict]:
+    """Text attributes that are numbers except for blanks become numeric (reported)."""
+    rows = []
+    for col in df.columns:
+        if col in ("customer_id",) or df[col].dtype != object:
+            continue
+        s = df[col].astype("string").str.strip()
+        num = pd.to_numeric(s, errors="coerce")
+        blank = s.isna() | (s == "")
+        if num.notna().any() and (num.notna() | blank).all():
+            if blank.any():
+                rows.append(_qrow(table, f"blank {col}", int(blank.sum()),
+                                  "read as a number; blanks kept as missing"))
+            integral = not blank.any() and (num == num.round()).all()
+            df[col] = num.astype("int64" if integral else float)
+        else:
+            df[col] = s.where(~blank)
+    return rows
+
+
+def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Path,
+                      as_of: dt.date) -> tuple[Path, list[dict], str]:
+    """Map, check and clean the transactions in DuckDB; write canonical Parquet.
+
+    Removed and reported: exact duplicate lines, lines without a customer,
+    cancellations (``invoice_id`` starting with ``cancel_prefix``), lines with
+    an amount <= 0 (returns, free items) and lines without a date. Lines after
+    ``as_of`` are kept (for holdout checks) but no feature uses them.
+    """
+    src = open_table(con, "transactions", spec)
+    check_conversions(con, src, spec)
+    canon = src.sql().replace(f"FROM {src.relation}", "FROM raw_distinct")
+    cancel = (f"coalesce(starts_with(invoice_id, {lit(spec.cancel_prefix)}), FALSE)"
+              if spec.cancel_prefix and "invoice_id" in src.select else "FALSE")
+    cte = f"WITH raw_distinct AS (SELECT DISTINCT * FROM {src.relation}), canon AS ({canon})"
+    counts = con.execute(f"""{cte}
+        SELECT (SELECT count(*) FROM {src.relation}) AS n_raw,
+               count(*) AS n_distinct,
+               count(*) FILTER (WHERE customer_id IS NULL) AS no_customer,
+               count(*) FILTER (WHERE customer_id IS NOT NULL AND {cancel}) AS cancelled,
+               count(*) FILTER (WHERE customer_id IS NOT NULL AND NOT {cancel}
+                                AND amount <= 0) AS nonpositive,
+               count(*) FILTER (WHERE customer_id IS NOT NULL AND NOT {cancel}
+                                AND amount > 0 AND date IS NULL) AS no_date
+        FROM canon""").fetchone()
+    n_raw, n_distinct, no_customer, cancelled, nonpositive, no_date = counts
+    keep = f"customer_id IS NOT NULL AND NOT {cancel} AND amount > 0 AND date IS NOT NULL"
+    path = out / "transactions.parquet"
+    cols = ", ".join(ident(c) for c in ("customer_id", "date", "amount", "category", "invoice_id")
+                     if c in src.select)
+    con.execute(f"""COPY ({cte} SELECT {cols} FROM canon WHERE {keep}
+                    ORDER BY customer_id, date, amount) TO {lit(str(path))} (FORMAT parquet)""")
+    quality = [
+        _qrow("transactions", "rows read", n_raw, "", src.label),
+        _qrow("transactions", "exact duplicate lines", n_raw - n_distinct, "dropped"),
+        _qrow("transactions", "missing customer_id", no_customer, "dropped"),
+        _qrow("transactions", f"cancellations (invoice starts with {spec.cancel_prefix!r})",
+              cancelled, "dropped") if spec.cancel_prefix else None,
+        _qrow("transactions", "amount <= 0 (returns, free items)", nonpositive, "dropped"),
+        _qrow("transactions", "missing date", no_date, "dropped"),
+    ]
+    return path, [q for q in quality if q is not None], src.label
+
+
+def check_simulated(con: duckdb.DuckDBPyConnection, paths: dict[str, Path]) -> list[dict]:
+    """Validate the simulator's canonical files the same way as user files.
+
+    Small tables go through the pandera schemas. The transactions file can be
+    tens of millions of rows, so it is checked from the Parquet row-group
+    statistics (null counts and minimum amount) without a scan.
+    """
+    quality = []
+    for name, path in paths.items():
+        if name == "transactions":
+            stats = con.execute(f"""
+                SELECT path_in_schema, sum(stats_null_count), min(TRY_CAST(stats_min_value AS DOUBLE)),
+                       max(num_rows)
+                FROM parquet_metadata({lit(str(path))}) GROUP BY path_in_schema""").fetchall()
+            nrows = con.execute(
+                f"SELECT sum(num_rows) FROM parquet_file_metadata({lit(str(path))})").fetchone()[0]
+            for col, nulls, vmin, _ in stats:
+                if col in ("customer_id", "date", "amount") and nulls:
+                    raise DataError(f"{path}: column {col!r} has {nulls} empty value(s)")
+                if col == "amount" and vmin is not None and vmin <= 0:
+                    raise DataError(f"{path}: column 'amount' has values <= 0")
+            quality.append(_qrow(name, "rows read", nrows, "", "simulated"))
+            continue
+        df = pd.read_parquet(path)
+        validate_table(df, name, source=str(path))
+        quality.append(_qrow(name, "rows read", len(df), "", "simulated"))
+        quality += missingness(df, name)
+    return quality
+
+
+def _check_as_of(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], labels: dict[str, str],
+                 as_of: dt.date) -> list[dict]:
+    """Date coverage per table; ``as_of`` before all data is an error."""
+    rows = []
+    for name, col in DATE_COLUMNS.items():
+        if name not in tables:
+            continue
+        lo, hi, after = con.execute(
+            f"SELECT min({ident(col)}), max({ident(col)}), "
+            f"count(*) FILTER (WHERE {ident(col)} > TIMESTAMP {lit(str(as_of))} + INTERVAL 1 DAY) "
+            f"FROM read_parquet({lit(str(tables[name]))})").fetchone()
+        if lo is None:
+            continue
+        if name in ("subscriptions", "transactions") and pd.Timestamp(lo).date() > as_of:
+            raise DataError(f"{labels.get(name, tables[name])}: as_of {as_of} is before all data "
+                            f"(first {col} is {pd.Timestamp(lo):%Y-%m-%d}); "
+                            "expected an as_of within the data's dates")
+        rows.append(_qrow(name, "date coverage", 0, "",
+                          f"{pd.Timestamp(lo):%Y-%m-%d} to {pd.Timestamp(hi):%Y-%m-%d}"))
+        if after:
+            rows.append(_qrow(name, f"{col} after as_of", after,
+                              "kept for holdout checks; not used in features or churn"))
+    return rows
+
+
+def gather_tables(params: StudyParams, data_dir: Path,
+                  con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Path], list[dict], dict[str, str], dict | None]:
+    """Canonical Parquet tables in ``data_dir`` from the params' source, plus quality rows."""
+    src = params.source
+    if isinstance(src, SimulatedSource):
+        from .simulate import simulate_to_parquet
+
+        paths = simulate_to_parquet(params.scenario, data_dir, n_customers=src.n_customers,
+                                    seed=params.seed, as_of=params.as_of,
+                                    history_months=src.history_months,
+                                    months_after_as_of=src.months_after_as_of)
+        truth_path = data_dir / "ground_truth.json"
+        truth = json.loads(truth_path.read_text()) if truth_path.exists() else None
+        paths = {k: Path(v) for k, v in paths.items() if k in TABLES}
+        quality = check_simulated(con, paths)
+        labels = {k: "simulated" for k in paths}
+    else:
+        assert isinstance(src, FileSource)
+        paths, quality, labels, truth = {}, [], {}, None
+        for name in TABLES:  # canonical order: customers first
+            if name not in src.tables:
+                continue
+            spec = src.tables[name]
+            if name == "transactions":
+                paths[name], q, labels[name] = load_transactions(con, spec, data_dir, params.as_of)
+            else:
+                paths[name], q, labels[name] = load_small_table(con, name, spec, data_dir)
+            quality += q
+        if src.shape == "customer_table":
+            cust = pd.read_parquet(paths["customers"], columns=None)
+            for need in ("duration", "churned"):
+                if need not in cust:
+                    raise DataError(
+                        f"{labels['customers']}: a customer_table export needs a {need!r} column; "
+                        f"map it with source.tables.customers.columns.{need}")
+    quality += _check_as_of(con, paths, labels, params.as_of)
+    return paths, quality, labels, truth
+
+
+# --------------------------------------------------------------------------- churn status
+
+def churn_status(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], params: StudyParams,
+                 *, at: dt.date, activity: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Apply the params' churn definition as of ``at``: one row per customer.
+
+    Columns: ``customer_id, start_date, end_date, churned`` and, depending on
+    the definition, ``plan, billing, end_reason, n_returns`` or
+    ``defected_categories``.
+    """
+    c = params.churn
+    if c.definition == "contractual":
+        subs = pd.read_parquet(tables["subscriptions"])
+        return definitions.contractual(subs, as_of=at, resubscribe_gap_days=c.resubscribe_gap_days)
+    if activity is None:
+        activity = features.transaction_activity(con, tables["transactions"], cutoff=at,
+                                                 window_days=c.window_days)
+    if c.definition == "inactivity":
+        return definitions.inactivity(activity, as_of=at, inactivity_days=c.inactivity_days)
+    if c.definition == "partial":
+        return definitions.partial(activity, as_of=at, window_days=c.window_days,
+                                   partial_drop=c.partial_drop)
+    cats = features.category_activity(con, tables["transactions"], cutoff=at,
+                                      window_days=c.window_days)
+    return definitions.category(cats, activity, as_of=at, window_days=c.window_days,
+                                category_min_purchases=c.category_min_purchases)
+
+
+def customer_features(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], *, cutoff: dt.date,
+                      activity: pd.DataFrame | None, attributes: pd.DataFrame | None) -> list[pd.DataFrame]:
+    """Per-customer covariates as of ``cutoff`` (attributes, purchases, events)."""
+    parts = []
+    if attributes is not None:
+        parts.append(attributes)
+    if activity is not None:
+        parts.append(features.purchase_features(activity, cutoff=cutoff))
+    parts += features.event_features(con, tables, cutoff=cutoff)
+    return parts
+
+
+def _merge(base: pd.DataFrame, parts: list[pd.DataFrame]) -> pd.DataFrame:
+    out = base
+    for p in parts:
+        p = p[[c for c in p.columns if c == "customer_id" or c not in out.columns]]
+        out = out.merge(p, on="customer_id", how="left")
+    return features.fill_counts(out)
+
+
+def _attributes(tables: dict[str, Path]) -> pd.DataFrame | None:
+    if "customers" not in tables:
+        return None
+    cust = pd.read_parquet(tables["customers"])
+    return cust.drop(columns=[c for c in ("duration", "churned") if c in cust])
+
+
+def analysis_table(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], params: StudyParams) -> pd.DataFrame:
+    """The customer-level analysis table as of ``as_of``: duration, event, covariates."""
+    as_of = params.as_of
+    attrs = _attributes(tables)
+    if isinstance(params.source, FileSource) and params.source.shape == "customer_table":
+        cust = pd.read_parquet(tables["customers"])
+        status = definitions.from_flag(cust, duration_unit=params.source.duration_unit)
+        base = definitions.durations(status, as_of=as_of)
+        activity = None
+    else:
+        activity = None
+        if "transactions" in tables:
+            activity = features.transaction_activity(con, tables["transactions"], cutoff=as_of,
+                                                     window_days=params.churn.window_days)
+        status = churn_status(con, tables, params, at=as_of, activity=activity)
+        base = definitions.durations(status, as_of=as_of)
+        if activity is not None and params.churn.definition != "contractual":
+            activity = activity[activity["customer_id"].isin(base["customer_id"])]
+    parts = customer_features(con, tables, cutoff=as_of, activity=activity, attributes=attrs)
+    if "exit_reasons" in tables:
+        parts.append(features.exit_reason_table(con, tables["exit_reasons"], cutoff=as_of))
+    lead = ["customer_id", "start_date", "end_date", "churned", "event", "duration_days", "duration"]
+    base = base[[c for c in lead if c in base] + [c for c in base if c not in lead]]
+    out = _merge(base, parts)
+    return out.sort_values("customer_id", kind="stable").reset_index(drop=True)
+
+
+def snapshot_dates(params: StudyParams) -> list[pd.Timestamp]:
+    """Observation dates, latest first: ``as_of - lead - k * spacing`` for k = 0..count-1."""
+    s = params.snapshots
+    last = pd.Timestamp(params.as_of) - pd.Timedelta(days=s.lead_days)
+    return [last - pd.Timedelta(days=k * s.spacing_days) for k in range(s.count)]
+
+
+def snapshots(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], params: StudyParams) -> pd.DataFrame:
+    """Point-in-time snapshots for early-warning models (no leakage).
+
+    For each observation date ``s`` (:func:`snapshot_dates`): the customers
+    active at ``s`` (started on or before ``s``, not churned as of ``s``),
+    their features computed from events on or before ``s`` only, plus
+    ``tenure_months`` at ``s``, and the label ``churn_next`` = churned as of
+    ``s + lead_days`` under the same definition. A snapshot is only built
+    when ``s + lead_days <= as_of``, so labels never use data after ``as_of``.
+    Returns an empty frame for exports without dates (shape a).
+    """
+    if isinstance(params.source, FileSource) and params.source.shape == "customer_table":
+        return pd.DataFrame(columns=["snapshot_date", "customer_id", "churn_next"])
+    lead = pd.Timedelta(days=params.snapshots.lead_days)
+    attrs = _attributes(tables)
+    frames = []
+    for s in snapshot_dates(params):
+        now = churn_status(con, tables, params, at=s.date())
+        later = churn_status(con, tables, params, at=(s + lead).date())
+        active = now[(~now["churned"]) & (now["start_date"] <= s)][["customer_id", "start_date"]]
+        if active.empty:
+            continue
+        label = later.set_index("customer_id")["churned"]
+        active = active.assign(
+            snapshot_date=s,
+            tenure_months=(s - active["start_date"]).dt.days / definitions.DAYS_PER_MONTH,
+            churn_next=active["customer_id"].map(label).fillna(False).astype(bool).to_numpy(),
+        )
+        activity = None
+        if "transactions" in tables:
+            activity = features.transaction_activity(con, tables["transactions"], cutoff=s.date(),
+                                                     window_days=params.churn.window_days)
+            activity = activity[activity["customer_id"].isin(active["customer_id"])]
+        extra = now.drop(columns=["start_date", "end_date", "churned", "end_reason",
+                                  "defected_categories", "n_returns"], errors="ignore")
+        parts = [extra] + customer_features(con, tables, cutoff=s.date(), activity=activity,
+                                            attributes=attrs)
+        frames.append(_merge(active.drop(columns="start_date"), parts))
+    if not frames:
+        return pd.DataFrame(columns=["snapshot_date", "customer_id", "churn_next"])
+    out = pd.concat(frames, ignore_index=True)
+    lead_cols = ["snapshot_date", "customer_id", "churn_next", "tenure_months"]
+    out = out[lead_cols + [c for c in out if c not in lead_cols]]
+    return out.sort_values(["snapshot_date", "customer_id"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- entry points
+
+def collect(params: StudyParams, data_dir: str | Path, *, with_snapshots: bool = True,
+            threads: int | None = None) -> Collection:
+    """Run stage 1 and write everything under ``data_dir``.
+
+    Writes the canonical tables (``<table>.parquet``), ``analysis.parquet``,
+    ``snapshots.parquet``, ``quality.parquet`` and, for simulated data,
+    ``ground_truth.json``. Raises :class:`~churnlab.errors.DataError` (one
+    line naming the file, the column and the problem) on bad input.
+    """
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    con = connect(threads=threads)
+    try:
+        tables, quality, labels, truth = gather_tables(params, data_dir, con)
+        analysis = analysis_table(con, tables, params)
+        if analysis.empty:
+            raise DataError(f"{labels.get('transactions') or labels.get('subscriptions') or 'data'}: "
+                            f"no customers started on or before as_of {params.as_of}")
+        snaps = snapshots(con, tables, params) if with_snapshots else pd.DataFrame()
+    finally:
+        con.close()
+    qdf = pd.DataFrame(quality, columns=["table", "check", "rows", "detail", "action"])
+    _write(analysis, data_dir / "analysis.parquet")
+    _write(snaps, data_dir / "snapshots.parquet")
+    _write(qdf, data_dir / "quality.parquet")
+    return Collection(data_dir, tables, qdf, analysis, snaps, truth, labels)
+
+
+def load(run_dir: str | Path) -> Collection:
+    """Read a finished stage 1 back from ``<run>/data/`` (what later notebooks call)."""
+    data_dir = Path(run_dir) / "data"
+    if not (data_dir / "analysis.parquet").exists():
+        raise DataError(f"{data_dir}: no analysis table; run notebook 01 (data collection) first")
+    tables = {name: data_dir / f"{name}.parquet" for name in TABLES
+              if (data_dir / f"{name}.parquet").exists()}
+    truth_path = data_dir / "ground_truth.json"
+    truth = json.loads(truth_path.read_text()) if truth_path.exists() else None
+    return Collection(data_dir, tables, pd.read_parquet(data_dir / "quality.parquet"),
+                      pd.read_parquet(data_dir / "analysis.parquet"),
+                      pd.read_parquet(data_dir / "snapshots.parquet"), truth)
+
+
+def compare_definitions(collection: Collection, params: StudyParams) -> pd.DataFrame:
+    """How many customers churned as of ``as_of`` under each applicable definition.
+
+    Contractual data gives one row per end reason; transaction data gives the
+    inactivity, partial and category definitions with the params' settings.
+    """
+    tables = collection.tables
+    rows = []
+    c = params.churn
+    if "subscriptions" in tables:
+        st = definitions.contractual(pd.read_parquet(tables["subscriptions"]), as_of=params.as_of,
+                                     resubscribe_gap_days=c.resubscribe_gap_days)
+        rows.append(("contractual", f"contract ended, no new one within {c.resubscribe_gap_days} days",
+                     len(st), int(st["churned"].sum())))
+        if "end_reason" in st:
+            for reason, n in st.loc[st["churned"], "end_reason"].value_counts().sort_index().items():
+                rows.append((f"contractual: {reason}", "by end reason", len(st), int(n)))
+    if "transactions" in tables:
+        con = connect()
+        try:
+            act = features.transaction_activity(con, tables["transactions"], cutoff=params.as_of,
+                                                window_days=c.window_days)
+            cats = pd.DataFrame()
+            if "category" in features.columns(con, tables["transactions"]):
+                cats = features.category_activity(con, tables["transactions"], cutoff=params.as_of,
+                                                  window_days=c.window_days)
+        finally:
+            con.close()
+        defs = [
+            ("inactivity", f"no purchase in {c.inactivity_days} days",
+             definitions.inactivity(act, as_of=params.as_of, inactivity_days=c.inactivity_days)),
+            ("partial", f"spend fell >= {c.partial_drop:.0%} (last {c.window_days} days vs the "
+                        f"{c.window_days} before)",
+             definitions.partial(act, as_of=params.as_of, window_days=c.window_days,
+                                 partial_drop=c.partial_drop)),
+        ]
+        if not cats.empty:
+            defs.append(("category", f"stopped buying a category bought >= "
+                                     f"{c.category_min_purchases} times",
+                         definitions.category(cats, act, as_of=params.as_of, window_days=c.window_days,
+                                              category_min_purchases=c.category_min_purchases)))
+        rows += [(name, rule, len(st), int(st["churned"].sum())) for name, rule, st in defs]
+    if not rows:
+        a = collection.analysis
+        rows.append(("export flag", "the export's own churn flag", len(a), int(a["churned"].sum())))
+    out = pd.DataFrame(rows, columns=["definition", "rule", "customers", "churned"])
+    out["churn_rate"] = out["churned"] / out["customers"]
+    out["chosen"] = out["definition"] == c.definition
+    return out

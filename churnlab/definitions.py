@@ -1,0 +1,178 @@
+"""Churn definitions: which customers count as churned as of a date, and when.
+
+Defining churn is a choice (GUIDE §1.2, seeds 003 and 004); each function
+below is one definition, parameterised, with its formula. Each takes
+customer-level inputs and returns one row per customer with
+
+``start_date``  when the customer relationship began;
+``end_date``    when it ended under this definition (NaT while active);
+``churned``     ``end_date`` is not NaT, i.e. the customer churned by ``as_of``.
+
+Notation: ``t0`` = ``as_of``, ``W`` = ``window_days``; the *recent* window is
+``(t0 - W, t0]`` and the *baseline* window is ``(t0 - 2W, t0 - W]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+DAYS_PER_MONTH = 365.25 / 12
+UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": DAYS_PER_MONTH, "year": 365.25}
+
+
+def _ts(d: dt.date | pd.Timestamp) -> pd.Timestamp:
+    return pd.Timestamp(d)
+
+
+def contractual(subscriptions: pd.DataFrame, *, as_of: dt.date,
+                resubscribe_gap_days: int = 30) -> pd.DataFrame:
+    """Contractual churn: the customer's last contract ended and was not renewed.
+
+    Spells of one customer are chained when a spell starts at most
+    ``resubscribe_gap_days`` after the previous one ended. The customer is
+    churned at ``t0`` when the latest chain ended on or before ``t0``:
+
+        churned = max(end_date of the latest chain) <= t0
+
+    Spells starting after ``t0`` are ignored and end dates after ``t0`` count
+    as active (censored at ``t0``). ``start_date`` is the start of the latest
+    chain; ``n_returns`` counts earlier chains (the customer churned and came
+    back). ``plan``, ``billing`` and ``end_reason`` come from the latest spell.
+    """
+    t0 = _ts(as_of)
+    s = subscriptions[subscriptions["start_date"] <= t0].copy()
+    s["end_date"] = s["end_date"].where(s["end_date"] <= t0)
+    s = s.sort_values(["customer_id", "start_date"], kind="stable")
+    open_end = pd.Timestamp("2200-01-01")  # an active spell ends "never"
+    end_f = s["end_date"].fillna(open_end)
+    prev_end = end_f.groupby(s["customer_id"]).cummax().groupby(s["customer_id"]).shift()
+    new_chain = prev_end.isna() | ((s["start_date"] - prev_end).dt.days > resubscribe_gap_days)
+    s["chain"] = new_chain.astype(int).groupby(s["customer_id"]).cumsum()
+    cur = s[s["chain"] == s.groupby("customer_id")["chain"].transform("max")]
+    g = cur.groupby("customer_id", sort=True)
+    chain_end = end_f.loc[cur.index].groupby(cur["customer_id"]).max()
+    out = pd.DataFrame({
+        "start_date": g["start_date"].min(),
+        "end_date": chain_end.where(chain_end < open_end),
+        "n_returns": (g["chain"].first() - 1).astype(int),
+    })
+    last = cur.drop_duplicates("customer_id", keep="last").set_index("customer_id")
+    for col in ("plan", "billing", "end_reason"):
+        if col in last:
+            out[col] = last[col]
+    if "end_reason" in out:
+        out["end_reason"] = out["end_reason"].where(out["end_date"].notna())
+    out["churned"] = out["end_date"].notna()
+    return out.reset_index()
+
+
+def inactivity(activity: pd.DataFrame, *, as_of: dt.date, inactivity_days: int = 180) -> pd.DataFrame:
+    """Non-contractual churn: no purchase for ``inactivity_days`` (seed 003: 6 months).
+
+        churned  = t0 - last_purchase >= inactivity_days
+        end_date = last_purchase (the day the customer was last seen)
+
+    ``activity`` has one row per customer with ``first_purchase`` and
+    ``last_purchase`` (both on or before ``t0``).
+    """
+    t0 = _ts(as_of)
+    silent = (t0 - activity["last_purchase"]).dt.days >= inactivity_days
+    return pd.DataFrame({
+        "customer_id": activity["customer_id"].to_numpy(),
+        "start_date": activity["first_purchase"].to_numpy(),
+        "end_date": activity["last_purchase"].where(silent).to_numpy(),
+        "churned": silent.to_numpy(),
+    })
+
+
+def partial(activity: pd.DataFrame, *, as_of: dt.date, window_days: int = 180,
+            partial_drop: float = 0.8) -> pd.DataFrame:
+    """Partial defection: share-of-spend drop of at least ``partial_drop`` (seed 004: 80%).
+
+    With ``R`` = spend in the recent window and ``B`` = spend in the baseline window:
+
+        churned = (B > 0 and R <= (1 - partial_drop) * B)  or  last_purchase <= t0 - 2W
+
+    The second term counts customers silent for both windows (a 100% drop).
+    ``end_date`` is the start of the recent window ``t0 - W`` for a drop, and the
+    last purchase for a silent customer. Customers who began buying inside the
+    baseline window with ``B = 0`` are new, not churned.
+    """
+    t0 = _ts(as_of)
+    w0 = t0 - pd.Timedelta(days=window_days)
+    silent = activity["last_purchase"] <= t0 - pd.Timedelta(days=2 * window_days)
+    b, r = activity["spend_baseline"], activity["spend_recent"]
+    dropped = (b > 0) & (r <= (1 - partial_drop) * b) & ~silent
+    end = pd.Series(pd.NaT, index=activity.index, dtype="datetime64[ns]")
+    end[dropped] = w0
+    end[silent] = activity.loc[silent, "last_purchase"]
+    return pd.DataFrame({
+        "customer_id": activity["customer_id"].to_numpy(),
+        "start_date": activity["first_purchase"].to_numpy(),
+        "end_date": end.to_numpy(),
+        "churned": (dropped | silent).to_numpy(),
+    })
+
+
+def category(category_activity: pd.DataFrame, activity: pd.DataFrame, *, as_of: dt.date,
+             window_days: int = 180, category_min_purchases: int = 2) -> pd.DataFrame:
+    """Category defection: the customer stopped buying a category but still buys others.
+
+    With ``n_b(c)`` / ``n_r(c)`` = purchases of category ``c`` in the baseline /
+    recent window:
+
+        churned = any_c(n_b(c) >= category_min_purchases and n_r(c) == 0)
+                  and the customer bought something in the recent window
+
+    ``end_date`` is ``t0 - W``; ``defected_categories`` lists the categories
+    dropped (seed 003's retailer reading a competitor's cheaper category).
+    ``category_activity`` has ``customer_id, category, n_baseline, n_recent``.
+    """
+    t0 = _ts(as_of)
+    ca = category_activity
+    dropped = ca[(ca["n_baseline"] >= category_min_purchases) & (ca["n_recent"] == 0)]
+    lists = dropped.sort_values("category").groupby("customer_id")["category"].agg(", ".join)
+    still = activity["spend_recent"] > 0
+    cats = activity["customer_id"].map(lists)
+    defected = cats.notna() & still
+    end = pd.Series(pd.NaT, index=activity.index, dtype="datetime64[ns]")
+    end[defected] = t0 - pd.Timedelta(days=window_days)
+    return pd.DataFrame({
+        "customer_id": activity["customer_id"].to_numpy(),
+        "start_date": activity["first_purchase"].to_numpy(),
+        "end_date": end.to_numpy(),
+        "churned": defected.to_numpy(),
+        "defected_categories": cats.where(defected).to_numpy(),
+    })
+
+
+def from_flag(customers: pd.DataFrame, *, duration_unit: str = "month") -> pd.DataFrame:
+    """Shape (a) exports: the export's own churn flag and duration (no dates).
+
+    ``duration`` (in ``duration_unit``) is taken as the time from start to churn
+    for churners and from start to the export date for the others.
+    """
+    days = customers["duration"].astype(float) * UNIT_DAYS[duration_unit]
+    return pd.DataFrame({
+        "customer_id": customers["customer_id"].to_numpy(),
+        "duration_days": days.to_numpy(),
+        "churned": customers["churned"].astype(bool).to_numpy(),
+    })
+
+
+def durations(status: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
+    """Add survival columns: ``duration_days``, ``duration`` (months) and ``event`` (0/1).
+
+        duration_days = (end_date if churned else t0) - start_date
+        duration      = duration_days / (365.25 / 12)
+    """
+    out = status.copy()
+    if "duration_days" not in out:
+        end = out["end_date"].fillna(_ts(as_of))
+        out["duration_days"] = (end - out["start_date"]).dt.days.astype(float)
+    out["duration"] = out["duration_days"] / DAYS_PER_MONTH
+    out["event"] = out["churned"].astype(np.int8)
+    return out

@@ -1,0 +1,310 @@
+"""Study parameters: one YAML file per study, validated once, early.
+
+A params file is both the input of ``churnlab run`` and a papermill parameters
+file (``papermill nb.ipynb out.ipynb -f params/telecom.yaml``): its top-level
+keys are the names in each notebook's ``parameters`` cell.
+
+Validation (pydantic) checks types, ranges and required fields, and treats
+**unknown keys as errors** (papermill itself only warns). Every failure becomes
+one :class:`~churnlab.errors.ParamsError` line that names the file, the key
+and what was expected, e.g.::
+
+    params/telecom.yaml: churn.inactivity_days: expected an integer >= 1, got 'six'
+
+Keys (see the README for the full reference):
+
+``scenario``     telecom | retail | software (the industry template).
+``seed``         integer seed for every random step.
+``as_of``        observation end, ``YYYY-MM-DD``: churn is judged as of this day
+                 and no data after it enters a feature.
+``kpi_period``   month | quarter | year, the period of KPI tables.
+``churn``        the churn definition and its settings (:class:`ChurnParams`).
+``snapshots``    point-in-time snapshots for prediction (:class:`SnapshotParams`).
+``source``       where the data comes from: the simulator or files
+                 (:class:`SimulatedSource`, :class:`FileSource`).
+``output_dir``   where the run writes; empty means ``outputs/<name of the params file>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .config import SCENARIOS
+from .errors import ParamsError
+from .schema import SHAPE_TABLES, TABLES
+
+Scenario = Literal["telecom", "retail", "software"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChurnParams(_Strict):
+    """How churn is defined (see :mod:`churnlab.definitions` for the formulas).
+
+    - ``contractual``: the customer's last contract ended on or before ``as_of``
+      and no new one started within ``resubscribe_gap_days``.
+    - ``inactivity``: no purchase in the last ``inactivity_days`` before ``as_of``
+      (the seeds' example is 6 months).
+    - ``partial``: spend in the last ``window_days`` fell by at least
+      ``partial_drop`` (0.8 = 80%) against the ``window_days`` before.
+    - ``category``: a category bought at least ``category_min_purchases`` times
+      in the earlier window was not bought at all in the last window, while the
+      customer still bought something else.
+    """
+
+    definition: Literal["contractual", "inactivity", "partial", "category"]
+    inactivity_days: int = Field(180, ge=1, le=3650)
+    window_days: int = Field(180, ge=7, le=1825)
+    partial_drop: float = Field(0.8, gt=0, le=1)
+    category_min_purchases: int = Field(2, ge=1, le=1000)
+    resubscribe_gap_days: int = Field(30, ge=0, le=3650)
+
+
+class SnapshotParams(_Strict):
+    """Point-in-time snapshots: ``count`` observation dates ``spacing_days`` apart,
+    the last one ``lead_days`` before ``as_of``; the label of a snapshot is
+    "churned within the next ``lead_days``"."""
+
+    count: int = Field(4, ge=1, le=60)
+    spacing_days: int = Field(90, ge=7, le=730)
+    lead_days: int = Field(90, ge=7, le=730)
+
+
+class SimulatedSource(_Strict):
+    """The built-in simulator of the scenario's industry."""
+
+    kind: Literal["simulate"]
+    n_customers: int = Field(5000, ge=50, le=5_000_000)
+    history_months: int = Field(36, ge=6, le=120)
+    months_after_as_of: int = Field(0, ge=0, le=36)
+
+
+class TableSource(_Strict):
+    """One exported file and how its columns map onto a canonical table.
+
+    ``columns`` maps canonical name -> the file's column name; unmapped
+    canonical names are looked up under their own name. ``values`` maps, per
+    canonical column, the file's values to canonical ones (e.g.
+    ``churned: {"Yes": true, "No": false}``; quote Yes/No in YAML). For the
+    customers table, ``attributes`` lists the other columns to keep as
+    covariates (default: all of them).
+    """
+
+    path: str = Field(min_length=1)
+    format: Literal["auto", "csv", "parquet"] = "auto"
+    columns: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, dict[Any, Any]] = Field(default_factory=dict)
+    attributes: list[str] | None = None
+    date_format: str | None = None
+    cancel_prefix: str | None = None
+    delimiter: str = ","
+
+
+class FileSource(_Strict):
+    """Bring your own data: CSV or Parquet exports in one of three shapes.
+
+    - ``customer_table`` (a): one row per customer with a duration and a churn flag;
+    - ``subscriptions`` (b): contract spells with start and end dates;
+    - ``transactions`` (c): purchase lines with customer, date and amount.
+    """
+
+    kind: Literal["files"]
+    shape: Literal["customer_table", "subscriptions", "transactions"]
+    duration_unit: Literal["day", "week", "month", "year"] = "month"
+    tables: dict[str, TableSource]
+
+    @field_validator("tables")
+    @classmethod
+    def _known_tables(cls, v: dict[str, TableSource]) -> dict[str, TableSource]:
+        unknown = sorted(set(v) - set(TABLES))
+        if unknown:
+            raise ValueError(f"unknown table {unknown[0]!r}: expected one of {sorted(TABLES)}")
+        for name, spec in v.items():
+            bad = sorted(set(spec.columns) - {c.name for c in TABLES[name].columns})
+            if bad and TABLES[name].extra != "numeric":
+                raise ValueError(
+                    f"{name}.columns: unknown canonical column {bad[0]!r}: expected one of "
+                    f"{[c.name for c in TABLES[name].columns]}"
+                )
+        return v
+
+    @model_validator(mode="after")
+    def _shape_tables(self) -> "FileSource":
+        for needed in SHAPE_TABLES[self.shape]:
+            if needed not in self.tables:
+                raise ValueError(f"shape {self.shape!r} needs a {needed!r} table under source.tables")
+        return self
+
+
+Source = Annotated[Union[SimulatedSource, FileSource], Field(discriminator="kind")]
+
+
+class StudyParams(_Strict):
+    """All parameters of one study (one scenario run). See the module docstring."""
+
+    scenario: Scenario
+    seed: int = Field(ge=0, le=2**32 - 1)
+    as_of: dt.date
+    kpi_period: Literal["month", "quarter", "year"] = "month"
+    churn: ChurnParams
+    snapshots: SnapshotParams = SnapshotParams()
+    source: Source
+    output_dir: str = ""
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date_only(cls, v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            return v.date()
+        if isinstance(v, str):
+            try:
+                return dt.date.fromisoformat(v.strip())
+            except ValueError:
+                raise ValueError(f"expected a date YYYY-MM-DD, got {v!r}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _definition_fits_source(self) -> "StudyParams":
+        d = self.churn.definition
+        src = self.source
+        if isinstance(src, FileSource):
+            has_tx = "transactions" in src.tables
+            has_subs = "subscriptions" in src.tables
+            if src.shape == "customer_table" and d != "contractual":
+                raise ValueError(
+                    "churn.definition: a customer_table export carries its own churn flag; "
+                    "expected 'contractual'"
+                )
+            if d in ("inactivity", "partial", "category") and not has_tx:
+                raise ValueError(f"churn.definition: {d!r} needs a transactions table")
+            if d == "contractual" and src.shape != "customer_table" and not has_subs:
+                raise ValueError("churn.definition: 'contractual' needs a subscriptions table")
+        else:
+            contractual = self.scenario in ("telecom", "software")
+            if contractual and d != "contractual":
+                raise ValueError(
+                    f"churn.definition: the simulated {self.scenario} data is contractual; "
+                    "expected 'contractual'"
+                )
+            if not contractual and d == "contractual":
+                raise ValueError(
+                    "churn.definition: the simulated retail data has no contracts; expected one of "
+                    "'inactivity', 'partial', 'category'"
+                )
+        return self
+
+    def to_notebook(self) -> dict[str, Any]:
+        """Parameters as papermill injects them: plain JSON-able values."""
+        return self.model_dump(mode="json")
+
+
+_TYPE_WORDS = {
+    "int_parsing": "an integer",
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "dict_type": "a mapping (key: value lines)",
+    "list_type": "a list",
+    "date_parsing": "a date YYYY-MM-DD",
+    "date_from_datetime_parsing": "a date YYYY-MM-DD",
+    "date_type": "a date YYYY-MM-DD",
+    "model_type": "a mapping (key: value lines)",
+    "model_attributes_type": "a mapping (key: value lines)",
+}
+
+
+def _describe(err: dict[str, Any]) -> tuple[str, str]:
+    """Turn one pydantic error into (key path, what was expected)."""
+    loc = [str(p) for p in err["loc"] if p not in ("simulate", "files", "function-after[_known_tables(), dict[str,TableSource]]")]
+    # discriminated unions put the tag in the path; drop pydantic's internal labels
+    loc = [p for p in loc if not p.startswith("function-")]
+    key = ".".join(loc) or "(top level)"
+    typ = err["type"]
+    got = err.get("input")
+    if typ == "extra_forbidden":
+        return key, "unknown key (not a churnlab parameter; check the spelling)"
+    if typ == "missing":
+        return key, "required key is missing"
+    if typ == "literal_error":
+        exp = err.get("ctx", {}).get("expected", "")
+        return key, f"expected one of {exp}, got {got!r}"
+    if typ == "union_tag_invalid" or typ == "union_tag_not_found":
+        return key + ".kind" if not key.endswith("kind") else key, "expected kind 'simulate' or 'files'"
+    if typ in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        ctx = err.get("ctx", {})
+        op = {"greater_than_equal": ">=", "less_than_equal": "<=", "greater_than": ">",
+              "less_than": "<"}[typ]
+        bound = next(iter(ctx.values()))
+        return key, f"expected a value {op} {bound}, got {got!r}"
+    if typ in _TYPE_WORDS:
+        return key, f"expected {_TYPE_WORDS[typ]}, got {got!r}"
+    if typ == "value_error":
+        msg = str(err.get("ctx", {}).get("error", err["msg"]))
+        if ": " in msg and loc == []:
+            k, _, rest = msg.partition(": ")
+            return k, rest
+        return key, msg
+    return key, err["msg"]
+
+
+def validate_params(data: Any, *, source: str = "params") -> StudyParams:
+    """Validate a parameters mapping; raise one :class:`ParamsError` line on failure."""
+    if not isinstance(data, dict):
+        raise ParamsError(f"{source}: expected a mapping of key: value lines at the top level, "
+                          f"got {type(data).__name__}")
+    try:
+        return StudyParams.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        key, what = _describe(errors[0])
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ParamsError(f"{source}: {key}: {what}{more}") from None
+
+
+def read_params_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML params file as a dict; one-line :class:`ParamsError` if it can't be."""
+    p = Path(path)
+    if not p.exists():
+        raise ParamsError(f"{p}: params file not found")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParamsError(f"{p}: cannot read params file ({exc.__class__.__name__}: {exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParamsError(f"{p}: YAML syntax error{where}: {problem}") from None
+    if data is None:
+        raise ParamsError(f"{p}: params file is empty; expected keys scenario, seed, as_of, churn, source")
+    return data
+
+
+def load_params(path: str | Path) -> StudyParams:
+    """Read and validate a params file: the one early check before any notebook runs."""
+    return validate_params(read_params_file(path), source=str(path))
+
+
+def scenario_params_path(name: str) -> Path:
+    """The params file of a built-in scenario; :class:`ParamsError` for an unknown name."""
+    from .config import PARAMS_DIR
+
+    if name not in SCENARIOS:
+        raise ParamsError(
+            f"unknown scenario {name!r}: expected one of {', '.join(SCENARIOS)} "
+            "(or give your own file with --params FILE)"
+        )
+    return PARAMS_DIR / f"{name}.yaml"
