@@ -502,3 +502,49 @@ def compare_definitions(collection: Collection, params: StudyParams) -> pd.DataF
     out["churn_rate"] = out["churned"] / out["customers"]
     out["chosen"] = out["definition"] == c.definition
     return out
+
+
+def table_overview(collection: Collection) -> pd.DataFrame:
+    """Rows and columns of each canonical table written."""
+    import pyarrow.parquet as pq
+
+    rows = []
+    for name, path in collection.tables.items():
+        meta = pq.ParquetFile(path).metadata
+        rows.append({"table": name, "rows": meta.num_rows, "columns": meta.num_columns,
+                     "file": path.name})
+    rows.append({"table": "analysis (one row per customer)", "rows": len(collection.analysis),
+                 "columns": collection.analysis.shape[1], "file": "analysis.parquet"})
+    rows.append({"table": "snapshots (customer x observation date)",
+                 "rows": len(collection.snapshots), "columns": collection.snapshots.shape[1],
+                 "file": "snapshots.parquet"})
+    return pd.DataFrame(rows)
+
+
+def summary_metrics(collection: Collection, params: StudyParams,
+                    defs: pd.DataFrame | None = None) -> dict:
+    """The ``data`` section of ``metrics.json``.
+
+    ``churn_rate`` is the share of customers (started on or before ``as_of``)
+    who churned by ``as_of`` under the chosen definition.
+    """
+    a = collection.analysis
+    out = {
+        "n_customers": collection.n_customers,
+        "n_churned": collection.n_churned,
+        "churn_rate": collection.churn_rate,
+        "definition": params.churn.definition,
+        "as_of": params.as_of,
+        "source": params.source.kind,
+        "tables": {k: int(v) for k, v in table_overview(collection).set_index("file")["rows"].items()},
+        "median_duration_months": float(a["duration"].median()),
+        "n_snapshots": int(collection.snapshots["snapshot_date"].nunique())
+        if len(collection.snapshots) else 0,
+        "snapshot_positive_rate": float(collection.snapshots["churn_next"].mean())
+        if len(collection.snapshots) else None,
+    }
+    if defs is not None:
+        out["churned_by_definition"] = {r.definition: int(r.churned) for r in defs.itertuples()}
+    dropped = collection.quality[collection.quality["action"] == "dropped"]
+    out["rows_dropped"] = {r.check: int(r.rows) for r in dropped.itertuples()}
+    return out

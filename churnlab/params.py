@@ -200,6 +200,12 @@ class StudyParams(_Strict):
                 )
         return self
 
+    def run_dir(self) -> Path:
+        """Where this run writes: ``output_dir``, or ``outputs/<scenario>`` when empty."""
+        from .config import OUTPUTS_DIR, resolve_path
+
+        return resolve_path(self.output_dir) if self.output_dir else OUTPUTS_DIR / self.scenario
+
     def to_notebook(self) -> dict[str, Any]:
         """Parameters as papermill injects them: plain JSON-able values."""
         return self.model_dump(mode="json")

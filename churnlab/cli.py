@@ -1,0 +1,71 @@
+"""Command line: ``churnlab run [SCENARIO ...] [--params FILE] [--out DIR] [--jobs N]``.
+
+User-facing problems (:class:`~churnlab.errors.ChurnlabError`) print one line
+each and give a non-zero exit; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .config import OUTPUTS_DIR, SCENARIOS
+from .errors import ChurnlabError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="churnlab", description="Reproducible churn studies.")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the study notebooks for scenarios or params files")
+    run.add_argument("scenarios", nargs="*", metavar="SCENARIO",
+                     help=f"built-in scenarios ({', '.join(SCENARIOS)}); all of them when none "
+                          "and no --params is given")
+    run.add_argument("--params", action="append", default=[], metavar="FILE",
+                     help="a params file to run (repeatable); output goes to <out>/<file stem>/")
+    run.add_argument("--out", default=str(OUTPUTS_DIR), metavar="DIR",
+                     help="output root (default: outputs/)")
+    run.add_argument("--jobs", type=int, default=1, metavar="N", help="studies run in parallel")
+    val = sub.add_parser("validate", help="validate params files without running anything")
+    val.add_argument("files", nargs="+", metavar="FILE")
+    return p
+
+
+def _err(line: str) -> None:
+    print(f"churnlab: error: {line}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "validate":
+        from .params import load_params
+
+        bad = 0
+        for f in args.files:
+            try:
+                load_params(f)
+                print(f"{f}: ok")
+            except ChurnlabError as exc:
+                _err(str(exc))
+                bad += 1
+        return 1 if bad else 0
+
+    from .runner import resolve_studies, run_studies
+
+    if args.jobs < 1:
+        _err(f"--jobs: expected an integer >= 1, got {args.jobs}")
+        return 2
+    studies, errors = resolve_studies(args.scenarios, args.params)
+    for line in errors:
+        _err(line)
+    results = run_studies(studies, args.out, jobs=args.jobs) if studies else []
+    for r in results:
+        if r.ok:
+            secs = sum(n["seconds"] for n in r.notebooks)
+            print(f"{r.name}: ok -> {r.out_dir} ({len(r.notebooks)} notebooks, {secs:.1f} s)")
+        else:
+            _err(r.message)
+    return 0 if results and not errors and all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Figures for the notebooks. Each helper draws on ``ax`` (a new one if None) and
+returns it; none saves files: the caller decides.
+
+Computation lives in small functions beside each plot (``*_table``) so it can
+be tested without drawing.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+PALETTE = {"churned": "#c0392b", "retained": "#2e86c1"}
+
+
+def _ax(ax: plt.Axes | None, size: tuple[float, float] = (7, 4)) -> plt.Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def segment_columns(df: pd.DataFrame, *, max_levels: int = 12,
+                    exclude: tuple[str, ...] = ("customer_id", "exit_reason", "end_reason",
+                                                "defected_categories")) -> list[str]:
+    """Categorical columns fit for 'churn by segment' (2 to ``max_levels`` levels)."""
+    out = []
+    for col in df.columns:
+        if col in exclude or col in ("churned", "event"):
+            continue
+        s = df[col]
+        if s.dtype == object or s.dtype == bool or isinstance(s.dtype, pd.CategoricalDtype) \
+                or (pd.api.types.is_integer_dtype(s) and s.nunique() <= 2):
+            if 2 <= s.nunique(dropna=True) <= max_levels:
+                out.append(col)
+    return out
+
+
+def segment_table(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Customers, churned and churn rate per level of ``column``."""
+    g = df.groupby(df[column].astype("string").fillna("(missing)"), observed=True)["churned"]
+    out = pd.DataFrame({"customers": g.size(), "churned": g.sum().astype(int)})
+    out["churn_rate"] = out["churned"] / out["customers"]
+    return out.sort_values("churn_rate", ascending=False)
+
+
+def churn_by_segment(df: pd.DataFrame, *, column: str, ax: plt.Axes | None = None) -> plt.Axes:
+    """Horizontal bars of the churn rate per segment level, with the overall rate."""
+    ax = _ax(ax)
+    t = segment_table(df, column).reset_index()
+    sns.barplot(data=t, y=column, x="churn_rate", color=PALETTE["churned"], ax=ax)
+    overall = df["churned"].mean()
+    ax.axvline(overall, color="0.3", ls="--", lw=1)
+    ax.text(overall, -0.6, f" overall {overall:.1%}", color="0.3", va="bottom", fontsize=9)
+    for i, (rate, n) in enumerate(zip(t["churn_rate"], t["customers"])):
+        ax.text(rate, i, f" {rate:.1%} (n={n:,})", va="center", fontsize=9)
+    ax.set_xlabel("churn rate")
+    ax.set_ylabel("")
+    ax.set_title(f"Churn rate by {column}")
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
+    ax.set_xlim(0, max(t["churn_rate"].max() * 1.35, 0.05))
+    return ax
+
+
+def duration_by_status(df: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """Histogram of customer lifetime (months) for churned and retained customers.
+
+    Retained customers' durations are censored: they are still customers.
+    """
+    ax = _ax(ax)
+    d = df.assign(status=np.where(df["churned"], "churned", "retained"))
+    sns.histplot(data=d, x="duration", hue="status", palette=PALETTE, bins=36,
+                 multiple="layer", element="step", ax=ax)
+    ax.set_xlabel("months as a customer (retained: so far)")
+    ax.set_ylabel("customers")
+    ax.set_title("Customer lifetime by status")
+    return ax
+
+
+def flow_table(df: pd.DataFrame, *, freq: str = "MS") -> pd.DataFrame:
+    """Customers starting and churning per period (needs ``start_date``/``end_date``)."""
+    starts = df.groupby(df["start_date"].dt.to_period(freq[0]))["customer_id"].size()
+    ends = df.loc[df["churned"]].groupby(df["end_date"].dt.to_period(freq[0]))["customer_id"].size()
+    out = pd.DataFrame({"new": starts, "churned": ends}).fillna(0).astype(int)
+    out.index = out.index.to_timestamp()
+    return out
+
+
+def customer_flow(df: pd.DataFrame, *, ax: plt.Axes | None = None, since: pd.Timestamp | None = None
+                  ) -> plt.Axes:
+    """New and churned customers per month."""
+    ax = _ax(ax, (9, 3.5))
+    t = flow_table(df)
+    if since is not None:
+        t = t[t.index >= since]
+    ax.plot(t.index, t["new"], label="new", color=PALETTE["retained"])
+    ax.plot(t.index, t["churned"], label="churned", color=PALETTE["churned"])
+    ax.set_ylabel("customers per month")
+    ax.set_title("Customers won and lost each month")
+    ax.legend(frameon=False)
+    return ax
+
+
+def definition_bars(defs: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """Churn rate under each definition; the chosen one highlighted."""
+    ax = _ax(ax, (7, 0.6 + 0.5 * len(defs)))
+    colors = [PALETTE["churned"] if c else "0.6" for c in defs["chosen"]]
+    ax.barh(defs["definition"], defs["churn_rate"], color=colors)
+    for i, (r, n) in enumerate(zip(defs["churn_rate"], defs["churned"])):
+        ax.text(r, i, f" {r:.1%} ({n:,})", va="center", fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(defs["churn_rate"].max() * 1.3, 0.05))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
+    ax.set_xlabel("share of customers churned as of as_of")
+    ax.set_title("The same customers under different churn definitions")
+    return ax
+
+
+def metric_by_status(df: pd.DataFrame, *, column: str, ax: plt.Axes | None = None) -> plt.Axes:
+    """Box plot of a numeric metric for churned and retained customers."""
+    ax = _ax(ax, (4, 3.5))
+    d = df.assign(status=np.where(df["churned"], "churned", "retained"))
+    sns.boxplot(data=d, x="status", y=column, hue="status", palette=PALETTE, showfliers=False,
+                order=["retained", "churned"], ax=ax, legend=False)
+    ax.set_xlabel("")
+    ax.set_title(column)
+    return ax

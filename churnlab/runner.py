@@ -1,0 +1,298 @@
+"""Run studies: the notebooks of each scenario, in order, with papermill.
+
+A study is one params file. Its output goes to ``<out>/<name>/`` where
+``name`` is the params file's stem (``params/telecom.yaml`` -> ``telecom``):
+
+- the executed notebooks, each also as HTML;
+- ``data/`` with the Parquet tables;
+- ``metrics.json`` (headline numbers, written by the notebooks);
+- ``manifest.json`` (params, seed, input hashes, package versions, git
+  commit, per-notebook status and wall time).
+
+Nothing is half-written: a study builds in a temporary folder next to its
+final place and replaces the previous good output only when every notebook
+succeeded. A failure leaves the earlier output untouched and is reported as
+one line naming the study, the notebook, the cell and the error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.metadata as md
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .config import NOTEBOOKS, NOTEBOOKS_DIR, PROJECT_ROOT, resolve_path
+from .errors import ChurnlabError, ParamsError
+from .metrics import FILENAME as METRICS_FILE
+from .metrics import write_json
+from .params import FileSource, StudyParams, load_params
+
+PACKAGES = ("pandas", "numpy", "pyarrow", "duckdb", "pandera", "pydantic", "papermill",
+            "nbconvert", "matplotlib", "seaborn", "statsmodels", "scikit-learn", "lifelines",
+            "xgboost-cpu", "scipy")
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class Study:
+    """One study to run: a validated params file and the name of its output folder."""
+
+    name: str
+    params_path: Path
+    params: StudyParams
+
+
+@dataclass
+class StudyResult:
+    """How a study went. ``message`` is the one-line error when it failed."""
+
+    name: str
+    ok: bool
+    out_dir: Path
+    message: str = ""
+    notebooks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def plan_study(params_path: str | Path) -> Study:
+    """Validate one params file (the early check) and name its study."""
+    path = Path(params_path)
+    return Study(path.stem, path, load_params(path))
+
+
+def notebook_parameters(notebook: Path) -> set[str]:
+    """Names in the notebook's ``parameters`` cell (papermill's inspection)."""
+    import papermill
+
+    return set(papermill.inspect_notebook(str(notebook)))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _git() -> dict[str, Any]:
+    def git(*args: str) -> str | None:
+        try:
+            r = subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], capture_output=True,
+                               text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"churnlab": __version__, "python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _inputs(study: Study) -> dict[str, Any]:
+    inputs: dict[str, Any] = {"params_file": {"path": str(study.params_path),
+                                              "sha256": _sha256(study.params_path)}}
+    src = study.params.source
+    if isinstance(src, FileSource):
+        for name, spec in src.tables.items():
+            p = resolve_path(spec.path)
+            inputs[name] = {"path": str(spec.path), "sha256": _sha256(p) if p.exists() else None}
+    else:
+        inputs["simulator"] = {"scenario": study.params.scenario, **src.model_dump()}
+    return inputs
+
+
+def _error_line(study: str, notebook: str, exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        evalue = _ANSI.sub("", str(exc.evalue)).strip().splitlines()
+        first = evalue[0] if evalue else ""
+        return f"{study}: {notebook} failed in cell {exc.exec_count}: {exc.ename}: {first}"
+    return f"{study}: {notebook} failed: {exc.__class__.__name__}: {_ANSI.sub('', str(exc))}"
+
+
+def to_html(notebook: Path) -> Path:
+    """Render an executed notebook to a self-contained HTML file beside it."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook, as_version=4)
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    out = notebook.with_suffix(".html")
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] = NOTEBOOKS,
+              on_notebook: Callable[[str, str], None] | None = None) -> StudyResult:
+    """Execute the notebooks of one study into a temporary folder, then publish it.
+
+    ``on_notebook(study, notebook)`` is called after each notebook (for progress).
+    """
+    import papermill
+
+    out_root = resolve_path(out_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    final = out_root / study.name
+    tmp = out_root / f".{study.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    params = study.params.to_notebook() | {"output_dir": str(tmp)}
+    started = dt.datetime.now(dt.timezone.utc)
+    records: list[dict[str, Any]] = []
+    result = StudyResult(study.name, False, final, notebooks=records)
+    try:
+        for nb in notebooks:
+            src = NOTEBOOKS_DIR / nb
+            accepted = notebook_parameters(src)
+            t0 = time.perf_counter()
+            try:
+                papermill.execute_notebook(
+                    str(src), str(tmp / nb), parameters={k: v for k, v in params.items() if k in accepted},
+                    kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOKS_DIR),
+                    log_output=False)
+            except Exception as exc:  # the notebook's own error, reported in one line
+                records.append({"notebook": nb, "status": "failed",
+                                "seconds": round(time.perf_counter() - t0, 2)})
+                result.message = _error_line(study.name, nb, exc)
+                return result
+            to_html(tmp / nb)
+            records.append({"notebook": nb, "status": "ok",
+                            "seconds": round(time.perf_counter() - t0, 2)})
+            if on_notebook:
+                on_notebook(study.name, nb)
+        if not (tmp / METRICS_FILE).exists():
+            result.message = f"{study.name}: the notebooks wrote no {METRICS_FILE}"
+            return result
+        write_json(tmp / "manifest.json", {
+            "study": study.name,
+            "scenario": study.params.scenario,
+            "seed": study.params.seed,
+            "params": study.params.to_notebook() | {"output_dir": str(final)},
+            "inputs": _inputs(study),
+            "packages": _versions(),
+            "git": _git(),
+            "platform": {"system": platform.system(), "machine": platform.machine(),
+                         "python": sys.version.split()[0]},
+            "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+            "started": started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "notebooks": records,
+        })
+        publish(tmp, final)
+        result.ok = True
+        return result
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def publish(tmp: Path, final: Path) -> None:
+    """Replace ``final`` by ``tmp`` (both in one folder, so each rename is atomic)."""
+    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+    if final.exists():
+        os.replace(final, old)
+    os.replace(tmp, final)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _worker(study: Study, out_root: str, queue: Any) -> StudyResult:
+    return run_study(study, out_root, on_notebook=lambda s, nb: queue.put((s, nb)))
+
+
+def run_studies(studies: list[Study], out_root: str | Path, *, jobs: int = 1,
+                progress: bool | None = None) -> list[StudyResult]:
+    """Run several studies (``jobs`` at a time); one failure does not stop the others."""
+    from tqdm.auto import tqdm
+
+    total = len(studies) * len(NOTEBOOKS)
+    bar = tqdm(total=total, unit="notebook", desc="churnlab", disable=None if progress is None
+               else not progress, file=sys.stderr)
+    results: list[StudyResult] = []
+    try:
+        if jobs <= 1 or len(studies) <= 1:
+            for s in studies:
+                results.append(run_study(s, out_root, on_notebook=lambda st, nb: bar.update()))
+        else:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("spawn")
+            with ctx.Manager() as manager:
+                queue = manager.Queue()
+                with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+                    futures = [pool.submit(_worker, s, str(out_root), queue) for s in studies]
+                    pending = set(futures)
+                    while pending:
+                        done = {f for f in pending if f.done()}
+                        while not queue.empty():
+                            queue.get()
+                            bar.update()
+                        pending -= done
+                        time.sleep(0.1)
+                    results = [f.result() for f in futures]
+                while not queue.empty():
+                    queue.get()
+                    bar.update()
+    finally:
+        bar.close()
+    return results
+
+
+def resolve_studies(scenarios: list[str], params_files: list[str]) -> tuple[list[Study], list[str]]:
+    """Studies to run from scenario names and params files, plus one error line per bad one.
+
+    With neither, all three built-in scenarios run.
+    """
+    from .params import scenario_params_path
+
+    studies: list[Study] = []
+    errors: list[str] = []
+    paths: list[Path] = []
+    for name in scenarios:
+        try:
+            paths.append(scenario_params_path(name))
+        except ParamsError as exc:
+            errors.append(str(exc))
+    paths += [Path(p) for p in params_files]
+    if not scenarios and not params_files:
+        from .config import SCENARIOS
+
+        paths = [scenario_params_path(s) for s in SCENARIOS]
+    seen: set[str] = set()
+    for p in paths:
+        try:
+            study = plan_study(p)
+        except ChurnlabError as exc:
+            errors.append(str(exc))
+            continue
+        if study.name in seen:
+            errors.append(f"{p}: a study named {study.name!r} is already in this run "
+                          "(outputs go to a folder named after the params file)")
+            continue
+        seen.add(study.name)
+        studies.append(study)
+    return studies, errors

@@ -1,0 +1,125 @@
+"""Params validation: every problem is one line naming the file, the key and what was expected."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from churnlab.errors import ParamsError
+from churnlab.params import load_params, scenario_params_path, validate_params
+
+from .conftest import ROOT, scenario_params, write_params
+
+
+@pytest.mark.parametrize("scenario", ["telecom", "retail", "software"])
+def test_builtin_scenarios_validate(scenario):
+    p = load_params(ROOT / "params" / f"{scenario}.yaml")
+    assert p.scenario == scenario
+    assert p.as_of == dt.date(2025, 12, 31)
+    assert p.source.kind == "simulate"
+
+
+@pytest.mark.parametrize("name", ["telco_ibm", "online_retail"])
+def test_example_byod_params_validate(name):
+    p = load_params(ROOT / "params" / "examples" / f"{name}.yaml")
+    assert p.source.kind == "files"
+
+
+def _error(tmp_path, data=None, text=None) -> str:
+    path = tmp_path / "study.yaml"
+    if text is not None:
+        path.write_text(text)
+    else:
+        write_params(path, data)
+    with pytest.raises(ParamsError) as exc:
+        load_params(path)
+    msg = str(exc.value)
+    assert "\n" not in msg
+    assert str(path) in msg
+    return msg
+
+
+def test_unknown_key_is_an_error(tmp_path):
+    msg = _error(tmp_path, scenario_params("telecom", churn={"inactivty_days": 90}))
+    assert "churn.inactivty_days" in msg and "unknown key" in msg
+
+
+def test_unknown_top_level_key(tmp_path):
+    msg = _error(tmp_path, scenario_params("telecom", colour="red"))
+    assert "colour: unknown key" in msg
+
+
+def test_wrong_type_names_key_and_expectation(tmp_path):
+    msg = _error(tmp_path, scenario_params("telecom", seed="forty-two"))
+    assert "seed: expected an integer" in msg and "forty-two" in msg
+
+
+def test_out_of_range(tmp_path):
+    msg = _error(tmp_path, scenario_params("retail", churn={"partial_drop": 1.5}))
+    assert "churn.partial_drop" in msg and "<= 1" in msg
+
+
+def test_bad_as_of_date(tmp_path):
+    msg = _error(tmp_path, scenario_params("telecom", as_of="2025-13-45"))
+    assert "as_of" in msg and "YYYY-MM-DD" in msg
+
+
+def test_unknown_scenario_value(tmp_path):
+    msg = _error(tmp_path, scenario_params("telecom", scenario="airline"))
+    assert "scenario" in msg and "'telecom'" in msg and "airline" in msg
+
+
+def test_missing_required_key(tmp_path):
+    data = scenario_params("telecom")
+    del data["seed"]
+    assert "seed: required key is missing" in _error(tmp_path, data)
+
+
+def test_yaml_syntax_error_gives_line(tmp_path):
+    msg = _error(tmp_path, text="scenario: telecom\nseed: [1, 2\nas_of: x\n")
+    assert "YAML syntax error" in msg and "line" in msg
+
+
+def test_empty_params_file(tmp_path):
+    assert "empty" in _error(tmp_path, text="")
+
+
+def test_missing_params_file(tmp_path):
+    with pytest.raises(ParamsError, match="not found"):
+        load_params(tmp_path / "nope.yaml")
+
+
+def test_definition_must_fit_the_data(tmp_path):
+    msg = _error(tmp_path, scenario_params("retail", churn={"definition": "contractual"}))
+    assert "churn.definition" in msg
+
+
+def test_unknown_scenario_name():
+    with pytest.raises(ParamsError, match="unknown scenario 'airline': expected one of telecom"):
+        scenario_params_path("airline")
+
+
+def test_byod_unknown_canonical_column():
+    data = {"scenario": "retail", "seed": 1, "as_of": "2020-01-01",
+            "churn": {"definition": "inactivity"},
+            "source": {"kind": "files", "shape": "transactions",
+                       "tables": {"transactions": {"path": "x.csv", "columns": {"amout": "A"}}}}}
+    with pytest.raises(ParamsError, match="unknown canonical column 'amout'"):
+        validate_params(data, source="x.yaml")
+
+
+def test_byod_shape_needs_its_table():
+    data = {"scenario": "retail", "seed": 1, "as_of": "2020-01-01",
+            "churn": {"definition": "inactivity"},
+            "source": {"kind": "files", "shape": "transactions",
+                       "tables": {"customers": {"path": "x.csv"}}}}
+    with pytest.raises(ParamsError, match="needs a 'transactions' table"):
+        validate_params(data, source="x.yaml")
+
+
+def test_run_dir_default_and_override(tmp_path):
+    p = validate_params(scenario_params("telecom"))
+    assert p.run_dir().name == "telecom"
+    p2 = validate_params(scenario_params("telecom", output_dir=str(tmp_path)))
+    assert p2.run_dir() == tmp_path
