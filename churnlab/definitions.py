@@ -72,14 +72,14 @@ def contractual(subscriptions: pd.DataFrame, *, as_of: dt.date,
 def inactivity(activity: pd.DataFrame, *, as_of: dt.date, inactivity_days: int = 180) -> pd.DataFrame:
     """Non-contractual churn: no purchase for ``inactivity_days`` (seed 003: 6 months).
 
-        churned  = t0 - last_purchase >= inactivity_days
+        churned  = t0 - day(last_purchase) >= inactivity_days   (whole days)
         end_date = last_purchase (the day the customer was last seen)
 
     ``activity`` has one row per customer with ``first_purchase`` and
     ``last_purchase`` (both on or before ``t0``).
     """
     t0 = _ts(as_of)
-    silent = (t0 - activity["last_purchase"]).dt.days >= inactivity_days
+    silent = (t0 - activity["last_purchase"].dt.normalize()).dt.days >= inactivity_days
     return pd.DataFrame({
         "customer_id": activity["customer_id"].to_numpy(),
         "start_date": activity["first_purchase"].to_numpy(),
@@ -103,7 +103,7 @@ def partial(activity: pd.DataFrame, *, as_of: dt.date, window_days: int = 180,
     """
     t0 = _ts(as_of)
     w0 = t0 - pd.Timedelta(days=window_days)
-    silent = activity["last_purchase"] <= t0 - pd.Timedelta(days=2 * window_days)
+    silent = activity["last_purchase"].dt.normalize() <= t0 - pd.Timedelta(days=2 * window_days)
     b, r = activity["spend_baseline"], activity["spend_recent"]
     dropped = (b > 0) & (r <= (1 - partial_drop) * b) & ~silent
     end = pd.Series(pd.NaT, index=activity.index, dtype="datetime64[ns]")

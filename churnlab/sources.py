@@ -147,16 +147,17 @@ def open_table(con: duckdb.DuckDBPyConnection, table: str, spec: TableSource) ->
     relation = _relation(path, spec)
     types = _describe(con, relation, label)
     tspec = TABLES[table]
+    for canon, src in spec.columns.items():
+        if src not in types:
+            raise DataError(
+                f"{label}: column {src!r} (mapped to {table}.{canon}) is not in the file; "
+                f"its columns are {list(types)}"
+            )
     select: dict[str, str] = {}
     raw: dict[str, str] = {}
     for col in tspec.columns:
         src = spec.columns.get(col.name, col.name)
         if src not in types:
-            if col.name in spec.columns:
-                raise DataError(
-                    f"{label}: column {src!r} (mapped to {table}.{col.name}) is not in the file; "
-                    f"its columns are {list(types)}"
-                )
             if col.required and not (col.name == "amount" and _has_price(spec, types)):
                 raise DataError(
                     f"{label}: required column {col.name!r} of the {table} table is missing; "
