@@ -51,8 +51,8 @@ def churn_by_segment(df: pd.DataFrame, *, column: str, ax: plt.Axes | None = Non
     t = segment_table(df, column).reset_index()
     sns.barplot(data=t, y=column, x="churn_rate", color=PALETTE["churned"], ax=ax)
     overall = df["churned"].mean()
-    ax.axvline(overall, color="0.3", ls="--", lw=1)
-    ax.text(overall, -0.6, f" overall {overall:.1%}", color="0.3", va="bottom", fontsize=9)
+    ax.axvline(overall, color="0.3", ls="--", lw=1, label=f"all customers {overall:.1%}")
+    ax.legend(loc="lower right", frameon=False, fontsize=9)
     for i, (rate, n) in enumerate(zip(t["churn_rate"], t["customers"])):
         ax.text(rate, i, f" {rate:.1%} (n={n:,})", va="center", fontsize=9)
     ax.set_xlabel("churn rate")
@@ -87,18 +87,26 @@ def flow_table(df: pd.DataFrame, *, freq: str = "MS") -> pd.DataFrame:
     return out
 
 
-def customer_flow(df: pd.DataFrame, *, ax: plt.Axes | None = None, since: pd.Timestamp | None = None
+def customer_flow(df: pd.DataFrame, *, ax: plt.Axes | None = None, since: pd.Timestamp | None = None,
+                  blind_from: pd.Timestamp | None = None, blind_to: pd.Timestamp | None = None
                   ) -> plt.Axes:
-    """New and churned customers per month."""
+    """New and churned customers per month.
+
+    ``blind_from``/``blind_to`` shade the stretch where churn cannot be seen yet
+    (e.g. the last inactivity window before ``as_of``).
+    """
     ax = _ax(ax, (9, 3.5))
     t = flow_table(df)
     if since is not None:
         t = t[t.index >= since]
     ax.plot(t.index, t["new"], label="new", color=PALETTE["retained"])
-    ax.plot(t.index, t["churned"], label="churned", color=PALETTE["churned"])
+    ax.plot(t.index, t["churned"], label="churned (by date last seen)", color=PALETTE["churned"])
+    if blind_from is not None:
+        ax.axvspan(blind_from, blind_to, color="0.85", zorder=0,
+                   label="churn not observable yet")
     ax.set_ylabel("customers per month")
     ax.set_title("Customers won and lost each month")
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="upper left", fontsize=9)
     return ax
 
 
@@ -118,11 +126,12 @@ def definition_bars(defs: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Ax
 
 
 def metric_by_status(df: pd.DataFrame, *, column: str, ax: plt.Axes | None = None) -> plt.Axes:
-    """Box plot of a numeric metric for churned and retained customers."""
+    """Mean of a numeric metric for retained and churned customers, with 95% CIs."""
     ax = _ax(ax, (4, 3.5))
     d = df.assign(status=np.where(df["churned"], "churned", "retained"))
-    sns.boxplot(data=d, x="status", y=column, hue="status", palette=PALETTE, showfliers=False,
-                order=["retained", "churned"], ax=ax, legend=False)
+    sns.barplot(data=d, x="status", y=column, hue="status", palette=PALETTE,
+                order=["retained", "churned"], errorbar=("ci", 95), seed=0, ax=ax, legend=False)
     ax.set_xlabel("")
+    ax.set_ylabel(f"mean {column}")
     ax.set_title(column)
     return ax
