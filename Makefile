@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/churnlab run --jobs $(JOBS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) -q
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) -q -m "not notebooks"

@@ -26,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -125,6 +126,22 @@ def _inputs(study: Study) -> dict[str, Any]:
     return inputs
 
 
+def _kernel_manager_class(log_path: Path):
+    """A kernel manager whose kernel writes its stderr to ``log_path``, not to ours.
+
+    Kernels print start-up warnings and exit noise on stderr; a study's
+    output should be its one-line status. The log is kept if the kernel dies.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw["stderr"] = open(log_path, "ab")  # noqa: SIM115 - closed when the kernel exits
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
 def _error_line(study: str, notebook: str, exc: BaseException) -> str:
     from papermill.exceptions import PapermillExecutionError
 
@@ -164,6 +181,7 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
     started = dt.datetime.now(dt.timezone.utc)
     records: list[dict[str, Any]] = []
     result = StudyResult(study.name, False, final, notebooks=records)
+    kernel_log = Path(tempfile.gettempdir()) / f"churnlab-{study.name}-{uuid.uuid4().hex[:8]}.log"
     try:
         for nb in notebooks:
             src = NOTEBOOKS_DIR / nb
@@ -173,11 +191,14 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
                 papermill.execute_notebook(
                     str(src), str(tmp / nb), parameters={k: v for k, v in params.items() if k in accepted},
                     kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOKS_DIR),
-                    log_output=False)
+                    log_output=False, kernel_manager_class=_kernel_manager_class(kernel_log))
             except Exception as exc:  # the notebook's own error, reported in one line
                 records.append({"notebook": nb, "status": "failed",
                                 "seconds": round(time.perf_counter() - t0, 2)})
                 result.message = _error_line(study.name, nb, exc)
+                if exc.__class__.__name__ == "DeadKernelError":
+                    result.message += f" (kernel log: {kernel_log})"
+                    kernel_log = None
                 return result
             to_html(tmp / nb)
             records.append({"notebook": nb, "status": "ok",
@@ -208,6 +229,8 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+        if kernel_log is not None:
+            kernel_log.unlink(missing_ok=True)
 
 
 def publish(tmp: Path, final: Path) -> None:

@@ -1,0 +1,119 @@
+"""Slower tier: notebook 01 for all three scenarios on small sizes, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from churnlab.config import NOTEBOOKS, SCENARIOS
+
+from .conftest import scenario_params, write_params
+
+pytestmark = pytest.mark.notebooks
+CLI = str(Path(sys.executable).with_name("churnlab"))
+
+
+def _small_params(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return [write_params(folder / f"{s}.yaml", scenario_params(s, source={"n_customers": 400}))
+            for s in SCENARIOS]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CLI, "run", *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """The three scenarios run twice with the same params and seed."""
+    base = tmp_path_factory.mktemp("study")
+    files = _small_params(base / "params")
+    outs = []
+    for i in range(2):
+        out = base / f"out{i}"
+        args = [a for f in files for a in ("--params", str(f))]
+        res = _cli(*args, "--out", str(out), "--jobs", "2")
+        assert res.returncode == 0, res.stderr
+        outs.append(out)
+    return outs
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_run_folder_is_complete(runs, scenario):
+    run = runs[0] / scenario
+    for nb in NOTEBOOKS:
+        executed = nbformat.read(run / nb, as_version=4)
+        assert executed.metadata.papermill.parameters["scenario"] == scenario
+        assert (run / nb).with_suffix(".html").stat().st_size > 50_000  # figures are embedded
+        errors = [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
+        assert not errors
+    for table in ("analysis", "snapshots", "quality", "customers"):
+        assert (run / "data" / f"{table}.parquet").exists()
+    assert not list(runs[0].glob(".*"))  # no temp folders left behind
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_metrics_are_consistent_with_the_tables(runs, scenario):
+    run = runs[0] / scenario
+    m = json.loads((run / "metrics.json").read_text())["data"]
+    a = pd.read_parquet(run / "data" / "analysis.parquet")
+    assert m["n_customers"] == len(a) == a["customer_id"].nunique()
+    assert m["n_churned"] == int(a["churned"].sum())
+    assert m["churn_rate"] == pytest.approx(a["churned"].mean(), rel=1e-9)
+    assert 0.05 < m["churn_rate"] < 0.6
+    assert "seconds" not in json.dumps(m)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_manifest_records_what_produced_the_run(runs, scenario):
+    man = json.loads((runs[0] / scenario / "manifest.json").read_text())
+    assert man["seed"] == 42 and man["params"]["scenario"] == scenario
+    assert man["inputs"]["params_file"]["sha256"]
+    assert man["packages"]["pandas"].startswith("2.")
+    assert [n["status"] for n in man["notebooks"]] == ["ok"] * len(NOTEBOOKS)
+    assert all(n["seconds"] > 0 for n in man["notebooks"])
+    assert "commit" in man["git"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_same_params_and_seed_give_identical_results(runs, scenario):
+    first, second = (r / scenario for r in runs)
+    assert (first / "metrics.json").read_bytes() == (second / "metrics.json").read_bytes()
+    for table in sorted(p.name for p in (first / "data").glob("*.parquet")):
+        pd.testing.assert_frame_equal(pd.read_parquet(first / "data" / table),
+                                      pd.read_parquet(second / "data" / table))
+    assert (first / "data" / "ground_truth.json").read_text() == \
+        (second / "data" / "ground_truth.json").read_text()
+
+
+def test_a_different_seed_gives_different_data(runs, tmp_path):
+    data = scenario_params("retail", seed=7, source={"n_customers": 400})
+    f = write_params(tmp_path / "retail.yaml", data)
+    res = _cli("--params", str(f), "--out", str(tmp_path / "out"))
+    assert res.returncode == 0, res.stderr
+    m7 = json.loads((tmp_path / "out" / "retail" / "metrics.json").read_text())
+    m42 = json.loads((runs[0] / "retail" / "metrics.json").read_text())
+    assert m7 != m42
+
+
+def test_failed_run_keeps_the_earlier_output(runs, tmp_path):
+    out = runs[1]
+    before = {p: p.read_bytes() for p in (out / "telecom").rglob("*") if p.is_file()}
+    data = scenario_params("telecom", source={"n_customers": 400})
+    data["source"] = {"kind": "files", "shape": "subscriptions",
+                      "tables": {"subscriptions": {"path": str(tmp_path / "missing.csv")}}}
+    f = write_params(tmp_path / "telecom.yaml", data)
+    res = _cli("--params", str(f), "--out", str(out))
+    assert res.returncode != 0
+    lines = [line for line in res.stderr.splitlines() if line.startswith("churnlab:")]
+    assert len(lines) == 1, res.stderr
+    assert "telecom: 01_data_collection.ipynb failed in cell" in lines[0]
+    assert "missing.csv: file not found" in lines[0]
+    after = {p: p.read_bytes() for p in (out / "telecom").rglob("*") if p.is_file()}
+    assert after == before
