@@ -160,7 +160,7 @@ def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Pa
                                 AND amount <= 0) AS nonpositive,
                count(*) FILTER (WHERE customer_id IS NOT NULL AND NOT {cancel}
                                 AND amount > 0 AND date IS NULL) AS no_date
-        FROM canon""").fetchone()
+        FROM canon""").fetchall()[0]
     n_raw, n_distinct, no_customer, cancelled, nonpositive, no_date = counts
     keep = f"customer_id IS NOT NULL AND NOT {cancel} AND amount > 0 AND date IS NOT NULL"
     path = out / "transactions.parquet"
@@ -181,31 +181,35 @@ def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Pa
 
 
 def check_simulated(con: duckdb.DuckDBPyConnection, paths: dict[str, Path]) -> list[dict]:
-    """Validate the simulator's canonical files the same way as user files.
+    """Check the simulator's canonical files from their Parquet statistics.
 
-    Small tables go through the pandera schemas. The transactions file can be
-    tens of millions of rows, so it is checked from the Parquet row-group
-    statistics (null counts and minimum amount) without a scan.
+    The simulator writes canonical tables (its own tests check the schemas and
+    values); here every required column must be present, non-nullable columns
+    must hold no empty value and bounded columns (``amount > 0``,
+    ``response_hours >= 0``) must respect their bounds. Row-group statistics
+    answer this without scanning, which matters at 50M transaction lines.
     """
     quality = []
     for name, path in paths.items():
-        if name == "transactions":
-            stats = con.execute(f"""
-                SELECT path_in_schema, sum(stats_null_count), min(TRY_CAST(stats_min_value AS DOUBLE))
-                FROM parquet_metadata({lit(str(path))}) GROUP BY path_in_schema""").fetchall()
-            nrows = con.execute(
-                f"SELECT sum(num_rows) FROM parquet_file_metadata({lit(str(path))})").fetchone()[0]
-            for col, nulls, vmin in stats:
-                if col in ("customer_id", "date", "amount") and nulls:
-                    raise DataError(f"{path}: column {col!r} has {nulls} empty value(s)")
-                if col == "amount" and vmin is not None and vmin <= 0:
-                    raise DataError(f"{path}: column 'amount' has values <= 0")
-            quality.append(_qrow(name, "rows read", nrows, "", "simulated"))
-            continue
-        df = pd.read_parquet(path)
-        validate_table(df, name, source=str(path))
-        quality.append(_qrow(name, "rows read", len(df), "", "simulated"))
-        quality += missingness(df, name)
+        spec = TABLES[name]
+        stats = {r[0]: r[1:] for r in con.execute(f"""
+            SELECT path_in_schema, sum(stats_null_count),
+                   min(TRY_CAST(stats_min_value AS DOUBLE))
+            FROM parquet_metadata({lit(str(path))}) GROUP BY path_in_schema""").fetchall()}
+        for col in spec.columns:
+            if col.name not in stats:
+                if col.required:
+                    raise DataError(f"{path}: required column {col.name!r} is missing")
+                continue
+            nulls, vmin = stats[col.name]
+            if nulls and not col.nullable:
+                raise DataError(f"{path}: column {col.name!r} has {nulls} empty value(s)")
+            bound = 0.0 if col.name == "amount" else col.min_value
+            if bound is not None and vmin is not None and (vmin < bound or (col.name == "amount" and vmin <= 0)):
+                raise DataError(f"{path}: column {col.name!r} has values below {bound}")
+        nrows = con.execute(
+            f"SELECT sum(num_rows) FROM parquet_file_metadata({lit(str(path))})").fetchall()[0][0]
+        quality.append(_qrow(name, "rows read", nrows, "", "simulated"))
     return quality
 
 
@@ -219,7 +223,7 @@ def _check_as_of(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], labels
         lo, hi, after = con.execute(
             f"SELECT min({ident(col)}), max({ident(col)}), "
             f"count(*) FILTER (WHERE {ident(col)} > TIMESTAMP {lit(str(as_of))} + INTERVAL 1 DAY) "
-            f"FROM read_parquet({lit(str(tables[name]))})").fetchone()
+            f"FROM read_parquet({lit(str(tables[name]))})").fetchall()[0]
         if lo is None:
             continue
         if name in ("subscriptions", "transactions") and pd.Timestamp(lo).date() > as_of:
@@ -277,11 +281,12 @@ def gather_tables(params: StudyParams, data_dir: Path,
 
 def churn_status(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], params: StudyParams,
                  *, at: dt.date, activity: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Apply the params' churn definition as of ``at``: one row per customer.
+    """Apply the params' churn definition as of ``at``: one row per customer, sorted.
 
     Columns: ``customer_id, start_date, end_date, churned`` and, depending on
     the definition, ``plan, billing, end_reason, n_returns`` or
-    ``defected_categories``.
+    ``defected_categories``. ``activity`` (from
+    :func:`~churnlab.features.transaction_activity` at ``at``) saves a scan.
     """
     c = params.churn
     if c.definition == "contractual":
@@ -301,58 +306,67 @@ def churn_status(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], params
                                 category_min_purchases=c.category_min_purchases)
 
 
-def customer_features(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], *, cutoff: dt.date,
-                      activity: pd.DataFrame | None, attributes: pd.DataFrame | None) -> list[pd.DataFrame]:
-    """Per-customer covariates as of ``cutoff`` (attributes, purchases, events)."""
-    parts = []
-    if attributes is not None:
-        parts.append(attributes)
-    if activity is not None:
-        parts.append(features.purchase_features(activity, cutoff=cutoff))
-    parts += features.event_features(con, tables, cutoff=cutoff)
-    return parts
+def _is_flag_export(params: StudyParams) -> bool:
+    return isinstance(params.source, FileSource) and params.source.shape == "customer_table"
 
 
-def _merge(base: pd.DataFrame, parts: list[pd.DataFrame]) -> pd.DataFrame:
-    out = base
-    for p in parts:
-        p = p[[c for c in p.columns if c == "customer_id" or c not in out.columns]]
-        out = out.merge(p, on="customer_id", how="left")
-    return features.fill_counts(out)
+def _side_by_side(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """Columns of ``right`` added to ``left``, matched on ``customer_id``.
+
+    Both come sorted by customer; when the IDs line up row by row (the usual
+    case) the columns are placed side by side without a join.
+    """
+    overlap = [c for c in right.columns if c != "customer_id" and c in left.columns]
+    if overlap:
+        right = right.drop(columns=overlap)
+    if len(left) == len(right) and (left["customer_id"].to_numpy() == right["customer_id"].to_numpy()).all():
+        out = right.copy(deep=False)  # the wide frame's arrays are shared, not copied
+        out.index = pd.RangeIndex(len(out))
+        for i, col in enumerate(left.columns):  # the few status columns go in front
+            if col == "customer_id":
+                continue
+            out.insert(i, col, left[col].to_numpy())
+        return out
+    return left.merge(right, on="customer_id", how="left")
 
 
-def _attributes(tables: dict[str, Path]) -> pd.DataFrame | None:
-    if "customers" not in tables:
-        return None
-    cust = pd.read_parquet(tables["customers"])
-    return cust.drop(columns=[c for c in ("duration", "churned") if c in cust])
+def _universe(con: duckdb.DuckDBPyConnection, ids: pd.Series) -> str:
+    con.register("churnlab_universe", pd.DataFrame({"customer_id": ids.to_numpy()}))
+    return "SELECT customer_id FROM churnlab_universe"
+
+
+ACTIVITY = ["customer_id", "first_purchase", "last_purchase", "spend_recent", "spend_baseline"]
 
 
 def analysis_table(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], params: StudyParams) -> pd.DataFrame:
-    """The customer-level analysis table as of ``as_of``: duration, event, covariates."""
-    as_of = params.as_of
-    attrs = _attributes(tables)
-    if isinstance(params.source, FileSource) and params.source.shape == "customer_table":
-        cust = pd.read_parquet(tables["customers"])
+    """The customer-level analysis table as of ``as_of``: duration, event, covariates.
+
+    One row per customer who started on or before ``as_of``. Columns:
+    ``customer_id, start_date, end_date, churned, event, duration_days,
+    duration`` (months), the definition's own columns, then every feature of
+    :func:`churnlab.features.customer_features` and ``exit_reason``.
+    """
+    as_of, window = params.as_of, params.churn.window_days
+    if _is_flag_export(params):
+        cust = pd.read_parquet(tables["customers"], columns=["customer_id", "duration", "churned"])
         status = definitions.from_flag(cust, duration_unit=params.source.duration_unit)
-        base = definitions.durations(status, as_of=as_of)
-        activity = None
+        feats = features.customer_features(con, tables, cutoff=as_of, window_days=window,
+                                           universe=_universe(con, status["customer_id"]),
+                                           exit_reasons=True)
+    elif params.churn.definition == "contractual":
+        status = churn_status(con, tables, params, at=as_of)
+        feats = features.customer_features(con, tables, cutoff=as_of, window_days=window,
+                                           universe=_universe(con, status["customer_id"]),
+                                           exit_reasons=True)
     else:
-        activity = None
-        if "transactions" in tables:
-            activity = features.transaction_activity(con, tables["transactions"], cutoff=as_of,
-                                                     window_days=params.churn.window_days)
-        status = churn_status(con, tables, params, at=as_of, activity=activity)
-        base = definitions.durations(status, as_of=as_of)
-        if activity is not None and params.churn.definition != "contractual":
-            activity = activity[activity["customer_id"].isin(base["customer_id"])]
-    parts = customer_features(con, tables, cutoff=as_of, activity=activity, attributes=attrs)
-    if "exit_reasons" in tables:
-        parts.append(features.exit_reason_table(con, tables["exit_reasons"], cutoff=as_of))
+        feats = features.customer_features(con, tables, cutoff=as_of, window_days=window,
+                                           exit_reasons=True)
+        status = churn_status(con, tables, params, at=as_of, activity=feats[ACTIVITY])
+        del feats["first_purchase"]  # = start_date
+    base = definitions.durations(status, as_of=as_of)
     lead = ["customer_id", "start_date", "end_date", "churned", "event", "duration_days", "duration"]
     base = base[[c for c in lead if c in base] + [c for c in base if c not in lead]]
-    out = _merge(base, parts)
-    return out.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    return _side_by_side(base, feats)
 
 
 def snapshot_dates(params: StudyParams) -> list[pd.Timestamp]:
@@ -362,6 +376,10 @@ def snapshot_dates(params: StudyParams) -> list[pd.Timestamp]:
     return [last - pd.Timedelta(days=k * s.spacing_days) for k in range(s.count)]
 
 
+SNAPSHOT_DROP = ["start_date", "end_date", "churned", "end_reason", "defected_categories",
+                 "n_returns", "first_purchase"]
+
+
 def snapshots(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], params: StudyParams) -> pd.DataFrame:
     """Point-in-time snapshots for early-warning models (no leakage).
 
@@ -369,42 +387,42 @@ def snapshots(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], params: S
     active at ``s`` (started on or before ``s``, not churned as of ``s``),
     their features computed from events on or before ``s`` only, plus
     ``tenure_months`` at ``s``, and the label ``churn_next`` = churned as of
-    ``s + lead_days`` under the same definition. A snapshot is only built
-    when ``s + lead_days <= as_of``, so labels never use data after ``as_of``.
-    Returns an empty frame for exports without dates (shape a).
+    ``s + lead_days`` under the same definition. Since ``s + lead_days <=
+    as_of``, labels never use data after ``as_of``. Exports without dates
+    (shape a) give an empty frame.
     """
-    if isinstance(params.source, FileSource) and params.source.shape == "customer_table":
-        return pd.DataFrame(columns=["snapshot_date", "customer_id", "churn_next"])
+    empty = pd.DataFrame(columns=["snapshot_date", "customer_id", "churn_next", "tenure_months"])
+    if _is_flag_export(params):
+        return empty
     lead = pd.Timedelta(days=params.snapshots.lead_days)
-    attrs = _attributes(tables)
+    window = params.churn.window_days
+    contractual = params.churn.definition == "contractual"
     frames = []
     for s in snapshot_dates(params):
-        now = churn_status(con, tables, params, at=s.date())
-        later = churn_status(con, tables, params, at=(s + lead).date())
-        active = now[(~now["churned"]) & (now["start_date"] <= s)][["customer_id", "start_date"]]
-        if active.empty:
+        if contractual:
+            now = churn_status(con, tables, params, at=s.date())
+            now = now[(~now["churned"]) & (now["start_date"] <= s)].reset_index(drop=True)
+            feats = features.customer_features(con, tables, cutoff=s.date(), window_days=window,
+                                               universe=_universe(con, now["customer_id"]))
+        else:
+            feats = features.customer_features(con, tables, cutoff=s.date(), window_days=window)
+            now = churn_status(con, tables, params, at=s.date(), activity=feats[ACTIVITY])
+            keep = (~now["churned"]).to_numpy()
+            now, feats = now[keep].reset_index(drop=True), feats[keep].reset_index(drop=True)
+        if now.empty:
             continue
-        label = later.set_index("customer_id")["churned"]
-        active = active.assign(
-            snapshot_date=s,
-            tenure_months=(s - active["start_date"]).dt.days / definitions.DAYS_PER_MONTH,
-            churn_next=active["customer_id"].map(label).fillna(False).astype(bool).to_numpy(),
-        )
-        activity = None
-        if "transactions" in tables:
-            activity = features.transaction_activity(con, tables["transactions"], cutoff=s.date(),
-                                                     window_days=params.churn.window_days)
-            activity = activity[activity["customer_id"].isin(active["customer_id"])]
-        extra = now.drop(columns=["start_date", "end_date", "churned", "end_reason",
-                                  "defected_categories", "n_returns"], errors="ignore")
-        parts = [extra] + customer_features(con, tables, cutoff=s.date(), activity=activity,
-                                            attributes=attrs)
-        frames.append(_merge(active.drop(columns="start_date"), parts))
+        later = churn_status(con, tables, params, at=(s + lead).date()).set_index("customer_id")
+        snap = pd.DataFrame({
+            "snapshot_date": s,
+            "customer_id": now["customer_id"].to_numpy(),
+            "churn_next": now["customer_id"].map(later["churned"]).fillna(False).astype(bool).to_numpy(),
+            "tenure_months": ((s - now["start_date"]).dt.days / definitions.DAYS_PER_MONTH).to_numpy(),
+        })
+        snap = _side_by_side(snap, now.drop(columns=SNAPSHOT_DROP, errors="ignore"))
+        frames.append(_side_by_side(snap, feats.drop(columns=SNAPSHOT_DROP, errors="ignore")))
     if not frames:
-        return pd.DataFrame(columns=["snapshot_date", "customer_id", "churn_next"])
+        return empty
     out = pd.concat(frames, ignore_index=True)
-    lead_cols = ["snapshot_date", "customer_id", "churn_next", "tenure_months"]
-    out = out[lead_cols + [c for c in out if c not in lead_cols]]
     return out.sort_values(["snapshot_date", "customer_id"], kind="stable").reset_index(drop=True)
 
 

@@ -50,18 +50,21 @@ def columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_pq(path)}").fetchall()]
 
 
-def transaction_activity(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.date,
-                         window_days: int) -> pd.DataFrame:
-    """One scan of the transactions: per-customer counts, spend and windows.
-
-    Returns ``customer_id, n_purchases, total_spend, first_purchase,
-    last_purchase, spend_recent, spend_baseline`` for customers with a
-    purchase on or before ``cutoff``. The whole day of ``cutoff`` counts.
-    """
+def _window_bounds(cutoff: dt.date, window_days: int) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """(end, recent start, baseline start): the whole day of ``cutoff`` counts."""
     end = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
-    r0 = end - pd.Timedelta(days=window_days)
-    b0 = end - pd.Timedelta(days=2 * window_days)
-    sql = f"""
+    return end, end - pd.Timedelta(days=window_days), end - pd.Timedelta(days=2 * window_days)
+
+
+def activity_sql(path: Path, *, cutoff: dt.date, window_days: int) -> str:
+    """One scan of the transactions: per-customer counts, spend and window spends.
+
+    Columns ``customer_id, n_purchases, total_spend, first_purchase,
+    last_purchase, spend_recent, spend_baseline`` for customers with a purchase
+    on or before ``cutoff``.
+    """
+    end, r0, b0 = _window_bounds(cutoff, window_days)
+    return f"""
         SELECT customer_id,
                count(*) AS n_purchases,
                sum(amount) AS total_spend,
@@ -72,20 +75,36 @@ def transaction_activity(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: 
                    AS spend_baseline
         FROM {_pq(path)}
         WHERE date < {_ts(end)}
-        GROUP BY customer_id
-        ORDER BY customer_id"""
-    df = con.execute(sql).df()
-    df["first_purchase"] = df["first_purchase"].astype("datetime64[ns]")
-    df["last_purchase"] = df["last_purchase"].astype("datetime64[ns]")
+        GROUP BY customer_id"""
+
+
+def purchase_sql(path: Path, *, cutoff: dt.date, window_days: int) -> str:
+    """:func:`activity_sql` plus ``avg_spend`` and ``recency_days`` (whole days)."""
+    return f"""
+        SELECT *, total_spend / n_purchases AS avg_spend,
+               date_diff('day', CAST(last_purchase AS DATE), DATE {lit(str(cutoff))}) AS recency_days
+        FROM ({activity_sql(path, cutoff=cutoff, window_days=window_days)})"""
+
+
+def transaction_activity(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.date,
+                         window_days: int) -> pd.DataFrame:
+    """:func:`activity_sql` as a DataFrame, sorted by customer."""
+    df = con.execute(activity_sql(path, cutoff=cutoff, window_days=window_days)
+                     + " ORDER BY customer_id").df()
+    return _ns(df, "first_purchase", "last_purchase")
+
+
+def _ns(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    for c in cols:
+        if c in df:
+            df[c] = df[c].astype("datetime64[ns]")
     return df
 
 
 def category_activity(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.date,
                       window_days: int) -> pd.DataFrame:
     """Purchases per customer and category in the baseline and recent windows."""
-    end = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
-    r0 = end - pd.Timedelta(days=window_days)
-    b0 = end - pd.Timedelta(days=2 * window_days)
+    end, r0, b0 = _window_bounds(cutoff, window_days)
     sql = f"""
         SELECT customer_id, category,
                count(*) FILTER (WHERE date < {_ts(r0)}) AS n_baseline,
@@ -97,16 +116,7 @@ def category_activity(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.
     return con.execute(sql).df()
 
 
-def purchase_features(activity: pd.DataFrame, *, cutoff: dt.date) -> pd.DataFrame:
-    """Purchase features from :func:`transaction_activity` (pandas, per customer)."""
-    out = activity[["customer_id", "n_purchases", "total_spend", "spend_recent",
-                    "spend_baseline"]].copy()
-    out["avg_spend"] = activity["total_spend"] / activity["n_purchases"]
-    out["recency_days"] = (pd.Timestamp(cutoff) - activity["last_purchase"]).dt.days
-    return out
-
-
-def usage_features(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.date) -> pd.DataFrame:
+def usage_sql(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.date) -> str | None:
     """``<m>_mean`` and ``<m>_change`` for every numeric usage metric.
 
     Only months that ended on or before ``cutoff`` are used. ``<m>_change`` is
@@ -115,7 +125,7 @@ def usage_features(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.dat
     """
     metrics = [c for c in columns(con, path) if c not in ("customer_id", "period")]
     if not metrics:
-        return pd.DataFrame(columns=["customer_id"])
+        return None
     last_month = pd.Timestamp(cutoff) + pd.Timedelta(days=1) - pd.DateOffset(months=1)
     parts = []
     for m in metrics:
@@ -124,17 +134,15 @@ def usage_features(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.dat
         parts.append(
             f"avg({q}) FILTER (WHERE rn_desc <= 3) / NULLIF(avg({q}) FILTER (WHERE rn_asc <= 3), 0) - 1"
             f" AS {ident(m + '_change')}")
-    sql = f"""
+    return f"""
         WITH u AS (
             SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY period) AS rn_asc,
                       row_number() OVER (PARTITION BY customer_id ORDER BY period DESC) AS rn_desc
             FROM {_pq(path)} WHERE period <= {_ts(last_month)})
-        SELECT customer_id, {', '.join(parts)} FROM u GROUP BY customer_id ORDER BY customer_id"""
-    return con.execute(sql).df()
+        SELECT customer_id, {', '.join(parts)} FROM u GROUP BY customer_id"""
 
 
-def interaction_features(con: duckdb.DuckDBPyConnection, path: Path, *,
-                         cutoff: dt.date) -> pd.DataFrame:
+def interactions_sql(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.date) -> str:
     """Contact counts, complaints, response time, unresolved share and CSAT."""
     cols = set(columns(con, path))
     end = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
@@ -146,45 +154,77 @@ def interaction_features(con: duckdb.DuckDBPyConnection, path: Path, *,
         aggs.append("avg(CASE WHEN resolved THEN 0.0 ELSE 1.0 END) AS unresolved_share")
     if "csat" in cols:
         aggs.append("avg(csat) AS csat_mean")
-    sql = f"""SELECT customer_id, {', '.join(aggs)} FROM {_pq(path)}
-              WHERE date < {_ts(end)} GROUP BY customer_id ORDER BY customer_id"""
-    return con.execute(sql).df()
+    return f"""SELECT customer_id, {', '.join(aggs)} FROM {_pq(path)}
+               WHERE date < {_ts(end)} GROUP BY customer_id"""
 
 
-def offer_features(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.date) -> pd.DataFrame:
+def offers_sql(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.date) -> str:
     """Retention offers received and whether any was accepted."""
     end = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
-    sql = f"""SELECT customer_id, count(*) AS n_offers, bool_or(accepted) AS offer_accepted
-              FROM {_pq(path)} WHERE date < {_ts(end)} GROUP BY customer_id ORDER BY customer_id"""
-    return con.execute(sql).df()
+    return f"""SELECT customer_id, count(*) AS n_offers, bool_or(accepted) AS offer_accepted
+               FROM {_pq(path)} WHERE date < {_ts(end)} GROUP BY customer_id"""
 
 
-def exit_reason_table(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.date) -> pd.DataFrame:
+def exit_reasons_sql(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.date) -> str:
     """The stated exit reason per customer (the latest answer on or before ``cutoff``)."""
     end = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
-    sql = f"""SELECT customer_id, arg_max(reason, coalesce(date, TIMESTAMP '1900-01-01')) AS exit_reason
-              FROM {_pq(path)} WHERE date IS NULL OR date < {_ts(end)}
-              GROUP BY customer_id ORDER BY customer_id"""
-    return con.execute(sql).df()
+    return f"""SELECT customer_id,
+                      arg_max(reason, coalesce(date, TIMESTAMP '1900-01-01')) AS exit_reason
+               FROM {_pq(path)} WHERE date IS NULL OR date < {_ts(end)} GROUP BY customer_id"""
 
 
-FEATURE_TABLES = {
-    "usage": usage_features,
-    "interactions": interaction_features,
-    "offers": offer_features,
+def attributes_sql(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.date) -> str:
+    """Static customer attributes (shape (a)'s duration and flag left out)."""
+    drop = [c for c in ("duration", "churned") if c in columns(con, path)]
+    exclude = f" EXCLUDE ({', '.join(ident(c) for c in drop)})" if drop else ""
+    return f"SELECT *{exclude} FROM {_pq(path)}"
+
+
+#: Event tables and the SQL of their per-customer features, in join order.
+FEATURE_SQL = {
+    "customers": attributes_sql,
+    "usage": usage_sql,
+    "interactions": interactions_sql,
+    "offers": offers_sql,
 }
 
-
-def event_features(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], *,
-                   cutoff: dt.date) -> list[pd.DataFrame]:
-    """Features of every event table present (usage, interactions, offers)."""
-    return [fn(con, tables[name], cutoff=cutoff) for name, fn in FEATURE_TABLES.items()
-            if name in tables]
+COUNT_COLUMNS = ("n_interactions", "n_complaints", "n_offers", "n_purchases")
 
 
-def fill_counts(df: pd.DataFrame) -> pd.DataFrame:
-    """Customers absent from an event table had zero events: fill the count columns."""
-    for col in ("n_interactions", "n_complaints", "n_offers", "n_purchases"):
+def customer_features(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], *,
+                      cutoff: dt.date, window_days: int, universe: str | None = None,
+                      exit_reasons: bool = False, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+    """All per-customer features as of ``cutoff`` in one DuckDB query, sorted by customer.
+
+    ``universe`` is the SQL (or registered view name) of the customers to
+    describe; by default, the customers with a purchase on or before ``cutoff``
+    (or the customer table when there are no transactions). Customers absent
+    from an event table had no such events: their counts are 0.
+    ``exit_reasons`` adds the stated exit reason (an outcome, not a predictor);
+    ``exclude`` names columns to leave out.
+    """
+    ctes: dict[str, str] = {}
+    if "transactions" in tables:
+        ctes["purchases"] = purchase_sql(tables["transactions"], cutoff=cutoff, window_days=window_days)
+    for name, fn in FEATURE_SQL.items():
+        if name in tables:
+            sql = fn(con, tables[name], cutoff=cutoff)
+            if sql:
+                ctes[name] = sql
+    if exit_reasons and "exit_reasons" in tables:
+        ctes["exit_reasons"] = exit_reasons_sql(con, tables["exit_reasons"], cutoff=cutoff)
+    if universe is None:
+        universe = "purchases" if "purchases" in ctes else "customers"
+    else:
+        ctes = {"universe": universe} | ctes
+        universe = "universe"
+    joins = " ".join(f"LEFT JOIN {name} USING (customer_id)" for name in ctes
+                     if name not in (universe, "universe"))
+    with_sql = ", ".join(f"{name} AS ({sql})" for name, sql in ctes.items())
+    star = f"* EXCLUDE ({', '.join(ident(c) for c in exclude)})" if exclude else "*"
+    df = con.sql(f"WITH {with_sql} SELECT {star} FROM {universe} {joins} ORDER BY customer_id"
+                 ).to_arrow_table().to_pandas()
+    for col in COUNT_COLUMNS:
         if col in df:
             df[col] = df[col].fillna(0).astype("int64")
     if "offer_accepted" in df:
@@ -192,4 +232,4 @@ def fill_counts(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("total_spend", "spend_recent", "spend_baseline"):
         if col in df:
             df[col] = df[col].fillna(0.0)
-    return df
+    return _ns(df, "first_purchase", "last_purchase", "signup_date")

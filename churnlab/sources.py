@@ -183,7 +183,7 @@ def open_table(con: duckdb.DuckDBPyConnection, table: str, spec: TableSource) ->
         for a in attributes:
             select[a] = _cast(Column(a, "number"), a, types[a], None, None)
         attributes = ()
-    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {relation} LIMIT 1)").fetchone()[0] == 0:
+    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {relation} LIMIT 1)").fetchall()[0][0] == 0:
         raise DataError(f"{label}: the file has a header but no data rows")
     return SourceTable(table, path, relation, select, raw, attributes)
 
@@ -210,13 +210,13 @@ def check_conversions(con: duckdb.DuckDBPyConnection, src: SourceTable,
     if not checks:
         return
     aggs = ", ".join(f"count(*) FILTER (WHERE {b})" for _, _, b in checks)
-    counts = con.execute(f"SELECT {aggs} FROM {src.relation}").fetchone()
+    counts = con.execute(f"SELECT {aggs} FROM {src.relation}").fetchall()[0]
     for (name, rawcol, bad), n in zip(checks, counts):
         if not n:
             continue
         example = con.execute(
             f"SELECT CAST({ident(rawcol)} AS VARCHAR) FROM {src.relation} WHERE {bad} LIMIT 1"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         col = TABLES[src.table].column(name)
         values = spec.values.get(name)
         if values:
