@@ -1,0 +1,41 @@
+"""Plot helpers draw on the given axes and their tables add up."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from churnlab import plots
+
+
+def _df():
+    return pd.DataFrame({
+        "customer_id": list("abcdef"),
+        "plan": ["m", "m", "m", "y", "y", "y"],
+        "churned": [True, True, False, False, False, True],
+        "duration": [1.0, 2, 3, 4, 5, 6],
+        "start_date": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-02-01", "2024-02-02",
+                                      "2024-03-01", "2024-03-02"]),
+        "end_date": pd.to_datetime(["2024-02-10", "2024-03-01", None, None, None, "2024-03-20"]),
+        "n_complaints": [2, 1, 0, 0, 1, 3],
+    })
+
+
+def test_segment_table_and_columns():
+    t = plots.segment_table(_df(), "plan")
+    assert t.loc["m", "churn_rate"] == 2 / 3 and t["customers"].sum() == 6
+    assert plots.segment_columns(_df()) == ["plan"]
+
+
+def test_flow_table_counts_starts_and_churns():
+    t = plots.flow_table(_df())
+    assert t["new"].tolist() == [2, 2, 2] and t["churned"].tolist() == [0, 1, 2]
+
+
+def test_helpers_draw_on_given_axes():
+    df = _df()
+    for fn, kw in [(plots.churn_by_segment, {"column": "plan"}), (plots.duration_by_status, {}),
+                   (plots.customer_flow, {}), (plots.metric_by_status, {"column": "n_complaints"})]:
+        fig, ax = plt.subplots()
+        assert fn(df, ax=ax, **kw) is ax
+        assert ax.has_data()
