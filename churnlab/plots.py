@@ -51,13 +51,12 @@ def churn_by_segment(df: pd.DataFrame, *, column: str, ax: plt.Axes | None = Non
     t = segment_table(df, column).reset_index()
     sns.barplot(data=t, y=column, x="churn_rate", color=PALETTE["churned"], ax=ax)
     overall = df["churned"].mean()
-    ax.axvline(overall, color="0.3", ls="--", lw=1, label=f"all customers {overall:.1%}")
-    ax.legend(loc="lower right", frameon=False, fontsize=9)
+    ax.axvline(overall, color="0.3", ls="--", lw=1)
     for i, (rate, n) in enumerate(zip(t["churn_rate"], t["customers"])):
         ax.text(rate, i, f" {rate:.1%} (n={n:,})", va="center", fontsize=9)
     ax.set_xlabel("churn rate")
     ax.set_ylabel("")
-    ax.set_title(f"Churn rate by {column}")
+    ax.set_title(f"Churn rate by {column} (dashed: all customers, {overall:.1%})")
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
     ax.set_xlim(0, max(t["churn_rate"].max() * 1.35, 0.05))
     return ax
@@ -106,7 +105,7 @@ def customer_flow(df: pd.DataFrame, *, ax: plt.Axes | None = None, since: pd.Tim
                    label="churn not observable yet")
     ax.set_ylabel("customers per month")
     ax.set_title("Customers won and lost each month")
-    ax.legend(frameon=False, loc="upper left", fontsize=9)
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=9)
     return ax
 
 
@@ -123,6 +122,30 @@ def definition_bars(defs: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Ax
     ax.set_xlabel("share of customers churned as of as_of")
     ax.set_title("The same customers under different churn definitions")
     return ax
+
+
+NOT_METRICS = ("event", "duration", "duration_days", "n_returns")
+
+
+def metric_differences(df: pd.DataFrame) -> pd.DataFrame:
+    """Numeric columns ranked by how much churned and retained customers differ.
+
+    The standardised mean difference ``(mean_churned - mean_retained) / s_pooled``
+    with ``s_pooled = sqrt((s_c^2 + s_r^2) / 2)``; constant columns are left out.
+    """
+    rows = []
+    churned = df["churned"].astype(bool)
+    for col in df.select_dtypes("number").columns:
+        if col in NOT_METRICS or df[col].nunique(dropna=True) < 2:
+            continue
+        c, r = df.loc[churned, col].dropna(), df.loc[~churned, col].dropna()
+        if len(c) < 2 or len(r) < 2:
+            continue
+        sd = np.sqrt((c.var() + r.var()) / 2)
+        rows.append({"metric": col, "mean_churned": c.mean(), "mean_retained": r.mean(),
+                     "smd": (c.mean() - r.mean()) / sd if sd > 0 else np.nan})
+    out = pd.DataFrame(rows, columns=["metric", "mean_churned", "mean_retained", "smd"])
+    return out.reindex(out["smd"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
 
 def metric_by_status(df: pd.DataFrame, *, column: str, ax: plt.Axes | None = None) -> plt.Axes:

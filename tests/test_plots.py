@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+import pytest
 
 from churnlab import plots
 
@@ -39,3 +41,12 @@ def test_helpers_draw_on_given_axes():
         fig, ax = plt.subplots()
         assert fn(df, ax=ax, **kw) is ax
         assert ax.has_data()
+
+
+def test_metric_differences_ranks_by_standardised_difference():
+    df = _df().assign(const=1.0)
+    d = plots.metric_differences(df).set_index("metric")
+    assert "const" not in d.index and "duration" not in d.index
+    c, r = [2, 1, 3], [0, 0, 1]  # complaints of the churned and the retained customers
+    sd = np.sqrt((np.var(c, ddof=1) + np.var(r, ddof=1)) / 2)
+    assert d.loc["n_complaints", "smd"] == pytest.approx((np.mean(c) - np.mean(r)) / sd)
