@@ -164,14 +164,40 @@ def to_html(notebook: Path) -> Path:
     return out
 
 
+def _kernel_failure(exc: BaseException) -> bool:
+    """The kernel died or never started (not an error in a cell)."""
+    return exc.__class__.__name__ == "DeadKernelError" or "Kernel died before replying" in str(exc)
+
+
+def _execute(src: Path, out: Path, parameters: dict[str, Any], kernel_log: Path,
+             attempts: int = 3) -> None:
+    """Execute one notebook with papermill, retrying only when the kernel fails to start.
+
+    Kernels started at the same moment by parallel studies can race for ports
+    and die before answering; that says nothing about the notebook, so the
+    start is retried. Errors raised by cells are never retried.
+    """
+    import papermill
+
+    for attempt in range(1, attempts + 1):
+        try:
+            papermill.execute_notebook(
+                str(src), str(out), parameters=parameters, kernel_name="python3",
+                progress_bar=False, cwd=str(NOTEBOOKS_DIR), log_output=False,
+                kernel_manager_class=_kernel_manager_class(kernel_log))
+            return
+        except RuntimeError as exc:
+            if attempt == attempts or "Kernel died before replying" not in str(exc):
+                raise
+            time.sleep(0.5 * attempt)
+
+
 def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] = NOTEBOOKS,
               on_notebook: Callable[[str, str], None] | None = None) -> StudyResult:
     """Execute the notebooks of one study into a temporary folder, then publish it.
 
     ``on_notebook(study, notebook)`` is called after each notebook (for progress).
     """
-    import papermill
-
     out_root = resolve_path(out_root)
     out_root.mkdir(parents=True, exist_ok=True)
     final = out_root / study.name
@@ -188,15 +214,12 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
             accepted = notebook_parameters(src)
             t0 = time.perf_counter()
             try:
-                papermill.execute_notebook(
-                    str(src), str(tmp / nb), parameters={k: v for k, v in params.items() if k in accepted},
-                    kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOKS_DIR),
-                    log_output=False, kernel_manager_class=_kernel_manager_class(kernel_log))
+                _execute(src, tmp / nb, {k: v for k, v in params.items() if k in accepted}, kernel_log)
             except Exception as exc:  # the notebook's own error, reported in one line
                 records.append({"notebook": nb, "status": "failed",
                                 "seconds": round(time.perf_counter() - t0, 2)})
                 result.message = _error_line(study.name, nb, exc)
-                if exc.__class__.__name__ == "DeadKernelError":
+                if _kernel_failure(exc):
                     result.message += f" (kernel log: {kernel_log})"
                     kernel_log = None
                 return result
