@@ -70,12 +70,12 @@ def activity_sql(path: Path, *, cutoff: dt.date, window_days: int) -> str:
                sum(amount) AS total_spend,
                min(date) AS first_purchase,
                max(date) AS last_purchase,
-               coalesce(sum(amount) FILTER (WHERE date >= {_ts(r0)}), 0) AS spend_recent,
-               coalesce(sum(amount) FILTER (WHERE date >= {_ts(b0)} AND date < {_ts(r0)}), 0)
+               sum(CASE WHEN date >= {_ts(r0)} THEN amount ELSE 0 END) AS spend_recent,
+               sum(CASE WHEN date >= {_ts(b0)} AND date < {_ts(r0)} THEN amount ELSE 0 END)
                    AS spend_baseline
         FROM {_pq(path)}
         WHERE date < {_ts(end)}
-        GROUP BY customer_id"""
+        GROUP BY customer_id"""  # CASE sums scan faster than FILTER clauses here
 
 
 def purchase_sql(path: Path, *, cutoff: dt.date, window_days: int) -> str:
