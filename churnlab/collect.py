@@ -117,7 +117,8 @@ def load_small_table(con: duckdb.DuckDBPyConnection, name: str, spec: TableSourc
 
 
 def _coerce_attributes(df: pd.DataFrame, table: str) -> list[dict]:
-    """Text attributes that are numbers except for blanks become numeric (reported)."""
+    """Text attributes that are numbers except for blanks become numeric (blanks reported);
+    text true/false columns become booleans."""
     rows = []
     for col in df.columns:
         if col in ("customer_id",) or df[col].dtype != object:
@@ -125,6 +126,10 @@ def _coerce_attributes(df: pd.DataFrame, table: str) -> list[dict]:
         s = df[col].astype("string").str.strip()
         num = pd.to_numeric(s, errors="coerce")
         blank = s.isna() | (s == "")
+        low = s.str.lower()
+        if not blank.any() and low.isin(["true", "false"]).all():
+            df[col] = (low == "true").astype(bool)
+            continue
         if num.notna().any() and (num.notna() | blank).all():
             if blank.any():
                 rows.append(_qrow(table, f"blank {col}", int(blank.sum()),
