@@ -20,6 +20,10 @@ import numpy as np
 import pandas as pd
 
 DAYS_PER_MONTH = 365.25 / 12
+
+#: Features that non-contractual definitions are computed from: for churned
+#: customers they restate the label, so descriptive comparisons leave them out.
+DEFINING_FEATURES = ("recency_days", "spend_recent", "spend_baseline")
 UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": DAYS_PER_MONTH, "year": 365.25}
 
 

@@ -127,16 +127,17 @@ def definition_bars(defs: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Ax
 NOT_METRICS = ("event", "duration", "duration_days", "n_returns")
 
 
-def metric_differences(df: pd.DataFrame) -> pd.DataFrame:
+def metric_differences(df: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
     """Numeric columns ranked by how much churned and retained customers differ.
 
     The standardised mean difference ``(mean_churned - mean_retained) / s_pooled``
-    with ``s_pooled = sqrt((s_c^2 + s_r^2) / 2)``; constant columns are left out.
+    with ``s_pooled = sqrt((s_c^2 + s_r^2) / 2)``; constant columns and ``exclude``
+    are left out.
     """
     rows = []
     churned = df["churned"].astype(bool)
     for col in df.select_dtypes("number").columns:
-        if col in NOT_METRICS or df[col].nunique(dropna=True) < 2:
+        if col in NOT_METRICS or col in exclude or df[col].nunique(dropna=True) < 2:
             continue
         c, r = df.loc[churned, col].dropna(), df.loc[~churned, col].dropna()
         if len(c) < 2 or len(r) < 2:
