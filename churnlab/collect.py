@@ -68,11 +68,14 @@ def _qrow(table: str, check: str, rows: int, action: str, detail: str = "") -> d
     return {"table": table, "check": check, "rows": int(rows), "detail": detail, "action": action}
 
 
-def missingness(df: pd.DataFrame, table: str) -> list[dict]:
-    """Quality rows for columns with empty cells (kept as missing)."""
+def missingness(df: pd.DataFrame, table: str, *, skip: tuple[str, ...] = ()) -> list[dict]:
+    """Quality rows for columns with empty cells (kept as missing).
+
+    Open end dates and their end reasons are not missing data (active contracts).
+    """
     out = []
     for col, n in df.isna().sum().items():
-        if n and col not in ("end_date", "end_reason"):
+        if n and col not in ("end_date", "end_reason") + skip:
             out.append(_qrow(table, f"missing {col}", n, "kept as missing",
                              f"{n / len(df):.1%} of rows"))
     return out
@@ -85,9 +88,8 @@ def _write(df: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def _sort_keys(table: str, df: pd.DataFrame) -> list[str]:
-    keys = ["customer_id"] + [c for c in ("start_date", "period", "date") if c in df]
-    return keys
+def _sort_keys(df: pd.DataFrame) -> list[str]:
+    return ["customer_id"] + [c for c in ("start_date", "period", "date") if c in df]
 
 
 def load_small_table(con: duckdb.DuckDBPyConnection, name: str, spec: TableSource,
@@ -100,8 +102,7 @@ def load_small_table(con: duckdb.DuckDBPyConnection, name: str, spec: TableSourc
         if col.kind == "date" and col.name in df:
             df[col.name] = pd.to_datetime(df[col.name]).astype("datetime64[ns]")
     quality = [_qrow(name, "rows read", len(df), "", src.label)]
-    if name == "customers":
-        quality += _coerce_attributes(df, name)
+    blanks = _coerce_attributes(df) if name == "customers" else {}
     df = validate_table(df, name, source=src.label)
     if name == "subscriptions":
         bad = df["end_date"].notna() & (df["end_date"] < df["start_date"])
@@ -111,34 +112,39 @@ def load_small_table(con: duckdb.DuckDBPyConnection, name: str, spec: TableSourc
                 f"{src.label}: {int(bad.sum())} row(s) have end date before start date "
                 f"(e.g. customer {ex['customer_id']}: {ex['start_date']:%Y-%m-%d} -> "
                 f"{ex['end_date']:%Y-%m-%d})")
-    quality += missingness(df, name)
-    df = df.sort_values(_sort_keys(name, df), kind="stable").reset_index(drop=True)
+    quality += [_qrow(name, f"blank {col}", n, "read as a number; blanks kept as missing")
+                for col, n in blanks.items()]
+    quality += missingness(df, name, skip=tuple(blanks))
+    df = df.sort_values(_sort_keys(df), kind="stable").reset_index(drop=True)
     return _write(df, out / f"{name}.parquet"), quality, src.label
 
 
-def _coerce_attributes(df: pd.DataFrame, table: str) -> list[dict]:
-    """Text attributes that are numbers except for blanks become numeric (blanks reported);
-    text true/false columns become booleans."""
-    rows = []
+def _coerce_attributes(df: pd.DataFrame) -> dict[str, int]:
+    """Type the text attributes of a customer table, in place.
+
+    Columns of true/false become booleans; columns that are numbers except for
+    blanks become numbers (integers when whole and complete). Returns the
+    number of blanks per column turned numeric, for the quality report.
+    """
+    blanks: dict[str, int] = {}
     for col in df.columns:
-        if col in ("customer_id",) or df[col].dtype != object:
+        if col == "customer_id" or df[col].dtype != object:
             continue
         s = df[col].astype("string").str.strip()
-        num = pd.to_numeric(s, errors="coerce")
         blank = s.isna() | (s == "")
         low = s.str.lower()
         if not blank.any() and low.isin(["true", "false"]).all():
             df[col] = (low == "true").astype(bool)
             continue
+        num = pd.to_numeric(s, errors="coerce")
         if num.notna().any() and (num.notna() | blank).all():
             if blank.any():
-                rows.append(_qrow(table, f"blank {col}", int(blank.sum()),
-                                  "read as a number; blanks kept as missing"))
+                blanks[col] = int(blank.sum())
             integral = not blank.any() and (num == num.round()).all()
             df[col] = num.astype("int64" if integral else float)
         else:
             df[col] = s.where(~blank)
-    return rows
+    return blanks
 
 
 def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Path,
