@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .config import OUTPUTS_DIR, SCENARIOS
 from .errors import ChurnlabError
@@ -57,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     studies, errors = resolve_studies(args.scenarios, args.params)
     for line in errors:
         _err(line)
-    results = run_studies(studies, args.out, jobs=args.jobs) if studies else []
+    out = Path(args.out).expanduser().resolve()  # relative to where the command runs
+    results = run_studies(studies, out, jobs=args.jobs) if studies else []
     for r in results:
         if r.ok:
             secs = sum(n["seconds"] for n in r.notebooks)

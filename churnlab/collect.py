@@ -103,7 +103,7 @@ def load_small_table(con: duckdb.DuckDBPyConnection, name: str, spec: TableSourc
             df[col.name] = pd.to_datetime(df[col.name]).astype("datetime64[ns]")
     quality = [_qrow(name, "rows read", len(df), "", src.label)]
     blanks = _coerce_attributes(df) if name == "customers" else {}
-    df = validate_table(df, name, source=src.label)
+    df = validate_table(df, name, source=src.label, raw=src.raw)
     if name == "subscriptions":
         bad = df["end_date"].notna() & (df["end_date"] < df["start_date"])
         if bad.any():
@@ -123,7 +123,8 @@ def _coerce_attributes(df: pd.DataFrame) -> dict[str, int]:
     """Type the text attributes of a customer table, in place.
 
     Columns of true/false become booleans; columns that are numbers except for
-    blanks become numbers (integers when whole and complete). Returns the
+    blanks become numbers (integers when whole and complete), unless a value
+    has a leading zero (codes such as '0012' stay text). Returns the
     number of blanks per column turned numeric, for the quality report.
     """
     blanks: dict[str, int] = {}
@@ -137,7 +138,8 @@ def _coerce_attributes(df: pd.DataFrame) -> dict[str, int]:
             df[col] = (low == "true").astype(bool)
             continue
         num = pd.to_numeric(s, errors="coerce")
-        if num.notna().any() and (num.notna() | blank).all():
+        codes = s.str.match(r"^0\d").fillna(False).any()  # '0012', ZIP codes: text, not numbers
+        if not codes and num.notna().any() and (num.notna() | blank).all():
             if blank.any():
                 blanks[col] = int(blank.sum())
             integral = not blank.any() and (num == num.round()).all()
@@ -152,8 +154,9 @@ def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Pa
     """Map, check and clean the transactions in DuckDB; write canonical Parquet.
 
     Removed and reported: exact duplicate lines, lines without a customer,
-    cancellations (``invoice_id`` starting with ``cancel_prefix``), lines with
-    an amount <= 0 (returns, free items) and lines without a date. Lines after
+    cancellations (``invoice_id`` starting with ``cancel_prefix``), lines
+    without an amount, lines with an amount <= 0 (returns, free items) and
+    lines without a date. Lines after
     ``as_of`` are kept (for holdout checks) but no feature uses them.
     """
     src = open_table(con, "transactions", spec)
@@ -168,11 +171,13 @@ def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Pa
                count(*) FILTER (WHERE customer_id IS NULL) AS no_customer,
                count(*) FILTER (WHERE customer_id IS NOT NULL AND {cancel}) AS cancelled,
                count(*) FILTER (WHERE customer_id IS NOT NULL AND NOT {cancel}
+                                AND amount IS NULL) AS no_amount,
+               count(*) FILTER (WHERE customer_id IS NOT NULL AND NOT {cancel}
                                 AND amount <= 0) AS nonpositive,
                count(*) FILTER (WHERE customer_id IS NOT NULL AND NOT {cancel}
                                 AND amount > 0 AND date IS NULL) AS no_date
         FROM canon""").fetchall()[0]
-    n_raw, n_distinct, no_customer, cancelled, nonpositive, no_date = counts
+    n_raw, n_distinct, no_customer, cancelled, no_amount, nonpositive, no_date = counts
     keep = f"customer_id IS NOT NULL AND NOT {cancel} AND amount > 0 AND date IS NOT NULL"
     path = out / "transactions.parquet"
     cols = ", ".join(ident(c) for c in ("customer_id", "date", "amount", "category", "invoice_id")
@@ -185,6 +190,7 @@ def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Pa
         _qrow("transactions", "missing customer_id", no_customer, "dropped"),
         _qrow("transactions", f"cancellations (invoice starts with {spec.cancel_prefix!r})",
               cancelled, "dropped") if spec.cancel_prefix else None,
+        _qrow("transactions", "missing amount", no_amount, "dropped"),
         _qrow("transactions", "amount <= 0 (returns, free items)", nonpositive, "dropped"),
         _qrow("transactions", "missing date", no_date, "dropped"),
     ]
@@ -233,7 +239,7 @@ def _check_as_of(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], labels
             continue
         lo, hi, after = con.execute(
             f"SELECT min({ident(col)}), max({ident(col)}), "
-            f"count(*) FILTER (WHERE {ident(col)} > TIMESTAMP {lit(str(as_of))} + INTERVAL 1 DAY) "
+            f"count(*) FILTER (WHERE {ident(col)} >= TIMESTAMP {lit(str(as_of))} + INTERVAL 1 DAY) "
             f"FROM read_parquet({lit(str(tables[name]))})").fetchall()[0]
         if lo is None:
             continue
@@ -246,6 +252,35 @@ def _check_as_of(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], labels
         if after:
             rows.append(_qrow(name, f"{col} after as_of", after,
                               "kept for holdout checks; not used in features or churn"))
+    return rows
+
+
+def id_coverage(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], labels: dict[str, str],
+                analysis: pd.DataFrame) -> list[dict]:
+    """How many analysis customers each other table knows; none at all is an error.
+
+    IDs written differently in two exports ('0012' vs 12, '17850.0' vs
+    '17850') would otherwise leave every attribute or event silently empty.
+    """
+    if analysis.empty:
+        return []
+    con.register("churnlab_ids", analysis[["customer_id"]])
+    rows = []
+    for name, path in tables.items():
+        n_ids, n_known = con.execute(f"""
+            SELECT count(DISTINCT t.customer_id), count(DISTINCT a.customer_id)
+            FROM read_parquet({lit(str(path))}) t
+            LEFT JOIN churnlab_ids a ON a.customer_id = t.customer_id""").fetchall()[0]
+        if n_known == 0 and n_ids > 0:
+            ex_t = con.execute(f"SELECT customer_id FROM read_parquet({lit(str(path))}) "
+                               "WHERE customer_id IS NOT NULL LIMIT 1").fetchall()[0][0]
+            raise DataError(
+                f"{labels.get(name, path)}: none of its {n_ids} customer IDs matches a customer of "
+                f"the study (e.g. {ex_t!r} here, {analysis['customer_id'].iloc[0]!r} there); "
+                "check that IDs are written the same way in every file")
+        if n_known < len(analysis) and name == "customers":
+            rows.append(_qrow(name, "study customers without a customers row",
+                              len(analysis) - n_known, "attributes left missing"))
     return rows
 
 
@@ -398,8 +433,9 @@ def snapshots(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], params: S
     active at ``s`` (started on or before ``s``, not churned as of ``s``),
     their features computed from events on or before ``s`` only, plus
     ``tenure_months`` at ``s``, and the label ``churn_next`` = churned as of
-    ``s + lead_days`` under the same definition. Since ``s + lead_days <=
-    as_of``, labels never use data after ``as_of``. Exports without dates
+    ``s + lead_days`` under the same definition; for contracts, a customer who
+    left and came back within the lead time counts as churned too. Since
+    ``s + lead_days <= as_of``, labels never use data after ``as_of``. Exports without dates
     (shape a) give an empty frame.
     """
     empty = pd.DataFrame(columns=["snapshot_date", "customer_id", "churn_next", "tenure_months"])
@@ -423,10 +459,13 @@ def snapshots(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], params: S
         if now.empty:
             continue
         later = churn_status(con, tables, params, at=(s + lead).date()).set_index("customer_id")
+        churn_next = now["customer_id"].map(later["churned"]).fillna(False).astype(bool)
+        if "n_returns" in later:  # left and came back within the lead time: churned too
+            churn_next |= now["customer_id"].map(later["n_returns"]).to_numpy() > now["n_returns"].to_numpy()
         snap = pd.DataFrame({
             "snapshot_date": s,
             "customer_id": now["customer_id"].to_numpy(),
-            "churn_next": now["customer_id"].map(later["churned"]).fillna(False).astype(bool).to_numpy(),
+            "churn_next": churn_next.to_numpy(),
             "tenure_months": ((s - now["start_date"]).dt.days / definitions.DAYS_PER_MONTH).to_numpy(),
         })
         snap = _side_by_side(snap, now.drop(columns=SNAPSHOT_DROP, errors="ignore"))
@@ -454,6 +493,7 @@ def collect(params: StudyParams, data_dir: str | Path, *, with_snapshots: bool =
     try:
         tables, quality, labels, truth = gather_tables(params, data_dir, con)
         analysis = analysis_table(con, tables, params)
+        quality += id_coverage(con, tables, labels, analysis)
         if analysis.empty:
             raise DataError(f"{labels.get('transactions') or labels.get('subscriptions') or 'data'}: "
                             f"no customers started on or before as_of {params.as_of}")

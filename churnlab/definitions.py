@@ -39,16 +39,16 @@ def contractual(subscriptions: pd.DataFrame, *, as_of: dt.date,
     ``resubscribe_gap_days`` after the previous one ended. The customer is
     churned at ``t0`` when the latest chain ended on or before ``t0``:
 
-        churned = max(end_date of the latest chain) <= t0
+        churned = max(end_date of the latest chain) falls on or before the day t0
 
-    Spells starting after ``t0`` are ignored and end dates after ``t0`` count
-    as active (censored at ``t0``). ``start_date`` is the start of the latest
+    Spells starting after the day ``t0`` are ignored and end dates after it
+    count as active (censored at ``t0``). ``start_date`` is the start of the latest
     chain; ``n_returns`` counts earlier chains (the customer churned and came
     back). ``plan``, ``billing`` and ``end_reason`` come from the latest spell.
     """
-    t0 = _ts(as_of)
-    s = subscriptions[subscriptions["start_date"] <= t0].copy()
-    s["end_date"] = s["end_date"].where(s["end_date"] <= t0)
+    day_after = _ts(as_of) + pd.Timedelta(days=1)  # the whole day of as_of belongs to it
+    s = subscriptions[subscriptions["start_date"] < day_after].copy()
+    s["end_date"] = s["end_date"].where(s["end_date"] < day_after)
     s = s.sort_values(["customer_id", "start_date"], kind="stable")
     open_end = pd.Timestamp("2200-01-01")  # an active spell ends "never"
     end_f = s["end_date"].fillna(open_end)
@@ -170,13 +170,19 @@ def from_flag(customers: pd.DataFrame, *, duration_unit: str = "month") -> pd.Da
 def durations(status: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
     """Add survival columns: ``duration_days``, ``duration`` (months) and ``event`` (0/1).
 
-        duration_days = (end_date if churned else t0) - start_date
+        duration_days = day(end_date if churned else t0) - day(start_date)   (>= 0)
         duration      = duration_days / (365.25 / 12)
+
+    Days are counted between calendar days, so the hour of a first purchase
+    does not shorten a lifetime. A customer who churned on the day they
+    started has duration 0 (survival models that need positive times must
+    handle these, e.g. one-time buyers under the inactivity definition).
     """
     out = status.copy()
     if "duration_days" not in out:
-        end = out["end_date"].fillna(_ts(as_of))
-        out["duration_days"] = (end - out["start_date"]).dt.days.astype(float)
+        end = out["end_date"].fillna(_ts(as_of)).dt.normalize()
+        days = (end - out["start_date"].dt.normalize()).dt.days
+        out["duration_days"] = days.clip(lower=0).astype(float)
     out["duration"] = out["duration_days"] / DAYS_PER_MONTH
     out["event"] = out["churned"].astype(np.int8)
     return out

@@ -70,7 +70,8 @@ class ChurnParams(_Strict):
 class SnapshotParams(_Strict):
     """Point-in-time snapshots: ``count`` observation dates ``spacing_days`` apart,
     the last one ``lead_days`` before ``as_of``; the label of a snapshot is
-    "churned within the next ``lead_days``"."""
+    "churned as of ``lead_days`` later" (for contracts, also "left and came
+    back within them")."""
 
     count: int = Field(4, ge=1, le=60)
     spacing_days: int = Field(90, ge=7, le=730)
@@ -126,13 +127,23 @@ class FileSource(_Strict):
         unknown = sorted(set(v) - set(TABLES))
         if unknown:
             raise ValueError(f"unknown table {unknown[0]!r}: expected one of {sorted(TABLES)}")
+        kinds = {"bool": (bool,), "number": (int, float), "text": (str,), "id": (str,),
+                 "date": (str,)}
         for name, spec in v.items():
-            bad = sorted(set(spec.columns) - {c.name for c in TABLES[name].columns})
-            if bad and TABLES[name].extra != "numeric":
-                raise ValueError(
-                    f"{name}.columns: unknown canonical column {bad[0]!r}: expected one of "
-                    f"{[c.name for c in TABLES[name].columns]}"
-                )
+            canon = {c.name: c for c in TABLES[name].columns}
+            for part in ("columns", "values"):
+                bad = sorted(set(getattr(spec, part)) - set(canon))
+                if bad and not (TABLES[name].extra == "numeric" and part == "columns"):
+                    raise ValueError(
+                        f"{name}.{part}.{bad[0]}: unknown canonical column: expected one of {list(canon)}")
+            for col, mapping in spec.values.items():
+                want = kinds[canon[col].kind]
+                for target in mapping.values():
+                    if target is not None and (not isinstance(target, want)
+                                               or (bool not in want and isinstance(target, bool))):
+                        what = {"bool": "true or false", "number": "numbers"}.get(canon[col].kind, "text")
+                        raise ValueError(f"{name}.values.{col}: mapped values must be {what} (or null), "
+                                         f"got {target!r}")
         return v
 
     @model_validator(mode="after")
@@ -150,7 +161,7 @@ class StudyParams(_Strict):
     """All parameters of one study (one scenario run). See the module docstring."""
 
     scenario: Scenario
-    seed: int = Field(ge=0, le=2**32 - 1)
+    seed: int = Field(ge=0, le=2**32 - 1, strict=True)
     as_of: dt.date
     kpi_period: Literal["month", "quarter", "year"] = "month"
     churn: ChurnParams
@@ -163,6 +174,8 @@ class StudyParams(_Strict):
     def _date_only(cls, v: Any) -> Any:
         if isinstance(v, dt.datetime):
             return v.date()
+        if isinstance(v, (int, float)):
+            raise ValueError(f"expected a date YYYY-MM-DD, got {v!r}")
         if isinstance(v, str):
             try:
                 return dt.date.fromisoformat(v.strip())
@@ -257,10 +270,12 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
         return key, f"expected {_TYPE_WORDS[typ]}, got {got!r}"
     if typ == "value_error":
         msg = str(err.get("ctx", {}).get("error", err["msg"]))
-        if ": " in msg and loc == []:
-            k, _, rest = msg.partition(": ")
-            return k, rest
+        k, _, rest = msg.partition(": ")
+        if rest and " " not in k:  # the message starts with a sub-key: join it to the path
+            return (f"{key}.{k}" if loc else k), rest
         return key, msg
+    if typ == "int_type" and isinstance(got, bool):
+        return key, f"expected an integer, got {got!r}"
     return key, err["msg"]
 
 
@@ -278,6 +293,20 @@ def validate_params(data: Any, *, source: str = "params") -> StudyParams:
         raise ParamsError(f"{source}: {key}: {what}{more}") from None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, but a key given twice is an error (not last-one-wins)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_params_file(path: str | Path) -> dict[str, Any]:
     """Read a YAML params file as a dict; one-line :class:`ParamsError` if it can't be."""
     p = Path(path)
@@ -288,12 +317,15 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ParamsError(f"{p}: cannot read params file ({exc.__class__.__name__}: {exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ParamsError(f"{p}: YAML syntax error{where}: {problem}") from None
+    except ValueError as exc:  # e.g. an unquoted date that does not exist: 2025-13-01
+        raise ParamsError(f"{p}: a value cannot be read ({exc}); write dates as quoted "
+                          "YYYY-MM-DD strings") from None
     if data is None:
         raise ParamsError(f"{p}: params file is empty; expected keys scenario, seed, as_of, churn, source")
     return data

@@ -223,7 +223,11 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
                     result.message += f" (kernel log: {kernel_log})"
                     kernel_log = None
                 return result
-            to_html(tmp / nb)
+            try:
+                to_html(tmp / nb)
+            except Exception as exc:  # noqa: BLE001 - reported as the study's one line
+                result.message = f"{study.name}: {nb} ran, but its HTML failed: {exc.__class__.__name__}: {exc}"
+                return result
             records.append({"notebook": nb, "status": "ok",
                             "seconds": round(time.perf_counter() - t0, 2)})
             if on_notebook:
@@ -246,7 +250,11 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
             "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "notebooks": records,
         })
-        publish(tmp, final)
+        try:
+            publish(tmp, final)
+        except OSError as exc:
+            result.message = f"{study.name}: could not replace {final}: {exc}"
+            return result
         result.ok = True
         return result
     finally:
@@ -268,6 +276,15 @@ def publish(tmp: Path, final: Path) -> None:
 
 def _worker(study: Study, out_root: str, queue: Any) -> StudyResult:
     return run_study(study, out_root, on_notebook=lambda s, nb: queue.put((s, nb)))
+
+
+def _result(future: Any, study: Study, out_root: str | Path) -> StudyResult:
+    """A worker's result; a crashed worker becomes a failed study, not a lost summary."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001
+        return StudyResult(study.name, False, resolve_path(out_root) / study.name,
+                           f"{study.name}: the worker stopped: {exc.__class__.__name__}: {exc}")
 
 
 def run_studies(studies: list[Study], out_root: str | Path, *, jobs: int = 1,
@@ -299,7 +316,7 @@ def run_studies(studies: list[Study], out_root: str | Path, *, jobs: int = 1,
                             bar.update()
                         pending -= done
                         time.sleep(0.1)
-                    results = [f.result() for f in futures]
+                    results = [_result(f, s, out_root) for f, s in zip(futures, studies)]
                 while not queue.empty():
                     queue.get()
                     bar.update()

@@ -178,12 +178,14 @@ def pandera_schema(table: str) -> pa.DataFrameSchema:
                               name=table)
 
 
-def validate_table(df: pd.DataFrame, table: str, *, source: str) -> pd.DataFrame:
+def validate_table(df: pd.DataFrame, table: str, *, source: str,
+                   raw: dict[str, str] | None = None) -> pd.DataFrame:
     """Validate a canonical table with pandera; raise one :class:`DataError` line.
 
-    The message names the file (``source``), the column, the problem and the
-    number of bad rows, e.g. ``data.csv: column 'reason' has 3 rows with a value
-    outside [...] (e.g. 'bored')``.
+    The message names the file (``source``), the column (the file's own name,
+    from ``raw`` = canonical -> file column, when given), the problem and the
+    number of bad rows, e.g. ``data.csv: column 'why' (exit_reasons.reason) has
+    3 row(s) with a value outside [...] (e.g. 'bored')``.
     """
     try:
         return pandera_schema(table).validate(df, lazy=True)
@@ -203,7 +205,12 @@ def validate_table(df: pd.DataFrame, table: str, *, source: str) -> pd.DataFrame
         else:
             problem = check
         example = row["failure_case"]
+        if hasattr(example, "item"):
+            example = example.item()  # numpy scalar -> plain value for the message
+        raw = raw or {}
+        where = (f"column {raw[col]!r} ({table}.{col})" if col in raw and raw[col] != col
+                 else f"column '{col}' ({table} table)")
         raise DataError(
-            f"{source}: column '{col}' ({table} table) has {n_bad} row(s) with {problem}"
+            f"{source}: {where} has {n_bad} row(s) with {problem}"
             + ("" if example is None or pd.isna(example) else f" (e.g. {example!r})")
         ) from None

@@ -47,6 +47,7 @@ def lit(value: Any) -> str:
 def connect(memory_limit: str = "3GB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """An in-process DuckDB connection with a memory cap (it spills to disk beyond)."""
     con = duckdb.connect(config={"memory_limit": memory_limit})
+    con.execute("SET TimeZone = 'UTC'")  # dates with offsets become UTC; others stay as written
     if threads:
         con.execute(f"SET threads TO {int(threads)}")
     con.execute("SET preserve_insertion_order = false")
@@ -91,7 +92,9 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str, label: str) -> dict
         rows = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
-        raise DataError(f"{label}: cannot read the file ({first})") from None
+        hint = ("; if its fields are not separated by commas, set delimiter"
+                if "read_csv" in relation else "")
+        raise DataError(f"{label}: cannot read the file ({first}){hint}") from None
     return {r[0]: r[1] for r in rows}
 
 
@@ -111,16 +114,21 @@ def _cast(col: Column, raw: str, raw_type: str, values: dict[Any, Any] | None,
         return f"CAST({mapped} AS VARCHAR)"
     if col.kind == "id":
         if raw_type in ("DOUBLE", "FLOAT") or raw_type.startswith("DECIMAL"):
-            return f"CAST(CAST({r} AS BIGINT) AS VARCHAR)"
+            # 17850.0 -> '17850'; a fractional ID is not an ID (NULL -> reported)
+            return f"CASE WHEN {r} = floor({r}) THEN CAST(CAST({r} AS BIGINT) AS VARCHAR) END"
         if text:
             return f"regexp_replace(NULLIF(trim({r}), ''), '\\.0$', '')"
         return f"CAST({r} AS VARCHAR)"
     if col.kind == "date":
+        # time-zone offsets are converted to UTC, then dropped; plain times stay as written
+        if raw_type.startswith(("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")):
+            return f"timezone('UTC', CAST({r} AS TIMESTAMPTZ))"
         if not text:
             return f"TRY_CAST({r} AS TIMESTAMP)"
         if date_format:
-            return f"try_strptime(NULLIF(trim({r}), ''), {lit(date_format)})"
-        return f"TRY_CAST(NULLIF(trim({r}), '') AS TIMESTAMP)"
+            parsed = f"try_strptime(NULLIF(trim({r}), ''), {lit(date_format)})"
+            return f"timezone('UTC', {parsed})" if "%z" in date_format else parsed
+        return f"timezone('UTC', TRY_CAST(NULLIF(trim({r}), '') AS TIMESTAMPTZ))"
     if col.kind == "number":
         return f"TRY_CAST(NULLIF(trim({r}), '') AS DOUBLE)" if text else f"CAST({r} AS DOUBLE)"
     if col.kind == "bool":
@@ -179,9 +187,10 @@ def open_table(con: duckdb.DuckDBPyConnection, table: str, spec: TableSource) ->
         attributes = tuple(a for a in spec.attributes if a not in used)
     else:
         attributes = tuple(c for c in types if c not in used)
-    if tspec.extra == "numeric":
+    if tspec.extra == "numeric":  # every other column is a metric, checked like the rest
         for a in attributes:
             select[a] = _cast(Column(a, "number"), a, types[a], None, None)
+            raw[a] = a
         attributes = ()
     if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {relation} LIMIT 1)").fetchall()[0][0] == 0:
         raise DataError(f"{label}: the file has a header but no data rows")
@@ -204,8 +213,14 @@ def check_conversions(con: duckdb.DuckDBPyConnection, src: SourceTable,
     checks = []
     for name, rawcol in src.raw.items():
         r = ident(rawcol)
-        bad = (f"{r} IS NOT NULL AND trim(CAST({r} AS VARCHAR)) <> '' "
-               f"AND ({src.select[name]}) IS NULL")
+        values = spec.values.get(name)
+        if values:  # bad = not a key of the mapping (a key may map to null on purpose)
+            keys = ", ".join(lit(str(k)) for k in values)
+            bad = (f"{r} IS NOT NULL AND trim(CAST({r} AS VARCHAR)) <> '' "
+                   f"AND trim(CAST({r} AS VARCHAR)) NOT IN ({keys})")
+        else:
+            bad = (f"{r} IS NOT NULL AND trim(CAST({r} AS VARCHAR)) <> '' "
+                   f"AND ({src.select[name]}) IS NULL")
         checks.append((name, rawcol, bad))
     if not checks:
         return
@@ -217,7 +232,7 @@ def check_conversions(con: duckdb.DuckDBPyConnection, src: SourceTable,
         example = con.execute(
             f"SELECT CAST({ident(rawcol)} AS VARCHAR) FROM {src.relation} WHERE {bad} LIMIT 1"
         ).fetchall()[0][0]
-        col = TABLES[src.table].column(name)
+        col = next((c for c in TABLES[src.table].columns if c.name == name), Column(name, "number"))
         values = spec.values.get(name)
         if values:
             what = f"values not in the mapping {sorted(map(str, values))}"
@@ -227,7 +242,10 @@ def check_conversions(con: duckdb.DuckDBPyConnection, src: SourceTable,
             what = {"date": "dates that cannot be parsed"
                             + (f" with format {spec.date_format!r}" if spec.date_format else
                                " (expected e.g. 2025-01-31; set date_format)"),
-                    "number": "values that are not numbers",
+                    "number": "values that are not numbers"
+                              + (" (usage: every column but customer_id and period is a metric; "
+                                 "list the metrics under attributes)" if src.table == "usage" else ""),
+                    "id": "IDs that are not whole numbers",
                     "bool": "values that are not true/false (map them under values)",
                     }.get(col.kind, "values that cannot be converted")
         raise DataError(f"{src.label}: column {rawcol!r} ({src.table}.{name}) has {n} row(s) "

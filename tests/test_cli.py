@@ -82,7 +82,7 @@ def _csv_case(tmp_path, kind: str):
     ("date", "column 'When' (transactions.date) has 1 row(s) with dates that cannot be parsed"),
     ("empty", "the file is empty"),
     ("end_before_start", "1 row(s) have end date before start date"),
-    ("duplicate", "column 'customer_id' (customers table) has 2 row(s) with duplicate keys"),
+    ("duplicate", "column 'id' (customers.customer_id) has 2 row(s) with duplicate keys"),
     ("flag", "column 'Churn' (customers.churned) has 1 row(s) with values not in the mapping"),
 ])
 def test_bad_data_through_the_cli(capsys, tmp_path, out, kind, expected):

@@ -105,7 +105,8 @@ def test_byod_unknown_canonical_column():
             "churn": {"definition": "inactivity"},
             "source": {"kind": "files", "shape": "transactions",
                        "tables": {"transactions": {"path": "x.csv", "columns": {"amout": "A"}}}}}
-    with pytest.raises(ParamsError, match="unknown canonical column 'amout'"):
+    with pytest.raises(ParamsError, match=r"x.yaml: source.tables.transactions.columns.amout: "
+                                          r"unknown canonical column: expected one of \['customer_id'"):
         validate_params(data, source="x.yaml")
 
 
@@ -123,3 +124,38 @@ def test_run_dir_default_and_override(tmp_path):
     assert p.run_dir().name == "telecom"
     p2 = validate_params(scenario_params("telecom", output_dir=str(tmp_path)))
     assert p2.run_dir() == tmp_path
+
+
+def _flag_source(values: dict) -> dict:
+    return {"scenario": "telecom", "seed": 1, "as_of": "2020-01-01",
+            "churn": {"definition": "contractual"},
+            "source": {"kind": "files", "shape": "customer_table",
+                       "tables": {"customers": {"path": "x.csv", "values": values}}}}
+
+
+def test_value_mapping_targets_must_fit_the_column():
+    with pytest.raises(ParamsError, match=r"source.tables.customers.values.churned: mapped values "
+                                          r"must be true or false \(or null\), got 'gone'"):
+        validate_params(_flag_source({"churned": {"Yes": "gone", "No": False}}), source="x.yaml")
+
+
+def test_value_mapping_of_an_unknown_column():
+    with pytest.raises(ParamsError, match=r"source.tables.customers.values.churn: unknown canonical"):
+        validate_params(_flag_source({"churn": {"Yes": True}}), source="x.yaml")
+
+
+def test_numbers_are_not_dates_and_booleans_are_not_seeds(tmp_path):
+    assert "as_of: expected a date YYYY-MM-DD, got 20251231" in _error(
+        tmp_path, scenario_params("telecom", as_of=20251231))
+    assert "seed: expected an integer, got True" in _error(tmp_path, scenario_params("telecom", seed=True))
+
+
+def test_unquoted_impossible_date(tmp_path):
+    text = (ROOT / "params" / "telecom.yaml").read_text().replace('"2025-12-31"', "2025-13-01")
+    assert "a value cannot be read" in _error(tmp_path, text=text)
+
+
+def test_a_key_given_twice(tmp_path):
+    text = (ROOT / "params" / "telecom.yaml").read_text() + "seed: 7\n"
+    msg = _error(tmp_path, text=text)
+    assert "key 'seed' is given twice" in msg and "line" in msg

@@ -145,7 +145,7 @@ def flag_params(path, values=None) -> dict:
 def test_duplicate_customer_ids(tmp_path):
     f = tmp_path / "cust.csv"
     f.write_text("id,tenure,Churn\na,3,Yes\nb,4,No\na,5,No\n")
-    with pytest.raises(DataError, match=r"cust.csv: column 'customer_id' .* 2 row\(s\) with duplicate"):
+    with pytest.raises(DataError, match=r"cust.csv: column 'id' \(customers.customer_id\) has 2 row\(s\) with duplicate keys"):
         run(tmp_path, flag_params(f))
 
 
@@ -167,7 +167,8 @@ def test_unquoted_yes_no_hint(tmp_path):
 def test_negative_duration(tmp_path):
     f = tmp_path / "cust.csv"
     f.write_text("id,tenure,Churn\na,3,Yes\nb,-4,No\n")
-    with pytest.raises(DataError, match=r"column 'duration' .* 1 row\(s\) with a value below 0"):
+    with pytest.raises(DataError, match=r"column 'tenure' \(customers.duration\) has 1 row\(s\) "
+                                        r"with a value below 0 \(e.g. -4.0\)"):
         run(tmp_path, flag_params(f))
 
 
@@ -177,3 +178,105 @@ def test_parquet_source(tmp_path):
                   "plan": ["x", "y", "y"]}).to_parquet(f)
     col = run(tmp_path, flag_params(f))
     assert col.n_churned == 1 and "plan" in col.analysis
+
+
+def test_time_zones_become_utc(tmp_path):
+    f = tmp_path / "tx.csv"
+    f.write_text("Cust,When,Amt\nA,2024-02-03T23:30:00-05:00,5\nA,2024-02-01 10:00:00,5\n"
+                 "B,2024-12-30,3\n")
+    data = tx_params(f)
+    data["source"]["tables"]["transactions"] = {
+        "path": str(f), "columns": {"customer_id": "Cust", "date": "When", "amount": "Amt"}}
+    col = run(tmp_path, data)
+    tx = pd.read_parquet(col.tables["transactions"])
+    assert tx["date"].tolist()[:2] == [pd.Timestamp("2024-02-01 10:00"), pd.Timestamp("2024-02-04 04:30")]
+    # a Parquet file with time-zone-aware stamps, and a %z date_format
+    pq = tmp_path / "tz.parquet"
+    pd.DataFrame({"customer_id": ["A", "B"], "amount": [1.0, 2.0],
+                  "date": pd.to_datetime(["2024-01-03 09:00", "2024-05-01 12:00"]).tz_localize("Europe/Berlin")}
+                 ).to_parquet(pq)
+    data["source"]["tables"]["transactions"] = {"path": str(pq)}
+    tx = pd.read_parquet(run(tmp_path, data).tables["transactions"])
+    assert tx["date"].tolist() == [pd.Timestamp("2024-01-03 08:00"), pd.Timestamp("2024-05-01 10:00")]
+    f.write_text("Cust,When,Amt\nA,2024-01-03T10:00:00+0200,5\n")
+    data["source"]["tables"]["transactions"] = {
+        "path": str(f), "date_format": "%Y-%m-%dT%H:%M:%S%z",
+        "columns": {"customer_id": "Cust", "date": "When", "amount": "Amt"}}
+    tx = pd.read_parquet(run(tmp_path, data).tables["transactions"])
+    assert tx["date"].tolist() == [pd.Timestamp("2024-01-03 08:00")]
+
+
+def test_blank_amounts_are_dropped_and_reported(tmp_path):
+    f = tmp_path / "tx.csv"
+    f.write_text(TX_CSV.replace("5,B,2024-02-10 12:00:00,3,2.5,food", "5,B,2024-02-10 12:00:00,,2.5,food"))
+    col = run(tmp_path, tx_params(f))
+    assert col.quality.set_index("check").loc["missing amount", "rows"] == 1
+
+
+def _usage_params(tmp_path, usage_text: str) -> dict:
+    (tmp_path / "subs.csv").write_text("id,start_date,end_date\na,2024-01-01,\nb,2024-01-01,2024-06-01\n")
+    (tmp_path / "usage.csv").write_text(usage_text)
+    data = sub_params(tmp_path / "subs.csv")
+    data["source"]["tables"]["usage"] = {"path": str(tmp_path / "usage.csv"),
+                                         "columns": {"customer_id": "id"}}
+    return data
+
+
+def test_usage_metrics_must_be_numbers(tmp_path):
+    data = _usage_params(tmp_path, "id,period,minutes,plan_name\na,2024-01-01,10,gold\n"
+                                   "b,2024-01-01,n/a,basic\n")
+    with pytest.raises(DataError, match=r"usage.csv: column 'minutes' \(usage.minutes\) has 1 row\(s\) "
+                                        r"with values that are not numbers .*attributes"):
+        run(tmp_path, data)
+    data["source"]["tables"]["usage"]["attributes"] = ["minutes"]
+    (tmp_path / "usage.csv").write_text("id,period,minutes,plan_name\na,2024-01-01,10,gold\n"
+                                        "b,2024-01-01,4,basic\n")
+    a = run(tmp_path, data).analysis
+    assert "minutes_mean" in a and "plan_name_mean" not in a
+
+
+def test_fractional_ids_and_mismatched_ids(tmp_path):
+    pq = tmp_path / "tx.parquet"
+    pd.DataFrame({"customer_id": [1.0, 1.5], "amount": [1.0, 2.0],
+                  "date": pd.to_datetime(["2024-01-03", "2024-05-01"])}).to_parquet(pq)
+    data = tx_params(pq)
+    data["source"]["tables"]["transactions"] = {"path": str(pq)}
+    with pytest.raises(DataError, match=r"column 'customer_id' \(transactions.customer_id\) has 1 row\(s\) "
+                                        r"with IDs that are not whole numbers \(e.g. '1.5'\)"):
+        run(tmp_path, data)
+    pd.DataFrame({"customer_id": [1, 2], "amount": [1.0, 2.0],
+                  "date": pd.to_datetime(["2024-01-03", "2024-05-01"])}).to_parquet(pq)
+    (tmp_path / "cust.csv").write_text("customer_id,segment\n001,a\n002,b\n")
+    data["source"]["tables"]["customers"] = {"path": str(tmp_path / "cust.csv")}
+    with pytest.raises(DataError, match=r"cust.csv: none of its 2 customer IDs matches a customer of the "
+                                        r"study \(e.g. '001' here, '1' there\)"):
+        run(tmp_path, data)
+
+
+def test_codes_with_leading_zeros_stay_text(tmp_path):
+    f = tmp_path / "cust.csv"
+    f.write_text("id,tenure,Churn,zip,age\na,3,Yes,0123,40\nb,4,No,4567,51\n")
+    a = run(tmp_path, flag_params(f)).analysis.set_index("customer_id")
+    assert a.loc["a", "zip"] == "0123" and a.loc["b", "age"] == 51
+
+
+def test_contract_ending_during_the_as_of_day_counts(tmp_path):
+    f = tmp_path / "subs.csv"
+    f.write_text("id,start_date,end_date\na,2024-01-01 08:00,2024-12-31 17:00\n"
+                 "b,2024-12-31 09:00,\nc,2024-03-01 10:00,\n")
+    a = run(tmp_path, sub_params(f)).analysis.set_index("customer_id")
+    assert a.loc["a", "churned"] and a.loc["a", "duration_days"] == 365
+    assert not a.loc["b", "churned"] and a.loc["b", "duration_days"] == 0
+    assert a.loc["c", "duration_days"] == 305  # calendar days: the 10:00 start does not cut a day
+
+
+def test_snapshot_label_counts_leaving_and_coming_back(tmp_path):
+    f = tmp_path / "subs.csv"
+    f.write_text("id,start_date,end_date\nr,2024-01-01,2025-10-11\nr,2025-11-30,\n"
+                 "s,2024-01-01,\nt,2024-01-01,2025-12-01\n")
+    data = sub_params(f) | {"as_of": "2025-12-31",
+                            "snapshots": {"count": 1, "spacing_days": 90, "lead_days": 90}}
+    snap = run(tmp_path, data).snapshots.set_index("customer_id")
+    assert snap["snapshot_date"].unique().tolist() == [pd.Timestamp("2025-10-02")]
+    # r left on 2025-10-11 and came back on 2025-11-30: churned within the lead time
+    assert snap["churn_next"].to_dict() == {"r": True, "s": False, "t": True}
