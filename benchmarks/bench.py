@@ -90,14 +90,14 @@ def _step(step: str, args: list[str]) -> None:
         params = _params(n, months)
         tables = {t: data / f"{t}.parquet" for t in TABLES if (data / f"{t}.parquet").exists()}
         con = connect()
-        if step == "collect":
-            collect.check_simulated(con, tables)
-            analysis = collect.analysis_table(con, tables, params)
+        if step == "collect":  # what collect() does once the simulator has written the log
             out = Path(tempfile.mkdtemp())
-            analysis.to_parquet(out / "analysis.parquet", index=False)
+            quality = collect.check_simulated(con, tables)
+            col = collect.collect_tables(con, params, out, tables, quality=quality,
+                                         with_snapshots=False)
             shutil.rmtree(out)
-            info["customers"] = len(analysis)
-            info["churned"] = int(analysis["churned"].sum())
+            info["customers"] = col.n_customers
+            info["churned"] = col.n_churned
         else:
             info["rows"] = len(collect.snapshots(con, tables, params))
     info["seconds"] = time.perf_counter() - t0

@@ -221,9 +221,12 @@ def check_simulated(con: duckdb.DuckDBPyConnection, paths: dict[str, Path]) -> l
             nulls, vmin = stats[col.name]
             if nulls and not col.nullable:
                 raise DataError(f"{path}: column {col.name!r} has {nulls} empty value(s)")
-            bound = 0.0 if col.name == "amount" else col.min_value
-            if bound is not None and vmin is not None and (vmin < bound or (col.name == "amount" and vmin <= 0)):
-                raise DataError(f"{path}: column {col.name!r} has values below {bound}")
+            if vmin is None:
+                continue
+            if col.name == "amount" and vmin <= 0:
+                raise DataError(f"{path}: column 'amount' has values <= 0")
+            if col.min_value is not None and vmin < col.min_value:
+                raise DataError(f"{path}: column {col.name!r} has values below {col.min_value}")
         nrows = con.execute(
             f"SELECT sum(num_rows) FROM parquet_file_metadata({lit(str(path))})").fetchall()[0][0]
         quality.append(_qrow(name, "rows read", nrows, "", "simulated"))
@@ -256,31 +259,34 @@ def _check_as_of(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], labels
 
 
 def id_coverage(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], labels: dict[str, str],
-                analysis: pd.DataFrame) -> list[dict]:
-    """How many analysis customers each other table knows; none at all is an error.
+                analysis: pd.DataFrame, *, sample: int = 1000) -> list[dict]:
+    """Check that every table speaks of the study's customers; none at all is an error.
 
     IDs written differently in two exports ('0012' vs 12, '17850.0' vs
     '17850') would otherwise leave every attribute or event silently empty.
+    The first ``sample`` IDs of each table are looked up (enough to see a
+    format mismatch without scanning a 50M-line file); for the customers table
+    the report also counts study customers it lacks.
     """
-    if analysis.empty:
-        return []
     con.register("churnlab_ids", analysis[["customer_id"]])
     rows = []
     for name, path in tables.items():
-        n_ids, n_known = con.execute(f"""
-            SELECT count(DISTINCT t.customer_id), count(DISTINCT a.customer_id)
-            FROM read_parquet({lit(str(path))}) t
-            LEFT JOIN churnlab_ids a ON a.customer_id = t.customer_id""").fetchall()[0]
-        if n_known == 0 and n_ids > 0:
-            ex_t = con.execute(f"SELECT customer_id FROM read_parquet({lit(str(path))}) "
-                               "WHERE customer_id IS NOT NULL LIMIT 1").fetchall()[0][0]
+        ids = [r[0] for r in con.execute(
+            f"SELECT customer_id FROM read_parquet({lit(str(path))}) WHERE customer_id IS NOT NULL "
+            f"LIMIT {int(sample)}").fetchall()]
+        known = None
+        if name == "customers":  # one row per customer: worth the full count
+            known = con.execute(f"""
+                SELECT count(*) FROM churnlab_ids WHERE customer_id IN
+                    (SELECT customer_id FROM read_parquet({lit(str(path))}))""").fetchall()[0][0]
+        if ids and (known == 0 or (known is None and not analysis["customer_id"].isin(ids).any())):
             raise DataError(
-                f"{labels.get(name, path)}: none of its {n_ids} customer IDs matches a customer of "
-                f"the study (e.g. {ex_t!r} here, {analysis['customer_id'].iloc[0]!r} there); "
+                f"{labels.get(name, path)}: none of its customer IDs matches a customer of the "
+                f"study (e.g. {ids[0]!r} here, {analysis['customer_id'].iloc[0]!r} there); "
                 "check that IDs are written the same way in every file")
-        if n_known < len(analysis) and name == "customers":
+        if known is not None and known < len(analysis):
             rows.append(_qrow(name, "study customers without a customers row",
-                              len(analysis) - n_known, "attributes left missing"))
+                              len(analysis) - known, "attributes left missing"))
     return rows
 
 
@@ -319,7 +325,6 @@ def gather_tables(params: StudyParams, data_dir: Path,
                     raise DataError(
                         f"{labels['customers']}: a customer_table export needs a {need!r} column; "
                         f"map it with source.tables.customers.columns.{need}")
-    quality += _check_as_of(con, paths, labels, params.as_of)
     return paths, quality, labels, truth
 
 
@@ -492,14 +497,31 @@ def collect(params: StudyParams, data_dir: str | Path, *, with_snapshots: bool =
     con = connect(threads=threads)
     try:
         tables, quality, labels, truth = gather_tables(params, data_dir, con)
-        analysis = analysis_table(con, tables, params)
-        quality += id_coverage(con, tables, labels, analysis)
-        if analysis.empty:
-            raise DataError(f"{labels.get('transactions') or labels.get('subscriptions') or 'data'}: "
-                            f"no customers started on or before as_of {params.as_of}")
-        snaps = snapshots(con, tables, params) if with_snapshots else pd.DataFrame()
+        return collect_tables(con, params, data_dir, tables, quality=quality, labels=labels,
+                              truth=truth, with_snapshots=with_snapshots)
     finally:
         con.close()
+
+
+def collect_tables(con: duckdb.DuckDBPyConnection, params: StudyParams, data_dir: Path,
+                   tables: dict[str, Path], *, quality: list[dict] | None = None,
+                   labels: dict[str, str] | None = None, truth: dict | None = None,
+                   with_snapshots: bool = True) -> Collection:
+    """From canonical tables to the analysis table (and snapshots), written to ``data_dir``.
+
+    The part of :func:`collect` after the tables are in place: date coverage
+    and the ``as_of`` check, the churn definition, the per-customer
+    aggregation, the ID cross-check and the snapshots.
+    """
+    labels = labels or {}
+    quality = list(quality or []) + _check_as_of(con, tables, labels, params.as_of)
+    analysis = analysis_table(con, tables, params)
+    if analysis.empty:
+        raise DataError(f"{labels.get('transactions') or labels.get('subscriptions') or 'data'}: "
+                        f"no customers started on or before as_of {params.as_of}")
+    quality += id_coverage(con, tables, labels, analysis)
+    snaps = snapshots(con, tables, params) if with_snapshots else pd.DataFrame(
+        columns=["snapshot_date", "customer_id", "churn_next", "tenure_months"])
     qdf = pd.DataFrame(quality, columns=["table", "check", "rows", "detail", "action"])
     _write(analysis, data_dir / "analysis.parquet")
     _write(snaps, data_dir / "snapshots.parquet")

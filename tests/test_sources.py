@@ -248,7 +248,7 @@ def test_fractional_ids_and_mismatched_ids(tmp_path):
                   "date": pd.to_datetime(["2024-01-03", "2024-05-01"])}).to_parquet(pq)
     (tmp_path / "cust.csv").write_text("customer_id,segment\n001,a\n002,b\n")
     data["source"]["tables"]["customers"] = {"path": str(tmp_path / "cust.csv")}
-    with pytest.raises(DataError, match=r"cust.csv: none of its 2 customer IDs matches a customer of the "
+    with pytest.raises(DataError, match=r"cust.csv: none of its customer IDs matches a customer of the "
                                         r"study \(e.g. '001' here, '1' there\)"):
         run(tmp_path, data)
 
