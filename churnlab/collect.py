@@ -585,9 +585,9 @@ def compare_definitions(collection: Collection, params: StudyParams) -> pd.DataF
                          definitions.category(cats, act, as_of=params.as_of, window_days=c.window_days,
                                               category_min_purchases=c.category_min_purchases)))
         rows += [(name, rule, len(st), int(st["churned"].sum())) for name, rule, st in defs]
-    if not rows:
+    if not rows:  # shape (a): the export's own flag is the definition
         a = collection.analysis
-        rows.append(("export flag", "the export's own churn flag", len(a), int(a["churned"].sum())))
+        rows.append((c.definition, "the export's own churn flag", len(a), int(a["churned"].sum())))
     out = pd.DataFrame(rows, columns=["definition", "rule", "customers", "churned"])
     out["churn_rate"] = out["churned"] / out["customers"]
     out["chosen"] = out["definition"] == c.definition

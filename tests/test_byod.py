@@ -71,3 +71,9 @@ def test_online_retail_cleaning_and_inactivity(tmp_path, retail_csv):
     # snapshots exist and carry no customer who had not started yet
     s = col.snapshots
     assert len(s) and s["churn_next"].between(0, 1).all()
+
+
+def test_telco_definition_table_marks_the_export_flag(tmp_path, telco_csv):
+    p = _params("telco_ibm", tmp_path, telco_csv)
+    defs = compare_definitions(collect(p, tmp_path / "data"), p)
+    assert defs[["definition", "churned", "chosen"]].values.tolist() == [["contractual", 1869, True]]
