@@ -16,6 +16,7 @@ never from raw user text.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,8 @@ def lit(value: Any) -> str:
 
 def connect(memory_limit: str = "3GB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """An in-process DuckDB connection with a memory cap (it spills to disk beyond)."""
-    con = duckdb.connect(config={"memory_limit": memory_limit})
+    spill = Path(tempfile.gettempdir()) / "churnlab-duckdb"  # not a .tmp/ in the working folder
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(spill)})
     con.execute("SET TimeZone = 'UTC'")  # dates with offsets become UTC; others stay as written
     if threads:
         con.execute(f"SET threads TO {int(threads)}")
