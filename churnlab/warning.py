@@ -1,0 +1,664 @@
+"""Early warning: who is about to leave, why, and what to do about it.
+
+Supervised churn scoring on the stage-1 tables:
+
+* **snapshots** (``snapshots.parquet``): one row per customer and observation
+  date ``s``, features computed from data up to ``s`` only and the label
+  ``churn_next`` (churned within the lead time after ``s``). Models are
+  validated **in time order**: trained on the earlier dates, tested on the
+  latest (:func:`time_split`, :func:`validate`).
+* **analysis table** without dates (shape a, e.g. IBM Telco): label
+  ``churned``, validated by stratified K-fold (:func:`cross_validate`).
+
+Two models, each fitted once per training set (:func:`fit_models`): an
+XGBoost classifier and a standardised logistic-regression baseline. Drivers
+come from XGBoost's exact tree SHAP values (``pred_contribs=True``),
+summed back from one-hot columns to the source feature (:func:`shap_ranking`,
+:func:`reason_codes`). :func:`early_warning_list` scores the currently active
+customers, assigns risk tiers and maps each customer's reasons to actions.
+
+Every function takes DataFrames and keyword parameters and returns a
+DataFrame or a small dataclass; random steps take an explicit ``seed``.
+Figures follow :mod:`churnlab.plots` (``ax=`` in, ``Axes`` out, never saved).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+#: Label / outcome columns: known only after the fact, never a feature.
+OUTCOME_COLUMNS = ("churn_next", "churned", "event", "duration", "duration_days", "end_date",
+                   "end_reason", "exit_reason", "defected_categories", "n_returns")
+#: Identifier and date columns: not features either (dates are also dropped by dtype).
+ID_DATE_COLUMNS = ("customer_id", "snapshot_date", "start_date", "signup_date", "last_purchase",
+                   "first_purchase")
+#: Everything :func:`design_matrix` leaves out by name (plus any ``duration*`` column).
+EXCLUDED = OUTCOME_COLUMNS + ID_DATE_COLUMNS
+
+MODEL_NAMES = ("xgboost", "logistic")
+
+
+def _is_excluded(col: str, extra: tuple[str, ...]) -> bool:
+    return col in EXCLUDED or col in extra or col.startswith("duration")
+
+
+def _safe(name: str) -> str:
+    """XGBoost refuses feature names containing '[', ']' or '<'."""
+    return name.replace("[", "(").replace("]", ")").replace("<", "lt")
+
+
+def label_column(df: pd.DataFrame) -> str:
+    """``churn_next`` for snapshots, else ``churned`` (analysis table)."""
+    for col in ("churn_next", "churned"):
+        if col in df:
+            return col
+    raise DataError("no label column: expected 'churn_next' (snapshots) or 'churned' (analysis table)")
+
+
+# --------------------------------------------------------------------------- design matrix
+
+@dataclass
+class Design:
+    """Columns of a fitted design matrix, and the transform that reproduces them.
+
+    ``numeric``: numeric columns kept as they are (NaN allowed);
+    ``levels``: categorical column -> its levels seen at fit time, in sorted
+    order; ``columns``: final column order; ``source``: design column -> the
+    original feature it came from (a dummy's source is its categorical column);
+    ``dropped``: columns left out and why.
+    """
+
+    numeric: list[str]
+    levels: dict[str, list[str]]
+    columns: list[str]
+    source: dict[str, str]
+    dropped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def dummies(self) -> list[str]:
+        return [c for c in self.columns if c not in self.numeric]
+
+    @property
+    def features(self) -> list[str]:
+        """Original feature names, in design order."""
+        return list(dict.fromkeys(self.source[c] for c in self.columns))
+
+    def transform(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The same columns for new rows: ``x = float(value)`` for numeric columns,
+        ``x_{col,level} = 1[value == level]`` for each level seen at fit time
+        (unseen levels and missing values give all zeros; a numeric column
+        absent from ``df`` is all missing)."""
+        parts = {}
+        for col in self.numeric:
+            parts[col] = (pd.to_numeric(df[col], errors="coerce").astype(float).to_numpy()
+                          if col in df else np.full(len(df), np.nan))
+        for col, levels in self.levels.items():
+            values = _as_text(df[col]) if col in df else pd.Series(pd.NA, index=df.index, dtype="string")
+            arr = values.to_numpy(dtype=object)
+            for level in levels:
+                parts[_safe(f"{col}_{level}")] = (arr == level).astype(float)
+        out = pd.DataFrame(parts, index=df.index)
+        return out[self.columns]
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    return s.astype("string").fillna("\0missing")  # missing matches no level
+
+
+def _kind(s: pd.Series) -> str:
+    if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
+        return "date"
+    if pd.api.types.is_bool_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype) \
+            or pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
+        return "categorical"
+    if pd.api.types.is_numeric_dtype(s):
+        return "numeric"
+    return "other"
+
+
+def design_matrix(df: pd.DataFrame, *, exclude: tuple[str, ...] | list[str] = (),
+                  max_levels: int = 50) -> tuple[pd.DataFrame, Design]:
+    """Model inputs from a snapshot or analysis frame: ``(X, design)``.
+
+    * numeric columns as they are (missing stays NaN; XGBoost routes it, the
+      logistic baseline imputes the median);
+    * text / boolean / categorical columns one-hot encoded, one 0/1 column per
+      level seen here, named ``<column>_<level>`` (as ``pandas.get_dummies``),
+      levels in sorted order so the column order is stable;
+    * left out: ids, dates (by dtype and by name), every label or outcome
+      column (:data:`OUTCOME_COLUMNS`, any ``duration*``), ``exclude``, and
+      categoricals with more than ``max_levels`` levels (listed in
+      ``design.dropped``).
+
+    ``design.transform(new_df)`` gives new rows the same columns (unseen
+    levels -> zeros).
+    """
+    extra = tuple(exclude)
+    numeric, levels, dropped = [], {}, {}
+    for col in df.columns:
+        if _is_excluded(col, extra):
+            dropped[col] = "id, date, label or outcome" if col not in extra else "excluded"
+            continue
+        kind = _kind(df[col])
+        if kind == "numeric":
+            numeric.append(col)
+        elif kind == "categorical":
+            seen = sorted(df[col].dropna().astype("string").unique())
+            if len(seen) > max_levels:
+                dropped[col] = f"{len(seen)} levels (> {max_levels})"
+            elif len(seen) == 0:
+                dropped[col] = "all missing"
+            else:
+                levels[col] = [str(v) for v in seen]
+        else:
+            dropped[col] = f"{kind} column"
+    columns, source = [], {}
+    for col in df.columns:  # original column order; dummies where their column was
+        if col in numeric:
+            columns.append(col)
+            source[col] = col
+        elif col in levels:
+            for level in levels[col]:
+                name = _safe(f"{col}_{level}")
+                columns.append(name)
+                source[name] = col
+    design = Design(numeric=numeric, levels=levels, columns=columns, source=source, dropped=dropped)
+    return design.transform(df), design
+
+
+# --------------------------------------------------------------------------- splits and models
+
+@dataclass
+class Split:
+    """A time-ordered split of snapshots."""
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    train_dates: list[pd.Timestamp]
+    test_dates: list[pd.Timestamp]
+
+
+def _check_both_classes(y: pd.Series, what: str) -> None:
+    n_pos = int(y.sum())
+    if n_pos == 0 or n_pos == len(y):
+        raise DataError(f"{what}: {len(y)} rows with {n_pos} positive label(s); a split needs both "
+                        "churners and non-churners (more snapshots, more customers or a longer lead time)")
+
+
+def time_split(snapshots: pd.DataFrame, *, test_dates: int = 1,
+               lead_days: int | None = None) -> Split:
+    """Train on the earlier snapshot dates, test on the latest ``test_dates`` dates.
+
+    With ``lead_days`` given, training dates whose label window
+    ``(s, s + lead_days]`` reaches past the first test date are dropped
+    (an embargo, so no training label is observed after the test date).
+    Raises :class:`DataError` with fewer than 2 snapshot dates or when either
+    side lacks positives or negatives.
+    """
+    if "snapshot_date" not in snapshots or "churn_next" not in snapshots:
+        raise DataError("snapshots: expected columns 'snapshot_date' and 'churn_next'")
+    dates = sorted(pd.to_datetime(snapshots["snapshot_date"]).dropna().unique())
+    if len(dates) < 2:
+        raise DataError(f"snapshots: {len(dates)} snapshot date(s); time-ordered validation needs "
+                        "at least 2 (set snapshots.count >= 2, or use cross_validate on the analysis table)")
+    if not 1 <= test_dates < len(dates):
+        raise DataError(f"snapshots: test_dates={test_dates} must be between 1 and {len(dates) - 1} "
+                        f"(there are {len(dates)} snapshot dates)")
+    test_d = [pd.Timestamp(d) for d in dates[-test_dates:]]
+    train_d = [pd.Timestamp(d) for d in dates[:-test_dates]]
+    if lead_days is not None:
+        train_d = [d for d in train_d if d + pd.Timedelta(days=lead_days) <= test_d[0]]
+        if not train_d:
+            raise DataError(f"snapshots: no training date ends its {lead_days}-day label window "
+                            f"before the first test date {test_d[0]:%Y-%m-%d}")
+    sd = pd.to_datetime(snapshots["snapshot_date"])
+    train = snapshots[sd.isin(train_d)].reset_index(drop=True)
+    test = snapshots[sd.isin(test_d)].reset_index(drop=True)
+    _check_both_classes(train["churn_next"],
+                        f"snapshots, training dates {train_d[0]:%Y-%m-%d}..{train_d[-1]:%Y-%m-%d}")
+    _check_both_classes(test["churn_next"],
+                        f"snapshots, test dates {test_d[0]:%Y-%m-%d}..{test_d[-1]:%Y-%m-%d}")
+    return Split(train, test, train_d, test_d)
+
+
+@dataclass
+class Models:
+    """The two fitted models and the design they were fitted on."""
+
+    xgboost: object
+    logistic: object
+    design: Design
+    label: str
+
+    def matrix(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` as design columns (a frame that already is a design matrix passes through)."""
+        if list(df.columns) == self.design.columns:
+            return df
+        return self.design.transform(df)
+
+    def predict(self, df: pd.DataFrame, *, model: str = "xgboost") -> np.ndarray:
+        """P(churn) per row from ``model`` (``xgboost`` or ``logistic``)."""
+        if model not in MODEL_NAMES:
+            raise ValueError(f"model must be one of {MODEL_NAMES}, not {model!r}")
+        X = self.matrix(df)
+        return getattr(self, model).predict_proba(X)[:, 1]
+
+
+def fit_models(train: pd.DataFrame, *, seed: int, label: str | None = None,
+               exclude: tuple[str, ...] = (), n_jobs: int = 2) -> Models:
+    """Fit XGBoost and the logistic baseline once on ``train``.
+
+    XGBoost: ``XGBClassifier(n_estimators=300, max_depth=4, learning_rate=0.05,
+    subsample=0.8, colsample_bytree=0.8, tree_method='hist', random_state=seed)``
+    on the design matrix with missing values left in.
+
+    Logistic baseline: numeric columns median-imputed then standardised
+    ``z = (x - mean) / sd``, one-hot columns as 0/1, L2-penalised logistic
+    regression ``P(churn) = 1 / (1 + exp(-(b0 + b'z)))`` (C = 1).
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from xgboost import XGBClassifier
+
+    label = label or label_column(train)
+    y = train[label].astype(bool).to_numpy()
+    _check_both_classes(pd.Series(y), "training rows")
+    X, design = design_matrix(train, exclude=exclude)
+    if not design.columns:
+        raise DataError("training rows: no feature columns left after removing ids, dates and labels")
+    xgb = XGBClassifier(n_estimators=300, max_depth=4, learning_rate=0.05, subsample=0.8,
+                        colsample_bytree=0.8, min_child_weight=1.0, tree_method="hist",
+                        n_jobs=n_jobs, random_state=seed, eval_metric="logloss")
+    xgb.fit(X, y)
+    pre = ColumnTransformer(
+        [("num", make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
+                               StandardScaler()), design.numeric),
+         ("cat", "passthrough", design.dummies)],
+        verbose_feature_names_out=False)
+    logit = Pipeline([("prep", pre), ("model", LogisticRegression(C=1.0, max_iter=5000))])
+    logit.fit(X, y)
+    return Models(xgboost=xgb, logistic=logit, design=design, label=label)
+
+
+# --------------------------------------------------------------------------- metrics
+
+def top_decile_lift(y, p, *, share: float = 0.10) -> float:
+    """Churn rate among the ``ceil(share * n)`` highest scores / overall churn rate.
+
+    Ties at the cut are broken by row order (stable sort of ``-p``).
+    """
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    k = max(1, math.ceil(share * len(y)))
+    top = np.argsort(-p, kind="stable")[:k]
+    base = y.mean()
+    return float(y[top].mean() / base) if base > 0 else float("nan")
+
+
+def evaluate(y, p) -> dict:
+    """Discrimination and calibration of scores ``p`` against labels ``y``.
+
+    * ``roc_auc``: P(score of a random churner > score of a random stayer), ties 1/2;
+    * ``pr_auc``: average precision ``sum_k (R_k - R_{k-1}) P_k``;
+    * ``top_decile_lift``: :func:`top_decile_lift`;
+    * ``brier``: ``mean((p - y)^2)``;
+    plus ``n``, ``positives`` and ``base_rate``.
+    """
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+    y = np.asarray(y).astype(int)
+    p = np.asarray(p, dtype=float)
+    both = 0 < y.sum() < len(y)
+    return {
+        "n": int(len(y)),
+        "positives": int(y.sum()),
+        "base_rate": float(y.mean()) if len(y) else float("nan"),
+        "roc_auc": float(roc_auc_score(y, p)) if both else float("nan"),
+        "pr_auc": float(average_precision_score(y, p)) if both else float("nan"),
+        "top_decile_lift": top_decile_lift(y, p),
+        "brier": float(brier_score_loss(y, p)),
+    }
+
+
+def calibration_table(y, p, *, bins: int = 10) -> pd.DataFrame:
+    """Mean predicted vs observed churn per quantile bin of ``p``.
+
+    Bins as ``sklearn.calibration.calibration_curve(strategy='quantile')``:
+    edges at the 0, 1/bins, ..., 1 quantiles of ``p``; empty bins (tied
+    scores) are dropped. Columns: ``bin, n, mean_predicted, observed``.
+    """
+    from sklearn.calibration import calibration_curve
+
+    y = np.asarray(y).astype(int)
+    p = np.asarray(p, dtype=float)
+    observed, predicted = calibration_curve(y, p, n_bins=bins, strategy="quantile")
+    edges = np.percentile(p, np.linspace(0, 100, bins + 1))
+    ids = np.searchsorted(edges[1:-1], p)
+    counts = np.bincount(ids, minlength=bins)
+    nonzero = np.flatnonzero(counts)
+    return pd.DataFrame({"bin": nonzero + 1, "n": counts[nonzero],
+                         "mean_predicted": predicted, "observed": observed})
+
+
+# --------------------------------------------------------------------------- validation
+
+@dataclass
+class ValidationResult:
+    """Per-model metrics, held-out predictions and the fitted models.
+
+    ``metrics``: one row per model (:func:`evaluate` columns);
+    ``predictions``: ``customer_id`` (and ``snapshot_date`` / ``fold``), ``y``,
+    ``p_xgboost``, ``p_logistic`` for every held-out row;
+    ``models``: the models whose drivers to read (time-ordered: fitted on the
+    training dates; cross-validation: fitted once on all rows when ``refit``);
+    ``fold_models``: the per-fold models of cross-validation.
+    """
+
+    metrics: pd.DataFrame
+    predictions: pd.DataFrame
+    models: Models | None
+    note: str
+    fold_models: list[Models] = field(default_factory=list)
+
+
+def _metrics_table(pred: pd.DataFrame) -> pd.DataFrame:
+    rows = [{"model": m, **evaluate(pred["y"], pred[f"p_{m}"])} for m in MODEL_NAMES]
+    return pd.DataFrame(rows).set_index("model")
+
+
+def validate(snapshots: pd.DataFrame, *, seed: int, test_dates: int = 1,
+             lead_days: int | None = None) -> ValidationResult:
+    """Time-ordered validation on snapshots: fit on earlier dates, score the latest.
+
+    Needs >= 2 snapshot dates (:func:`time_split`); for data without dates use
+    :func:`cross_validate`. The returned ``models`` are the ones fitted on the
+    training dates (fitted once; read drivers from them).
+    """
+    split = time_split(snapshots, test_dates=test_dates, lead_days=lead_days)
+    models = fit_models(split.train, seed=seed, label="churn_next")
+    X = models.matrix(split.test)
+    pred = pd.DataFrame({"snapshot_date": split.test["snapshot_date"].to_numpy(),
+                         "customer_id": split.test["customer_id"].to_numpy(),
+                         "y": split.test["churn_next"].astype(bool).to_numpy()})
+    for m in MODEL_NAMES:
+        pred[f"p_{m}"] = models.predict(X, model=m)
+    fmt = lambda ds: ", ".join(f"{d:%Y-%m-%d}" for d in ds)  # noqa: E731
+    note = (f"time-ordered: trained on {len(split.train):,} rows from {fmt(split.train_dates)}; "
+            f"tested on {len(split.test):,} rows from {fmt(split.test_dates)}")
+    return ValidationResult(_metrics_table(pred), pred, models, note)
+
+
+def cross_validate(analysis: pd.DataFrame, *, seed: int, folds: int = 5,
+                   refit: bool = True) -> ValidationResult:
+    """Stratified K-fold validation for data without dates (label ``churned``).
+
+    Each fold's models are fitted on the other folds and score the held-out
+    fold; metrics are computed on the pooled out-of-fold predictions. Folds are
+    shuffled with ``seed``. With ``refit`` the models are fitted once more on
+    all rows (``result.models``, for drivers and the warning list).
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    if "churned" not in analysis:
+        raise DataError("analysis table: expected a 'churned' column")
+    y = analysis["churned"].astype(bool).to_numpy()
+    n_pos = int(y.sum())
+    if min(n_pos, len(y) - n_pos) < folds:
+        raise DataError(f"analysis table: {n_pos} churned and {len(y) - n_pos} not churned; "
+                        f"{folds}-fold cross-validation needs at least {folds} of each")
+    pred = pd.DataFrame({"customer_id": analysis["customer_id"].to_numpy(), "fold": 0, "y": y,
+                         "p_xgboost": np.nan, "p_logistic": np.nan})
+    fold_models = []
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for k, (tr, te) in enumerate(cv.split(np.zeros(len(y)), y), start=1):
+        models = fit_models(analysis.iloc[tr], seed=seed, label="churned")
+        X = models.matrix(analysis.iloc[te])
+        pred.loc[te, "fold"] = k
+        for m in MODEL_NAMES:
+            pred.loc[te, f"p_{m}"] = models.predict(X, model=m)
+        fold_models.append(models)
+    final = fit_models(analysis, seed=seed, label="churned") if refit else None
+    note = f"no dates: stratified {folds}-fold cross-validation"
+    return ValidationResult(_metrics_table(pred), pred, final, note, fold_models)
+
+
+# --------------------------------------------------------------------------- drivers
+
+def _booster_and_matrix(model, X: pd.DataFrame) -> tuple[object, pd.DataFrame, dict[str, str]]:
+    if isinstance(model, Models):
+        return model.xgboost.get_booster(), model.matrix(X), model.design.source
+    booster = model.get_booster() if hasattr(model, "get_booster") else model
+    return booster, X, {c: c for c in X.columns}
+
+
+def _contributions(model, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """Design-column SHAP values, the bias column, and each column's source feature."""
+    import xgboost
+
+    booster, M, source = _booster_and_matrix(model, X)
+    contrib = booster.predict(xgboost.DMatrix(M, missing=np.nan), pred_contribs=True)
+    phi = pd.DataFrame(contrib[:, :-1], columns=list(M.columns), index=X.index)
+    return phi, contrib[:, -1], [source[c] for c in phi.columns]
+
+
+def _by_source(phi: pd.DataFrame, sources: list[str]) -> pd.DataFrame:
+    return phi.T.groupby(pd.Series(sources, index=phi.columns), sort=False).sum().T
+
+
+def shap_values(model, X: pd.DataFrame) -> pd.DataFrame:
+    """Per-row SHAP values of the XGBoost model, summed per source feature.
+
+    From ``booster.predict(DMatrix(X), pred_contribs=True)`` (exact tree SHAP,
+    log-odds scale): ``logit(p_i) = bias + sum_j phi_ij``. A categorical
+    feature's value is the signed sum over its dummies, ``phi_i,plan = sum_l
+    phi_i,plan_l``. ``model`` is a :class:`Models` (``X`` raw rows) or an
+    ``XGBClassifier`` (``X`` its design matrix). Columns: features, then ``bias``.
+    """
+    phi, bias, sources = _contributions(model, X)
+    out = _by_source(phi, sources)
+    out["bias"] = bias
+    return out
+
+
+def shap_ranking(model, X: pd.DataFrame) -> pd.DataFrame:
+    """Global driver ranking: mean |SHAP| per original feature, largest first.
+
+    ``importance_f = mean_i sum_{j in f} |phi_ij|`` where ``j`` runs over the
+    design columns of feature ``f`` (itself for a numeric feature, its
+    dummies for a categorical). Columns: ``feature, mean_abs_shap, share``
+    (of the total), ``mean_shap`` (signed mean of the per-feature sum) and
+    ``rank`` (1 = strongest).
+    """
+    phi, _, sources = _contributions(model, X)
+    mean_abs = _by_source(phi.abs(), sources).mean()
+    signed = _by_source(phi, sources).mean()
+    out = pd.DataFrame({"feature": mean_abs.index, "mean_abs_shap": mean_abs.to_numpy(),
+                        "mean_shap": signed.reindex(mean_abs.index).to_numpy()})
+    total = out["mean_abs_shap"].sum()
+    out["share"] = out["mean_abs_shap"] / total if total > 0 else np.nan
+    out = out.sort_values("mean_abs_shap", ascending=False, kind="stable").reset_index(drop=True)
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out[["feature", "mean_abs_shap", "share", "mean_shap", "rank"]]
+
+
+def reason_codes(model, X: pd.DataFrame, *, top: int = 3) -> pd.DataFrame:
+    """Per row, the ``top`` features that push its churn risk up the most.
+
+    Features ranked by their (per-feature summed) SHAP value ``phi_if``;
+    only positive contributions count, so a row may have fewer than ``top``
+    reasons (missing). Columns ``reason_1..top`` (feature names) and
+    ``contribution_1..top`` (log-odds), index aligned with ``X``.
+    """
+    phi = shap_values(model, X).drop(columns="bias")
+    vals = phi.to_numpy()
+    names = np.asarray(phi.columns, dtype=object)
+    order = np.argsort(-vals, axis=1, kind="stable")[:, :top]
+    out = {}
+    for k in range(min(top, vals.shape[1])):
+        v = np.take_along_axis(vals, order[:, [k]], axis=1)[:, 0]
+        out[f"reason_{k + 1}"] = np.where(v > 0, names[order[:, k]], None)
+        out[f"contribution_{k + 1}"] = np.where(v > 0, v, np.nan)
+    for k in range(vals.shape[1], top):
+        out[f"reason_{k + 1}"] = np.full(len(phi), None, dtype=object)
+        out[f"contribution_{k + 1}"] = np.full(len(phi), np.nan)
+    cols = [f"reason_{k}" for k in range(1, top + 1)] + [f"contribution_{k}" for k in range(1, top + 1)]
+    return pd.DataFrame(out, index=X.index)[cols]
+
+
+# --------------------------------------------------------------------------- the warning list
+
+def current_customers(analysis: pd.DataFrame) -> pd.DataFrame:
+    """Active customers as of ``as_of``, with snapshot-style features.
+
+    The analysis table's features are computed as of ``as_of`` by the same
+    code as the snapshots' (:func:`churnlab.features.customer_features`), so
+    its rows with ``churned == False`` are the current snapshot. Their
+    ``duration`` (months from start to ``as_of``, not an outcome for an active
+    customer) becomes ``tenure_months``, the snapshots' name for the same
+    quantity; outcome columns are then ignored by the design transform.
+    """
+    cur = analysis[~analysis["churned"].astype(bool)].copy()
+    if "tenure_months" not in cur and "duration" in cur:
+        cur["tenure_months"] = cur["duration"].astype(float)
+    return cur.reset_index(drop=True)
+
+
+def early_warning_list(model: Models, current: pd.DataFrame, *,
+                       playbook: dict[str, str] | None = None,
+                       tiers: tuple[float, float] = (0.5, 0.2),
+                       which: str = "xgboost") -> pd.DataFrame:
+    """Ranked list of active customers at risk, with reasons and actions.
+
+    ``current``: one row per customer with features as of now; rows with
+    ``churned == True`` are dropped (use :func:`current_customers` on the
+    analysis table to get ``tenure_months`` too). Columns aligned through the
+    model's design transform (missing numeric columns -> NaN, unseen levels
+    -> zeros).
+
+    Columns: ``customer_id, churn_probability`` (from ``which`` model),
+    ``risk_tier`` = high if p >= tiers[0], medium if p >= tiers[1], else low;
+    ``reason_1..3`` (:func:`reason_codes` of the XGBoost model);
+    ``suggested_action``: ``playbook[reason]`` for each reason in order,
+    distinct actions joined by "; " (empty when no playbook or no match).
+    Sorted by probability, highest first.
+    """
+    hi, mid = tiers
+    if not hi >= mid:
+        raise ValueError(f"tiers must be (high, medium) with high >= medium, got {tiers}")
+    if "churned" in current:
+        current = current[~current["churned"].astype(bool)]
+    current = current.reset_index(drop=True)
+    X = model.matrix(current)
+    p = model.predict(X, model=which)
+    reasons = reason_codes(model, X, top=3)
+    playbook = playbook or {}
+
+    def action(row) -> str:
+        acts = [playbook[r] for r in row if r is not None and r in playbook]
+        return "; ".join(dict.fromkeys(acts))
+
+    out = pd.DataFrame({
+        "customer_id": current["customer_id"].to_numpy(),
+        "churn_probability": p,
+        "risk_tier": np.where(p >= hi, "high", np.where(p >= mid, "medium", "low")),
+    })
+    for k in (1, 2, 3):
+        out[f"reason_{k}"] = reasons[f"reason_{k}"].to_numpy()
+    out["suggested_action"] = [action(r) for r in
+                               reasons[["reason_1", "reason_2", "reason_3"]].itertuples(index=False)]
+    return out.sort_values("churn_probability", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def tier_summary(warning: pd.DataFrame) -> pd.DataFrame:
+    """Customers and mean predicted probability per risk tier."""
+    g = warning.groupby("risk_tier")["churn_probability"]
+    out = pd.DataFrame({"customers": g.size(), "mean_probability": g.mean()})
+    return out.reindex([t for t in ("high", "medium", "low") if t in out.index])
+
+
+# --------------------------------------------------------------------------- figures
+
+COLORS = {"xgboost": "#c0392b", "logistic": "#2e86c1"}
+
+
+def _ax(ax: plt.Axes | None, size: tuple[float, float] = (5, 4.5)) -> plt.Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def roc_curves(predictions: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """ROC curve of each model (``p_<model>`` vs ``y``), AUC in the legend."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    ax = _ax(ax)
+    y = predictions["y"].astype(int)
+    for m in MODEL_NAMES:
+        fpr, tpr, _ = roc_curve(y, predictions[f"p_{m}"])
+        ax.plot(fpr, tpr, color=COLORS[m], label=f"{m} (AUC {roc_auc_score(y, predictions[f'p_{m}']):.3f})")
+    ax.plot([0, 1], [0, 1], color="0.6", ls="--", lw=1)
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.set_title("ROC, held-out rows")
+    ax.legend(loc="lower right")
+    return ax
+
+
+def pr_curves(predictions: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """Precision-recall curve of each model, average precision in the legend."""
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    ax = _ax(ax)
+    y = predictions["y"].astype(int)
+    for m in MODEL_NAMES:
+        prec, rec, _ = precision_recall_curve(y, predictions[f"p_{m}"])
+        ap = average_precision_score(y, predictions[f"p_{m}"])
+        ax.step(rec, prec, where="post", color=COLORS[m], label=f"{m} (AP {ap:.3f})")
+    ax.axhline(y.mean(), color="0.6", ls="--", lw=1)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(f"Precision-recall (dashed: churn rate {y.mean():.1%})")
+    ax.legend(loc="upper right")
+    return ax
+
+
+def calibration_plot(predictions: pd.DataFrame, *, bins: int = 10,
+                     ax: plt.Axes | None = None) -> plt.Axes:
+    """Observed vs mean predicted churn per quantile bin, per model (:func:`calibration_table`)."""
+    ax = _ax(ax)
+    y = predictions["y"].astype(int)
+    top = 0.0
+    for m in MODEL_NAMES:
+        t = calibration_table(y, predictions[f"p_{m}"], bins=bins)
+        ax.plot(t["mean_predicted"], t["observed"], marker="o", color=COLORS[m], label=m)
+        top = max(top, t["mean_predicted"].max(), t["observed"].max())
+    lim = min(1.0, top * 1.08 + 0.01)
+    ax.plot([0, lim], [0, lim], color="0.6", ls="--", lw=1)
+    ax.set_xlim(0, lim)
+    ax.set_ylim(0, lim)
+    ax.set_xlabel("mean predicted probability")
+    ax.set_ylabel("observed churn rate")
+    ax.set_title("Calibration (quantile bins)")
+    ax.legend(loc="upper left")
+    return ax
+
+
+def shap_bar(ranking: pd.DataFrame, *, top: int = 15, ax: plt.Axes | None = None) -> plt.Axes:
+    """Horizontal bars of mean |SHAP| per feature (:func:`shap_ranking`), strongest on top."""
+    t = ranking.head(top)
+    ax = _ax(ax, (6, 0.35 * len(t) + 1.2))
+    ax.barh(t["feature"][::-1], t["mean_abs_shap"][::-1], color=COLORS["xgboost"])
+    ax.set_xlabel("mean |SHAP| (log-odds)")
+    ax.set_title("Churn drivers (XGBoost, SHAP)")
+    return ax
