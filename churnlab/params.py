@@ -22,6 +22,8 @@ Keys (see the README for the full reference):
 ``snapshots``    point-in-time snapshots for prediction (:class:`SnapshotParams`).
 ``source``       where the data comes from: the simulator or files
                  (:class:`SimulatedSource`, :class:`FileSource`).
+``playbook``     cause -> action overrides (:class:`PlaybookParams`).
+``warning``      early-warning risk tiers (:class:`WarningParams`).
 ``output_dir``   where the run writes; empty means ``outputs/<name of the params file>``.
 """
 
@@ -76,6 +78,32 @@ class SnapshotParams(_Strict):
     count: int = Field(4, ge=1, le=60)
     spacing_days: int = Field(90, ge=7, le=730)
     lead_days: int = Field(90, ge=7, le=730)
+
+
+class PlaybookParams(_Strict):
+    """Cause -> action playbook overrides (see :mod:`churnlab.playbook`).
+
+    ``families`` maps a feature to a driver family; ``actions`` maps a family
+    to the retention action to suggest.
+    """
+
+    families: dict[str, Literal["price", "service", "engagement", "contract_end"]] = Field(
+        default_factory=dict)
+    actions: dict[Literal["price", "service", "engagement", "contract_end"], str] = Field(
+        default_factory=dict)
+
+
+class WarningParams(_Strict):
+    """Early-warning model settings: risk-tier thresholds on the churn probability."""
+
+    high_risk: float = Field(0.5, gt=0, lt=1)
+    medium_risk: float = Field(0.2, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "WarningParams":
+        if self.medium_risk >= self.high_risk:
+            raise ValueError("medium_risk: expected a value below high_risk")
+        return self
 
 
 class SimulatedSource(_Strict):
@@ -167,6 +195,8 @@ class StudyParams(_Strict):
     churn: ChurnParams
     snapshots: SnapshotParams = SnapshotParams()
     source: Source
+    playbook: PlaybookParams = PlaybookParams()
+    warning: WarningParams = WarningParams()
     output_dir: str = ""
 
     @field_validator("as_of", mode="before")

@@ -252,8 +252,11 @@ class Models:
 
 
 def fit_models(train: pd.DataFrame, *, seed: int, label: str | None = None,
-               exclude: tuple[str, ...] = (), n_jobs: int = 2) -> Models:
+               exclude: tuple[str, ...] = (), n_jobs: int | None = None) -> Models:
     """Fit XGBoost and the logistic baseline once on ``train``.
+
+    ``n_jobs=None`` lets XGBoost use ``OMP_NUM_THREADS`` (the runner sets it
+    per parallel study so kernels do not oversubscribe the cores).
 
     XGBoost: ``XGBClassifier(n_estimators=300, max_depth=4, learning_rate=0.05,
     subsample=0.8, colsample_bytree=0.8, tree_method='hist', random_state=seed)``
