@@ -146,8 +146,8 @@ def interactions_sql(con: duckdb.DuckDBPyConnection, path: Path, *, cutoff: dt.d
     """Contact counts, complaints, response time, unresolved share and CSAT."""
     cols = set(columns(con, path))
     end = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
-    aggs = ["count(*) AS n_interactions",
-            "count(*) FILTER (WHERE kind = 'complaint') AS n_complaints"]
+    aggs = ["count(*) FILTER (WHERE kind = 'complaint') AS n_complaints",  # specific before total
+            "count(*) AS n_interactions"]
     if "response_hours" in cols:
         aggs.append("avg(response_hours) AS response_hours_mean")
     if "resolved" in cols:

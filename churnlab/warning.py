@@ -80,6 +80,7 @@ class Design:
     columns: list[str]
     source: dict[str, str]
     dropped: dict[str, str] = field(default_factory=dict)
+    fill: dict[str, float] = field(default_factory=dict)
 
     @property
     def dummies(self) -> list[str]:
@@ -99,6 +100,8 @@ class Design:
         for col in self.numeric:
             parts[col] = (pd.to_numeric(df[col], errors="coerce").astype(float).to_numpy()
                           if col in df else np.full(len(df), np.nan))
+            if col in self.fill:
+                parts[col] = np.where(np.isnan(parts[col]), self.fill[col], parts[col])
         for col, levels in self.levels.items():
             values = _as_text(df[col]) if col in df else pd.Series(pd.NA, index=df.index, dtype="string")
             arr = values.to_numpy(dtype=object)
@@ -123,19 +126,28 @@ def _kind(s: pd.Series) -> str:
     return "other"
 
 
+#: Averages over a customer's contacts. They are undefined (missing) exactly for
+#: customers without contacts, so left missing they would repeat what the
+#: contact counts say and take their credit in the driver ranking. They are
+#: filled with the average (0 for the unresolved share) for the models.
+PER_CONTACT = ("response_hours_mean", "csat_mean", "unresolved_share")
+
+
 def design_matrix(df: pd.DataFrame, *, exclude: tuple[str, ...] | list[str] = (),
                   max_levels: int = 50) -> tuple[pd.DataFrame, Design]:
     """Model inputs from a snapshot or analysis frame: ``(X, design)``.
 
     * numeric columns as they are (missing stays NaN; XGBoost routes it, the
-      logistic baseline imputes the median);
+      logistic baseline imputes the median), except the per-contact averages
+      (:data:`PER_CONTACT`), filled for customers without contacts;
     * text / boolean / categorical columns one-hot encoded, one 0/1 column per
       level seen here, named ``<column>_<level>`` (as ``pandas.get_dummies``),
       levels in sorted order so the column order is stable;
     * left out: ids, dates (by dtype and by name), every label or outcome
       column (:data:`OUTCOME_COLUMNS`, any ``duration*``), ``exclude``, and
-      categoricals with more than ``max_levels`` levels (listed in
-      ``design.dropped``).
+      categoricals with more than ``max_levels`` levels, and numeric columns
+      identical to an earlier one (e.g. all contacts are complaints), all
+      listed in ``design.dropped``.
 
     ``design.transform(new_df)`` gives new rows the same columns (unseen
     levels -> zeros).
@@ -159,6 +171,16 @@ def design_matrix(df: pd.DataFrame, *, exclude: tuple[str, ...] | list[str] = ()
                 levels[col] = [str(v) for v in seen]
         else:
             dropped[col] = f"{kind} column"
+    seen_values: dict[int, str] = {}
+    for col in list(numeric):  # a column identical to an earlier one says nothing new
+        key = int(pd.util.hash_pandas_object(pd.to_numeric(df[col], errors="coerce"),
+                                             index=False).sum())
+        if key in seen_values and pd.to_numeric(df[col], errors="coerce").equals(
+                pd.to_numeric(df[seen_values[key]], errors="coerce")):
+            numeric.remove(col)
+            dropped[col] = f"identical to {seen_values[key]}"
+        else:
+            seen_values.setdefault(key, col)
     columns, source = [], {}
     for col in df.columns:  # original column order; dummies where their column was
         if col in numeric:
@@ -169,7 +191,13 @@ def design_matrix(df: pd.DataFrame, *, exclude: tuple[str, ...] | list[str] = ()
                 name = _safe(f"{col}_{level}")
                 columns.append(name)
                 source[name] = col
-    design = Design(numeric=numeric, levels=levels, columns=columns, source=source, dropped=dropped)
+    fill = {}
+    for col in numeric:  # per-contact averages: undefined without contacts
+        if col in PER_CONTACT:
+            values = pd.to_numeric(df[col], errors="coerce")
+            fill[col] = 0.0 if col == "unresolved_share" else float(values.mean()) if values.notna().any() else 0.0
+    design = Design(numeric=numeric, levels=levels, columns=columns, source=source, dropped=dropped,
+                    fill=fill)
     return design.transform(df), design
 
 

@@ -218,9 +218,7 @@ def test_plots_return_axes(toy_models):
 
 @pytest.mark.parametrize("name", [
     "telecom",
-    pytest.param("retail", marks=pytest.mark.xfail(
-        reason="simulator: under the inactivity definition recency_days dominates, and "
-               "response_hours_mean (missing iff no complaint) absorbs n_complaints", strict=False)),
+    "retail",
     "software",
 ])
 def test_shap_top3_contains_planted_top2(scenario, name):
