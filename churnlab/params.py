@@ -23,7 +23,7 @@ Keys (see the README for the full reference):
 ``source``       where the data comes from: the simulator or files
                  (:class:`SimulatedSource`, :class:`FileSource`).
 ``playbook``     cause -> action overrides (:class:`PlaybookParams`).
-``warning``      early-warning risk tiers (:class:`WarningParams`).
+``warning``      early-warning risk tiers by rank (:class:`WarningParams`).
 ``output_dir``   where the run writes; empty means ``outputs/<name of the params file>``.
 """
 
@@ -94,15 +94,17 @@ class PlaybookParams(_Strict):
 
 
 class WarningParams(_Strict):
-    """Early-warning model settings: risk-tier thresholds on the churn probability."""
+    """Early-warning risk tiers, by rank: the ``high_share`` of active customers
+    with the highest churn probability are "high", the next ``medium_share``
+    "medium", the rest "low"."""
 
-    high_risk: float = Field(0.5, gt=0, lt=1)
-    medium_risk: float = Field(0.2, gt=0, lt=1)
+    high_share: float = Field(0.1, gt=0, lt=1)
+    medium_share: float = Field(0.2, gt=0, lt=1)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "WarningParams":
-        if self.medium_risk >= self.high_risk:
-            raise ValueError("medium_risk: expected a value below high_risk")
+    def _fits(self) -> "WarningParams":
+        if self.high_share + self.medium_share >= 1:
+            raise ValueError("medium_share: expected high_share + medium_share below 1")
         return self
 
 

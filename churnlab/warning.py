@@ -567,6 +567,7 @@ def current_customers(analysis: pd.DataFrame) -> pd.DataFrame:
 def early_warning_list(model: Models, current: pd.DataFrame, *,
                        playbook: dict[str, str] | None = None,
                        tiers: tuple[float, float] = (0.5, 0.2),
+                       tier_shares: tuple[float, float] | None = None,
                        which: str = "xgboost") -> pd.DataFrame:
     """Ranked list of active customers at risk, with reasons and actions.
 
@@ -578,19 +579,26 @@ def early_warning_list(model: Models, current: pd.DataFrame, *,
 
     Columns: ``customer_id, churn_probability`` (from ``which`` model),
     ``risk_tier`` = high if p >= tiers[0], medium if p >= tiers[1], else low;
+    with ``tier_shares = (h, m)`` the cut-offs are instead the probability
+    quantiles that make the top ``h`` of customers high and the next ``m``
+    medium (useful when churn is rare and few scores pass an absolute 0.5);
     ``reason_1..3`` (:func:`reason_codes` of the XGBoost model);
     ``suggested_action``: ``playbook[reason]`` for each reason in order,
     distinct actions joined by "; " (empty when no playbook or no match).
     Sorted by probability, highest first.
     """
-    hi, mid = tiers
-    if not hi >= mid:
-        raise ValueError(f"tiers must be (high, medium) with high >= medium, got {tiers}")
     if "churned" in current:
         current = current[~current["churned"].astype(bool)]
     current = current.reset_index(drop=True)
     X = model.matrix(current)
     p = model.predict(X, model=which)
+    if tier_shares is not None:  # tiers by rank: the top shares of active customers
+        high_share, medium_share = tier_shares
+        tiers = (float(np.quantile(p, 1 - high_share)),
+                 float(np.quantile(p, 1 - high_share - medium_share)))
+    hi, mid = tiers
+    if not hi >= mid:
+        raise ValueError(f"tiers must be (high, medium) with high >= medium, got {tiers}")
     reasons = reason_codes(model, X, top=3)
     playbook = playbook or {}
 

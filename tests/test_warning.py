@@ -261,3 +261,16 @@ def test_ibm_telco_cross_validation(telco):
     assert "Contract" in list(rank["feature"][:3]), list(rank["feature"][:5])
     with pytest.raises(DataError, match="at least 2"):
         w.validate(col.snapshots, seed=1)
+
+
+def test_tiers_by_rank_put_the_top_shares_in_high_and_medium():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"customer_id": [f"c{i}" for i in range(400)], "x": rng.normal(size=400),
+                       "churned": rng.random(400) < 0.05})
+    train = df.assign(churned=(df["x"] + rng.normal(0, 1, 400)) > 1.5)
+    models = w.fit_models(train, seed=0, label="churned")
+    cur = df.assign(churned=False)
+    out = w.early_warning_list(models, cur, tier_shares=(0.1, 0.2))
+    counts = out["risk_tier"].value_counts()
+    assert 35 <= counts["high"] <= 45 and 75 <= counts["medium"] <= 85
+    assert out["churn_probability"].is_monotonic_decreasing
