@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .plots import _ax
 
 #: Label / outcome columns: known only after the fact, never a feature.
 OUTCOME_COLUMNS = ("churn_next", "churned", "event", "duration", "duration_days", "end_date",
@@ -630,17 +631,14 @@ def tier_summary(warning: pd.DataFrame) -> pd.DataFrame:
 COLORS = {"xgboost": "#c0392b", "logistic": "#2e86c1"}
 
 
-def _ax(ax: plt.Axes | None, size: tuple[float, float] = (5, 4.5)) -> plt.Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
+PANEL = (5, 4.5)  # default size of one model-evaluation panel
 
 
 def roc_curves(predictions: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
     """ROC curve of each model (``p_<model>`` vs ``y``), AUC in the legend."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    ax = _ax(ax)
+    ax = _ax(ax, PANEL)
     y = predictions["y"].astype(int)
     for m in MODEL_NAMES:
         fpr, tpr, _ = roc_curve(y, predictions[f"p_{m}"])
@@ -657,7 +655,7 @@ def pr_curves(predictions: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.A
     """Precision-recall curve of each model, average precision in the legend."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
-    ax = _ax(ax)
+    ax = _ax(ax, PANEL)
     y = predictions["y"].astype(int)
     for m in MODEL_NAMES:
         prec, rec, _ = precision_recall_curve(y, predictions[f"p_{m}"])
@@ -675,7 +673,7 @@ def pr_curves(predictions: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.A
 def calibration_plot(predictions: pd.DataFrame, *, bins: int = 10,
                      ax: plt.Axes | None = None) -> plt.Axes:
     """Observed vs mean predicted churn per quantile bin, per model (:func:`calibration_table`)."""
-    ax = _ax(ax)
+    ax = _ax(ax, PANEL)
     y = predictions["y"].astype(int)
     top = 0.0
     for m in MODEL_NAMES:
