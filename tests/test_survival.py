@@ -79,3 +79,18 @@ def test_piecewise_hazard_is_events_over_exposure():
     assert t["events"].tolist() == [1, 2, 1]
     assert t["exposure"].tolist() == [11, 5, 1]
     assert t["hazard"].tolist() == pytest.approx([1 / 11, 2 / 5, 1.0])
+
+
+def test_piecewise_hazard_shows_the_planted_contract_end_spike(tmp_path):
+    from churnlab.collect import collect
+    from churnlab.params import validate_params
+
+    from .conftest import scenario_params
+
+    p = validate_params(scenario_params("telecom", source={"n_customers": 4000}))
+    a = collect(p, tmp_path / "data", with_snapshots=False).analysis
+    h = survival.piecewise_hazard(a[a["plan"] == "one_year"], breakpoints=list(range(1, 37)))
+    h = h.set_index("start")["hazard"]
+    within = h.loc[[float(m) for m in range(2, 11)]].mean()
+    # the simulator plants a spike in the month a 12-month term ends (ground truth: x12)
+    assert h.loc[12.0] > 3 * within and h.loc[24.0] > 3 * within
