@@ -30,7 +30,7 @@ from . import definitions, features
 from .errors import DataError
 from .params import FileSource, SimulatedSource, StudyParams, TableSource
 from .schema import TABLES, validate_table
-from .sources import SourceTable, check_conversions, connect, ident, lit, open_table
+from .sources import check_conversions, connect, ident, lit, open_table
 
 #: Tables whose rows are events in time (checked against ``as_of``).
 DATE_COLUMNS = {"subscriptions": "start_date", "transactions": "date", "usage": "period",
@@ -561,10 +561,16 @@ def compare_definitions(collection: Collection, params: StudyParams) -> pd.DataF
             for reason, n in st.loc[st["churned"], "end_reason"].value_counts().sort_index().items():
                 rows.append((f"contractual: {reason}", "by end reason", len(st), int(n)))
     if "transactions" in tables:
+        a = collection.analysis
         con = connect()
         try:
-            act = features.transaction_activity(con, tables["transactions"], cutoff=params.as_of,
-                                                window_days=c.window_days)
+            if set(ACTIVITY[2:]) <= set(a.columns) and "start_date" in a:
+                # a purchase-based analysis table already holds the activity as of as_of
+                act = a[["customer_id", "start_date"] + ACTIVITY[2:]].rename(
+                    columns={"start_date": "first_purchase"})
+            else:
+                act = features.transaction_activity(con, tables["transactions"], cutoff=params.as_of,
+                                                    window_days=c.window_days)
             cats = pd.DataFrame()
             if "category" in features.columns(con, tables["transactions"]):
                 cats = features.category_activity(con, tables["transactions"], cutoff=params.as_of,
