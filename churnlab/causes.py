@@ -44,7 +44,7 @@ from statsmodels.tools.sm_exceptions import (ConvergenceWarning, PerfectSeparati
 
 from .definitions import DEFINING_FEATURES
 from .errors import DataError
-from .plots import PALETTE, _ax
+from .plots import PALETTE, _ax, ratio_forest
 
 #: Columns that are identifiers, outcomes or outcome-derived: never covariates.
 OUTCOME_COLUMNS = ("customer_id", "churned", "event", "duration", "duration_days", "end_reason",
@@ -639,20 +639,6 @@ def cohort_plot(cohorts: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axe
 
 def odds_ratio_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
     """Forest plot of :class:`LogitResult` odds ratios with 95% CIs, log x-axis."""
-    ax = _ax(ax, (7, 0.8 + 0.35 * len(table)))
-    ypos = np.arange(len(table))
-    sig = table["p_value"].lt(0.05).to_numpy()
-    colors = np.where(table["odds_ratio"].gt(1), PALETTE["churned"], PALETTE["retained"])
-    if table["ci_low"].notna().any():
-        ax.errorbar(table["odds_ratio"], ypos,
-                    xerr=[table["odds_ratio"] - table["ci_low"], table["ci_high"] - table["odds_ratio"]],
-                    fmt="none", ecolor="0.4", capsize=2, lw=1)
-    ax.scatter(table["odds_ratio"], ypos, c=[c if s else "0.6" for c, s in zip(colors, sig)],
-               zorder=3)
-    ax.axvline(1, color="0.3", ls="--", lw=1)
-    ax.set_xscale("log")
-    ax.set_yticks(ypos, table["term"])
-    ax.invert_yaxis()
-    ax.set_xlabel("odds ratio of churning (log scale; numeric: per 1 SD)")
-    ax.set_title("Drivers of churn, adjusted for each other (grey: p ≥ 0.05)")
-    return ax
+    return ratio_forest(table, value="odds_ratio",
+                        xlabel="odds ratio of churning (log scale; numeric: per 1 SD)",
+                        title="Drivers of churn, adjusted for each other (grey: p ≥ 0.05)", ax=ax)

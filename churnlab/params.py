@@ -24,6 +24,7 @@ Keys (see the README for the full reference):
                  (:class:`SimulatedSource`, :class:`FileSource`).
 ``playbook``     cause -> action overrides (:class:`PlaybookParams`).
 ``warning``      early-warning risk tiers by rank (:class:`WarningParams`).
+``survival``     survival models, sBG and BG/NBD settings (:class:`SurvivalParams`).
 ``output_dir``   where the run writes; empty means ``outputs/<name of the params file>``.
 """
 
@@ -41,6 +42,20 @@ from .errors import ParamsError
 from .schema import SHAPE_TABLES, TABLES
 
 Scenario = Literal["telecom", "retail", "software"]
+
+
+def _parse_date(v: Any) -> Any:
+    """A date from YAML: a date, a datetime (its day) or a ``YYYY-MM-DD`` string."""
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, (int, float)):
+        raise ValueError(f"expected a date YYYY-MM-DD, got {v!r}")
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v.strip())
+        except ValueError:
+            raise ValueError(f"expected a date YYYY-MM-DD, got {v!r}") from None
+    return v
 
 
 class _Strict(BaseModel):
@@ -106,6 +121,46 @@ class WarningParams(_Strict):
         if self.high_share + self.medium_share >= 1:
             raise ValueError("medium_share: expected high_share + medium_share below 1")
         return self
+
+
+class SurvivalParams(_Strict):
+    """Survival modelling and retention projection (notebook 03, :mod:`churnlab.survival`).
+
+    ``unit``               time unit of durations (calendar periods when start dates exist).
+    ``horizons``           horizons, in ``unit``, for S(h) and P(churn within h).
+    ``observed_from``      first day of the data window: customers who joined earlier are
+                           left-truncated (in the data only because they survived until
+                           then). Simulated data set it themselves; for files leave it empty
+                           if the export also holds customers who left long ago.
+    ``test_share``         share of customers held out to validate the models.
+    ``calibration_horizon`` horizon, in ``unit``, of the held-out calibration check.
+    ``remaining_cap``      expected remaining lifetime is restricted to this many periods.
+    ``cohort_period``      period of the sBG acquisition cohorts: month | quarter | year.
+    ``fit_periods``        the sBG is fitted on each cohort's first ``fit_periods`` periods
+                           and projects the rest.
+    ``annual_discount_rate`` for the discounted expected residual lifetime (DERL).
+    ``bgnbd_unit``         time unit of the BG/NBD model: day | week | month.
+    ``bgnbd_horizon``      horizon, in ``bgnbd_unit``, of expected purchases; empty means
+                           the holdout length when data extend past ``as_of``, else 26 weeks.
+    """
+
+    unit: Literal["day", "week", "month", "quarter", "year"] = "month"
+    horizons: list[Annotated[float, Field(gt=0)]] = Field(default_factory=lambda: [3, 6, 12, 24],
+                                                          min_length=1)
+    observed_from: dt.date | None = None
+    test_share: float = Field(0.25, ge=0.05, le=0.5)
+    calibration_horizon: float = Field(12, gt=0)
+    remaining_cap: float = Field(60, gt=0, le=1200)
+    cohort_period: Literal["month", "quarter", "year"] = "month"
+    fit_periods: int = Field(12, ge=1)
+    annual_discount_rate: float = Field(0.10, gt=0, lt=1)
+    bgnbd_unit: Literal["day", "week", "month"] = "week"
+    bgnbd_horizon: float | None = Field(None, gt=0)
+
+    @field_validator("observed_from", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        return _parse_date(v)
 
 
 class SimulatedSource(_Strict):
@@ -199,21 +254,13 @@ class StudyParams(_Strict):
     source: Source
     playbook: PlaybookParams = PlaybookParams()
     warning: WarningParams = WarningParams()
+    survival: SurvivalParams = SurvivalParams()
     output_dir: str = ""
 
     @field_validator("as_of", mode="before")
     @classmethod
     def _date_only(cls, v: Any) -> Any:
-        if isinstance(v, dt.datetime):
-            return v.date()
-        if isinstance(v, (int, float)):
-            raise ValueError(f"expected a date YYYY-MM-DD, got {v!r}")
-        if isinstance(v, str):
-            try:
-                return dt.date.fromisoformat(v.strip())
-            except ValueError:
-                raise ValueError(f"expected a date YYYY-MM-DD, got {v!r}") from None
-        return v
+        return _parse_date(v)
 
     @model_validator(mode="after")
     def _definition_fits_source(self) -> "StudyParams":

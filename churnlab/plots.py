@@ -159,3 +159,28 @@ def metric_by_status(df: pd.DataFrame, *, column: str, ax: plt.Axes | None = Non
     ax.set_ylabel(f"mean {column}")
     ax.set_title(column)
     return ax
+
+
+def ratio_forest(table: pd.DataFrame, *, value: str, xlabel: str, title: str,
+                 ax: plt.Axes | None = None) -> plt.Axes:
+    """Forest plot of ratios (odds or hazard) with 95% CIs on a log x-axis.
+
+    ``table`` has ``term``, ``value``, ``ci_low``, ``ci_high`` and ``p_value``;
+    ratios above 1 (more churn) are red, below 1 blue, p >= 0.05 grey.
+    """
+    ax = _ax(ax, (7, 0.8 + 0.35 * len(table)))
+    ypos = np.arange(len(table))
+    sig = table["p_value"].lt(0.05).to_numpy()
+    colors = np.where(table[value].gt(1), PALETTE["churned"], PALETTE["retained"])
+    if table["ci_low"].notna().any():
+        ax.errorbar(table[value], ypos,
+                    xerr=[table[value] - table["ci_low"], table["ci_high"] - table[value]],
+                    fmt="none", ecolor="0.4", capsize=2, lw=1)
+    ax.scatter(table[value], ypos, c=[c if s else "0.6" for c, s in zip(colors, sig)], zorder=3)
+    ax.axvline(1, color="0.3", ls="--", lw=1)
+    ax.set_xscale("log")
+    ax.set_yticks(ypos, table["term"])
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    return ax

@@ -16,6 +16,11 @@ probability ``1 - theta``; ``theta ~ Beta(alpha, beta)`` across customers.
   the discounted expected residual lifetime (DERL) of Fader & Hardie (2010),
   "Customer-Base Valuation in a Contractual Setting: The Perils of Ignoring
   Heterogeneity", *Marketing Science* 29(1), 85-93.
+* :func:`cohort_table` -- subscriptions (start, end dates) to survivors per
+  acquisition cohort (month, quarter or year) and age, left truncation handled;
+* :func:`sbg_projection` / :class:`SBGProjection` -- calibrate on the first ages,
+  check the projection on the held-out ones (pooled survival, MAPE), DERL at an
+  annual discount rate; :func:`sbg_projection_plot`.
 
 **Non-contractual setting -- BG/NBD.** Fader, P. S., Hardie, B. G. S. & Lee, K. L.
 (2005), "'Counting Your Customers' the Easy Way: An Alternative to the
@@ -26,12 +31,19 @@ purchase they drop out with probability ``p ~ Beta(a, b)``.
 * :func:`rfm_summary` -- transactions to (frequency, recency, T) per customer;
 * :func:`fit_bgnbd` -- the four parameters from (frequency, recency, T);
 * :class:`BGNBDResult` -- P(alive), conditional and unconditional expected purchases.
+* :func:`bgnbd_study` / :class:`BGNBDStudy` -- fit up to ``as_of``, P(alive) and
+  expected purchases per customer, the holdout check after ``as_of`` (totals and
+  FHL 2005 Figure 4 by calibration frequency); :func:`bgnbd_holdout_plot`;
+* :func:`alive_vs_inactivity` -- P(alive) bands against an inactivity churn flag.
+
+Every fit records what the optimiser tried in ``attempts`` (BFGS, then
+Nelder-Mead from the BFGS end point if BFGS stopped short).
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -44,20 +56,38 @@ from .errors import DataError
 UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
 
 
-def _maximise(negll, x0: np.ndarray) -> tuple[np.ndarray, float, bool]:
+def _maximise(negll, x0: np.ndarray) -> tuple[np.ndarray, float, bool, list[str]]:
     """Minimise ``negll`` over log-parameters: BFGS, Nelder-Mead if BFGS stops short.
 
-    Returns (parameters on the natural scale, maximised log-likelihood, converged).
+    Returns (parameters on the natural scale, maximised log-likelihood, converged,
+    attempts). ``attempts`` lists what was run, one entry per optimiser, e.g.
+    ``["BFGS: converged"]`` or ``["BFGS: stopped (Desired error not necessarily
+    achieved due to precision loss.)", "Nelder-Mead from its end point: converged"]``.
+    BFGS often "stops" at the optimum because of that precision loss; Nelder-Mead
+    started there then confirms it.
     """
+    attempts: list[str] = []
+
+    def outcome(res) -> str:
+        if res.success and np.isfinite(res.fun):
+            return "converged"
+        why = str(getattr(res, "message", "") or "no message").strip()
+        return f"stopped ({why})" if np.isfinite(res.fun) else f"stopped (non-finite log-likelihood; {why})"
+
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         res = minimize(negll, x0, method="BFGS")
+        attempts.append(f"BFGS: {outcome(res)}")
         if not (res.success and np.isfinite(res.fun)):
-            start = res.x if np.isfinite(res.fun) else x0
+            if np.isfinite(res.fun):
+                start, where = res.x, "from its end point"
+            else:
+                start, where = x0, "from the starting values"
             res = minimize(negll, start, method="Nelder-Mead",
                            options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20_000})
+            attempts.append(f"Nelder-Mead {where}: {outcome(res)}")
     converged = bool(res.success) and bool(np.isfinite(res.fun))
-    return np.exp(res.x), float(-res.fun), converged
+    return np.exp(res.x), float(-res.fun), converged, attempts
 
 
 # =========================================================================== sBG
@@ -80,7 +110,8 @@ class SBGResult:
 
     ``theta ~ Beta(alpha, beta)`` is a customer's per-period churn probability;
     ``n_periods`` is the number of observed periods the fit used (the largest
-    cohort age); ``loglik`` the maximised log-likelihood.
+    cohort age); ``loglik`` the maximised log-likelihood; ``attempts`` what the
+    optimiser tried (see :func:`_maximise`), e.g. ``["BFGS: converged"]``.
     """
 
     alpha: float
@@ -88,6 +119,7 @@ class SBGResult:
     loglik: float
     n_periods: int
     converged: bool
+    attempts: list[str] = field(default_factory=list)
 
     def survival(self, t) -> np.ndarray:
         """S(t) = B(alpha, beta + t) / B(alpha, beta): share still active after t periods."""
@@ -178,7 +210,9 @@ def _cohort_counts(row: np.ndarray, what: str) -> np.ndarray:
 def _fit_sbg_rows(rows: list[np.ndarray]) -> SBGResult:
     """ML fit of the sBG over cohorts (each S(0..k_i)).
 
-    LL = sum_i [ sum_{t=1}^{k_i} (S_i(t-1) - S_i(t)) log P(T = t) + S_i(k_i) log S(k_i) ].
+    LL = sum_i [ sum_{t=1}^{k_i} (S_i(t-1) - S_i(t)) log P(T = t) + S_i(k_i) log S(k_i) ],
+    with S(t) = prod_{i=1}^{t} (beta + i - 1) / (alpha + beta + i - 1) and
+    P(T = t) = alpha / (alpha + beta + t - 1) * S(t - 1) (Fader & Hardie 2007, eq. 3-4).
     """
     lost_t, lost_n, surv_t, surv_n = [], [], [], []
     for row in rows:
@@ -193,14 +227,23 @@ def _fit_sbg_rows(rows: list[np.ndarray]) -> SBGResult:
     if ln_.sum() == 0:
         raise DataError("no customer churned in the observed periods; the sBG cannot be fitted")
 
+    lt_i, st_i = lt.astype(int), st.astype(int)
+    steps = np.arange(int(st.max()))
+
     def negll(x):
         a, b = np.exp(x)
-        ll = np.sum(ln_ * _sbg_log_pmf(lt, a, b)) + np.sum(sn * _sbg_log_survival(st, a, b))
+        # log S(t) = sum_{i<t} log r_{i+1} = -sum_{i<t} log1p(a / (b + i)): the product form
+        # stays exact where log B(a, b + t) - log B(a, b) cancels to 0 (huge a and b), which
+        # would otherwise hand the optimiser a spurious log-likelihood of 0.
+        log_s = np.concatenate([[0.0], -np.cumsum(np.log1p(a / (b + steps)))])
+        log_pmf = np.log(a) - np.log(a + b + lt_i - 1.0) + log_s[lt_i - 1]
+        ll = np.sum(ln_ * log_pmf) + np.sum(sn * log_s[st_i])
         return -ll if np.isfinite(ll) else np.inf
 
-    (a, b), ll, ok = _maximise(negll, np.zeros(2))
+    (a, b), ll, ok, tried = _maximise(negll, np.zeros(2))
     return SBGResult(alpha=float(a), beta=float(b), loglik=ll,
-                     n_periods=int(max(len(r) for r in rows) - 1), converged=ok)
+                     n_periods=int(max(len(r) for r in rows) - 1), converged=ok,
+                     attempts=tried)
 
 
 def fit_sbg(alive) -> SBGResult:
@@ -244,7 +287,8 @@ class BGNBDResult:
     """A fitted BG/NBD model (Fader, Hardie & Lee 2005).
 
     ``lambda ~ Gamma(shape r, rate alpha)`` (purchases per time unit while alive),
-    ``p ~ Beta(a, b)`` (drop-out probability after each purchase).
+    ``p ~ Beta(a, b)`` (drop-out probability after each purchase); ``attempts``
+    what the optimiser tried (see :func:`_maximise`).
     """
 
     r: float
@@ -253,6 +297,7 @@ class BGNBDResult:
     b: float
     loglik: float
     converged: bool
+    attempts: list[str] = field(default_factory=list)
 
     def p_alive(self, x, t_x, T) -> np.ndarray:
         """P(alive | x, t_x, T) = 1 / (1 + delta_{x>0} a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)).
@@ -337,9 +382,9 @@ def fit_bgnbd(frequency, recency, T) -> BGNBDResult:
         ll = np.sum(w * _bgnbd_loglik_terms(np.exp(logp), ux, ut, uT))
         return -ll if np.isfinite(ll) else np.inf
 
-    (r, al, a, b), ll, ok = _maximise(negll, np.zeros(4))
+    (r, al, a, b), ll, ok, tried = _maximise(negll, np.zeros(4))
     return BGNBDResult(r=float(r), alpha=float(al), a=float(a), b=float(b), loglik=ll,
-                       converged=ok)
+                       converged=ok, attempts=tried)
 
 
 def rfm_summary(transactions: pd.DataFrame, *, as_of, unit: str = "W",
@@ -388,4 +433,505 @@ def rfm_summary(transactions: pd.DataFrame, *, as_of, unit: str = "W",
         "last_purchase": last,
     })
     out.index.name = customer_col
+    return out
+
+
+# =========================================================================== cohorts -> sBG
+
+#: Calendar periods for :func:`cohort_table`, as pandas period codes.
+PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
+#: Periods per year, to turn an annual discount rate into a per-period one.
+PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
+
+
+def _day(value, what: str) -> pd.Timestamp:
+    """One date (``as_of``, ``observed_from``) as a midnight Timestamp, or a DataError."""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"cannot read {what} = {value!r} as a date: {first_line}") from None
+    if ts is pd.NaT:
+        raise DataError(f"{what} must be a date, got {value!r}")
+    return ts.normalize()
+
+
+def _days(col: pd.Series, name: str) -> pd.Series:
+    """A date column as midnight Timestamps (NaT kept), or a DataError."""
+    try:
+        out = pd.to_datetime(col)
+    except (ValueError, TypeError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"cannot read the dates in column {name!r}: {first_line}") from None
+    return out.dt.normalize()
+
+
+def cohort_table(customers: pd.DataFrame, *, period: str = "month", as_of,
+                 observed_from=None, start_col: str = "start_date",
+                 end_col: str = "end_date") -> pd.DataFrame:
+    """Survivors per acquisition cohort and age, the input of :func:`sbg_projection`.
+
+    ``customers`` has one row per customer with a start date and an end date
+    (NaT = still active; in the project: the analysis table with ``start_date``,
+    ``end_date``, ``churned``). As seen on ``as_of``, an end date after ``as_of``
+    has not happened yet: that customer counts as active.
+
+    * A cohort is the calendar ``period`` (``"month"``, ``"quarter"`` or
+      ``"year"``) of the start date. Customers who start after ``as_of`` are
+      left out.
+    * Left truncation: if the data only cover customers still present on
+      ``observed_from`` (a customer who left before it is missing), only
+      cohorts whose period *starts* on or after ``observed_from`` are complete
+      and used; earlier customers are left out (counted in ``attrs``).
+    * The last complete period is the period of ``as_of`` if ``as_of`` is its
+      last day, else the period before. A cohort's age ``k_c`` is the number of
+      complete periods after its acquisition period (the acquisition period is
+      age 0); the cohort of the period containing ``as_of`` has age 0 and its
+      S(0) only counts the customers acquired up to ``as_of``.
+
+    Values: ``S_c(0)`` = customers acquired in period ``c``; ``S_c(t)``, t = 1..k_c,
+    = those still active at the END of calendar period ``c + t`` (end date after
+    that period's last day, or none); NaN for t > k_c. A customer whose end date
+    falls in period ``c + t`` is lost at age ``t``; those who leave during the
+    acquisition period itself are therefore counted as lost at t = 1 (the sBG
+    has no churn at t = 0), as are those who leave during period ``c + 1``.
+    Customers acquired late in a period have had less time in it: the sBG
+    treats calendar periods as renewal periods, which suits monthly or annual
+    billing best.
+
+    Returns a float DataFrame: index ``cohort`` = period strings (``"2023-01"``,
+    ``"2023Q1"``, ``"2023"``), columns ``age`` = 0, 1, ..., max k_c (ints).
+    ``attrs`` holds ``period``, ``as_of``, ``last_complete_period``,
+    ``observed_from``, ``customers`` (used), ``left_out_before_window``,
+    ``left_out_after_as_of`` and ``notes`` (sentences for a notebook).
+    """
+    if period not in PERIODS:
+        raise DataError(f"period must be one of {list(PERIODS)}, got {period!r}")
+    missing = [c for c in (start_col, end_col) if c not in customers.columns]
+    if missing:
+        raise DataError(f"customers have no column(s) {missing}; cohort_table needs a start "
+                        f"date column {start_col!r} and an end date column {end_col!r} "
+                        "(NaT = still active)")
+    start, end = _days(customers[start_col], start_col), _days(customers[end_col], end_col)
+    cutoff = _day(as_of, "as_of")
+    window = None if observed_from is None else _day(observed_from, "observed_from")
+    if start.isna().any():
+        raise DataError(f"{int(start.isna().sum())} customer(s) have no {start_col!r}; every "
+                        "customer needs a start date")
+    bad = end.notna() & (end < start)
+    if bad.any():
+        row = customers.index[np.flatnonzero(bad.to_numpy())[0]]
+        raise DataError(f"{int(bad.sum())} customer(s) have {end_col!r} before {start_col!r} "
+                        f"(first at row {row!r}); an end date must be on or after the start date")
+
+    freq = PERIODS[period]
+    p_asof = cutoff.to_period(freq)
+    last_complete = p_asof if cutoff == p_asof.end_time.normalize() else p_asof - 1
+    cohort = start.dt.to_period(freq)
+    c_ord = np.asarray(cohort.array.asi8, dtype=float)
+    ended = end.notna() & (end <= cutoff)            # an end after as_of has not happened yet
+    e_ord = np.where(ended, np.asarray(end.dt.to_period(freq).array.asi8, dtype=float), np.inf)
+    lost_at = e_ord - c_ord                          # age at which the customer is lost (>= 0)
+
+    future = (start > cutoff).to_numpy()
+    if window is None:
+        pre = np.zeros(len(start), dtype=bool)
+    else:
+        pre = (cohort.dt.start_time < window).to_numpy() & ~future
+    use = ~future & ~pre
+    if not use.any():
+        where = "" if window is None else f" on or after observed_from = {window.date()}"
+        raise DataError(f"no cohort in the window: no customer starts in a {period}{where} "
+                        f"that begins on or before as_of = {cutoff.date()}")
+
+    lc_ord = last_complete.ordinal
+    rows, index = [], []
+    for c in np.unique(c_ord[use]):
+        lost = lost_at[use & (c_ord == c)]
+        age = int(max(lc_ord - c, 0))
+        counts = [float(len(lost))] + [float((lost > t).sum()) for t in range(1, age + 1)]
+        rows.append(counts)
+        index.append(str(pd.Period(ordinal=int(c), freq=freq)))
+    width = max(len(r) for r in rows)
+    table = pd.DataFrame([r + [np.nan] * (width - len(r)) for r in rows],
+                         index=pd.Index(index, name="cohort"),
+                         columns=pd.Index(range(width), name="age"), dtype=float)
+
+    notes = [f"{int(use.sum()):,} customers in {len(table)} {period}ly cohorts; last complete "
+             f"{period}: {last_complete} (as_of = {cutoff.date()})."]
+    if pre.any():
+        notes.append(f"{int(pre.sum()):,} customers acquired before the {period} starting on or "
+                     f"after observed_from = {window.date()} were left out: those of them who "
+                     "left before the data window are missing (left truncation).")
+    if future.any():
+        notes.append(f"{int(future.sum()):,} customers who start after as_of were left out.")
+    if p_asof.ordinal in c_ord[use] and last_complete != p_asof:
+        notes.append(f"Cohort {p_asof} is still being acquired on as_of: its S(0) counts "
+                     "customers up to as_of only.")
+    table.attrs.update({
+        "period": period, "as_of": str(cutoff.date()), "last_complete_period": str(last_complete),
+        "observed_from": None if window is None else str(window.date()),
+        "customers": int(use.sum()), "left_out_before_window": int(pre.sum()),
+        "left_out_after_as_of": int(future.sum()), "notes": notes,
+    })
+    return table
+
+
+def per_period_discount(annual_discount_rate: float, periods_per_year: float) -> float:
+    """Per-period discount rate d = (1 + annual) ** (1 / periods_per_year) - 1.
+
+    E.g. 10% a year is d = 0.797% a month (12 periods) or 2.41% a quarter.
+    """
+    if not (np.isfinite(annual_discount_rate) and annual_discount_rate > 0):
+        raise DataError(f"the annual discount rate must be > 0, got {annual_discount_rate}")
+    if not (np.isfinite(periods_per_year) and periods_per_year > 0):
+        raise DataError(f"periods_per_year must be > 0, got {periods_per_year}")
+    return float((1.0 + annual_discount_rate) ** (1.0 / periods_per_year) - 1.0)
+
+
+@dataclass
+class SBGProjection:
+    """An sBG calibrated on the first ages of a cohort table and projected to all ages.
+
+    ``fit`` is the sBG fitted on ages 0..``fit_periods`` (calibration). ``table``
+    has one row per age t = 0..max age (index ``age``) with
+
+    * ``cohorts`` -- cohorts observed at age t (age >= t), ``customers`` their S_c(0);
+    * ``actual_alive`` = sum_c S_c(t), ``actual`` = sum_c S_c(t) / sum_c S_c(0)
+      (pooled survival over those cohorts);
+    * ``projected`` = S(t) of the fit, ``projected_alive`` = customers * S(t);
+    * ``held_out`` -- t > fit_periods (not used by the fit).
+
+    ``mape`` is the mean absolute percentage error |projected - actual| / actual
+    over the held-out ages (ages with actual = 0 skipped), as a fraction
+    (0.05 = 5%) like scikit-learn's ``mean_absolute_percentage_error``; NaN if no
+    age is held out. ``period`` is the cohort period of the table, if known.
+    """
+
+    fit: SBGResult
+    fit_periods: int
+    table: pd.DataFrame
+    mape: float
+    period: str | None = None
+
+    def discount_rate(self, annual_discount_rate: float,
+                      periods_per_year: float | None = None) -> float:
+        """Per-period discount rate, see :func:`per_period_discount`.
+
+        ``periods_per_year`` defaults to the table's period (12 for months, 4 for
+        quarters, 1 for years).
+        """
+        if periods_per_year is None:
+            if self.period not in PERIODS_PER_YEAR:
+                raise DataError("the cohort period is unknown; pass periods_per_year")
+            periods_per_year = PERIODS_PER_YEAR[self.period]
+        return per_period_discount(annual_discount_rate, periods_per_year)
+
+    def derl(self, annual_discount_rate: float, periods_per_year: float | None = None,
+             n_renewals: int = 1):
+        """DERL at an annual discount rate: the fit's
+        :meth:`SBGResult.discounted_expected_residual_lifetime` with the per-period
+        rate d = (1 + annual) ** (1 / periods_per_year) - 1. In periods' worth of
+        payments: multiply by the margin per period for a residual value.
+        """
+        d = self.discount_rate(annual_discount_rate, periods_per_year)
+        return self.fit.discounted_expected_residual_lifetime(d, n_renewals)
+
+
+def sbg_projection(table: pd.DataFrame, *, fit_periods: int) -> SBGProjection:
+    """Fit the sBG on ages 0..``fit_periods`` of a cohort table and check it on the rest.
+
+    ``table`` is a cohort table as from :func:`cohort_table` (rows = cohorts,
+    columns = ages 0, 1, ...; NaN after each cohort's age). The fit is
+    :func:`fit_sbg_cohorts` on columns 0..``fit_periods`` (each cohort's
+    calibration part); the projection S(t) covers every age in the table, and the
+    ages after ``fit_periods`` are a holdout test, as in Fader & Hardie (2007),
+    who calibrate on years 1-7 and project years 8-12. The pooled actual survival
+    at age t mixes only the cohorts observed that long, so later ages rest on
+    fewer (older) cohorts; ``table["cohorts"]`` and ``["customers"]`` show how many.
+    """
+    if isinstance(fit_periods, bool) or not isinstance(fit_periods, (int, np.integer)) \
+            or fit_periods < 1:
+        raise DataError(f"fit_periods must be a whole number >= 1 (the calibration ages "
+                        f"1..fit_periods), got {fit_periods!r}")
+    tab = pd.DataFrame(table)
+    try:
+        ages = [int(c) for c in tab.columns]
+    except (TypeError, ValueError):
+        ages = None
+    if ages != list(range(tab.shape[1])) or tab.shape[0] == 0:
+        raise DataError("the cohort table must have cohorts as rows and the ages 0, 1, 2, ... "
+                        "as columns (as returned by cohort_table)")
+    arr = tab.to_numpy(dtype=float)
+    observed = ~np.isnan(arr)
+    age = observed.sum(axis=1) - 1
+    for i, row in enumerate(observed):
+        if age[i] < 0 or not row[:age[i] + 1].all():
+            raise DataError(f"cohort {tab.index[i]!r} must have S(0) and no gaps (NaN only "
+                            "after its age)")
+    if age.max() < 1:
+        raise DataError("the cohort table has no cohort observed past its first period (age 0 "
+                        "only); the sBG needs at least one cohort observed for ages 0 and 1")
+    fit = fit_sbg_cohorts(tab.iloc[:, :fit_periods + 1])
+
+    t = np.arange(int(age.max()) + 1)
+    n_coh = np.array([(age >= k).sum() for k in t])
+    n0 = np.array([arr[age >= k, 0].sum() for k in t])
+    alive = np.array([arr[age >= k, k].sum() for k in t])
+    s = fit.survival(t)
+    out = pd.DataFrame({
+        "actual": alive / n0, "projected": s, "cohorts": n_coh, "customers": n0,
+        "actual_alive": alive, "projected_alive": n0 * s, "held_out": t > fit_periods,
+    }, index=pd.Index(t, name="age"))
+    h = out[out["held_out"] & (out["actual"] > 0)]
+    mape = float(np.mean(np.abs(h["projected"] - h["actual"]) / h["actual"])) if len(h) \
+        else float("nan")
+    attrs = getattr(table, "attrs", {}) or {}
+    period = attrs.get("period") if attrs.get("period") in PERIODS else None
+    return SBGProjection(fit=fit, fit_periods=int(fit_periods), table=out, mape=mape,
+                         period=period)
+
+
+def sbg_projection_plot(projection: SBGProjection, ax=None):
+    """Actual vs projected pooled survival by age; held-out ages shaded.
+
+    Draws on ``ax`` (a new figure if None) and returns it.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    t = projection.table
+    fp = projection.fit_periods
+    ax.plot(t.index, t["actual"], "o-", color="#2e86c1", ms=4, label="actual (pooled cohorts)")
+    ax.plot(t.index, t["projected"], "--", color="#c0392b",
+            label=f"sBG (alpha={projection.fit.alpha:.2f}, beta={projection.fit.beta:.2f})")
+    if t.index.max() > fp:
+        ax.axvspan(fp, t.index.max(), color="0.9", zorder=0, label="held out")
+    ax.axvline(fp, color="0.4", lw=1)
+    unit = f"{projection.period}s" if projection.period else "periods"
+    ax.set_xlabel(f"periods since acquisition ({unit})")
+    ax.set_ylabel("share still active")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(0, 1.02)
+    title = f"sBG calibrated on ages 1-{fp}"
+    if np.isfinite(projection.mape):
+        title += f"; held-out MAPE {projection.mape:.1%}"
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    return ax
+
+
+# =========================================================================== BG/NBD study
+
+#: Calibration-frequency groups of the FHL (2005) Figure 4 check.
+FREQUENCY_GROUPS = ["0", "1", "2", "3", "4", "5", "6", "7+"]
+#: P(alive) bands of :func:`alive_vs_inactivity` (lower edges 0.25, 0.5, 0.75).
+P_ALIVE_BANDS = ["<0.25", "0.25-0.5", "0.5-0.75", ">=0.75"]
+
+
+def _frequency_group(frequency: pd.Series) -> pd.Categorical:
+    g = np.minimum(frequency.to_numpy(dtype=int), 7)
+    return pd.Categorical.from_codes(g, categories=FREQUENCY_GROUPS)
+
+
+def _by_frequency(summary: pd.DataFrame, expected_col: str,
+                  actual_col: str | None) -> pd.DataFrame:
+    """Customers and mean expected (and actual) purchases per frequency group 0..6, 7+."""
+    cols = {"customers": (expected_col, "size"), "expected": (expected_col, "mean")}
+    if actual_col is not None:
+        cols["actual"] = (actual_col, "mean")
+    out = summary.groupby(_frequency_group(summary["frequency"]), observed=False).agg(**cols)
+    out.index = pd.Index(FREQUENCY_GROUPS, name="frequency")
+    out["customers"] = out["customers"].fillna(0).astype(int)
+    return out
+
+
+@dataclass
+class BGNBDStudy:
+    """A BG/NBD fitted on the purchases up to ``as_of``, checked on those after it.
+
+    * ``fit`` -- the BG/NBD (times in ``unit``: ``"D"``, ``"W"`` or ``"M"``, see
+      :data:`UNIT_DAYS`);
+    * ``summary`` -- per customer (first purchase on or before ``as_of``):
+      ``frequency``, ``recency``, ``T``, ``first_purchase``, ``last_purchase``
+      (:func:`rfm_summary`), ``p_alive`` on ``as_of``, ``expected_purchases`` in
+      the next ``horizon`` units; with a holdout also ``actual_purchases`` (distinct
+      purchase days in (as_of, as_of + holdout_days]; same-day purchases count
+      once, as in the calibration) and ``expected_holdout`` (expected purchases
+      over the holdout length, equal to ``expected_purchases`` unless ``horizon``
+      was given);
+    * ``horizon`` (units), ``holdout_days`` (0 if no data after ``as_of``);
+    * ``by_frequency`` -- FHL (2005) Figure 4: customers grouped by calibration
+      frequency 0..6, 7+, with ``customers``, mean ``expected`` and mean
+      ``actual`` holdout purchases; None without a holdout;
+    * ``predicted_total`` / ``actual_total`` -- total holdout purchases, predicted
+      and actual (without a holdout: predicted over ``horizon``, actual NaN);
+    * ``new_after_as_of`` -- customers whose first purchase is after ``as_of``
+      (left out: the model says nothing about them).
+    """
+
+    fit: BGNBDResult
+    unit: str
+    summary: pd.DataFrame
+    horizon: float
+    holdout_days: int
+    by_frequency: pd.DataFrame | None
+    predicted_total: float
+    actual_total: float
+    new_after_as_of: int
+    as_of: pd.Timestamp | None = None
+
+
+def bgnbd_study(transactions: pd.DataFrame, *, as_of, unit: str = "W",
+                horizon: float | None = None, customer_col: str = "customer_id",
+                date_col: str = "date") -> BGNBDStudy:
+    """Fit the BG/NBD on purchases up to ``as_of`` and compare with the purchases after it.
+
+    Calibration: :func:`rfm_summary` on the transactions on or before ``as_of``
+    (same-day purchases count once) and :func:`fit_bgnbd`. Holdout: the days
+    after ``as_of`` up to the last transaction date in the data,
+    ``holdout_days`` = (last date - as_of) in days if > 0. (If the data end some
+    quiet days after their last purchase, the holdout is that much shorter than
+    the true window.) ``horizon`` (in ``unit``) defaults to the holdout length,
+    or to 26 weeks' worth of units without a holdout; ``expected_purchases``
+    covers the next ``horizon`` units after ``as_of``. The FHL (2005) holdout
+    check compares ``expected_holdout`` with ``actual_purchases``, overall
+    (``predicted_total`` vs ``actual_total``) and by calibration frequency
+    (``by_frequency``). Customers who first buy after ``as_of`` are left out and
+    counted in ``new_after_as_of``.
+    """
+    rfm = rfm_summary(transactions, as_of=as_of, unit=unit, customer_col=customer_col,
+                      date_col=date_col)
+    cutoff = pd.Timestamp(as_of).normalize()
+    if not (rfm["frequency"] > 0).any():
+        raise DataError(f"no customer bought on two different days up to as_of = "
+                        f"{cutoff.date()}; the BG/NBD needs repeat purchases (purchases on "
+                        "the same day count once)")
+    x, t_x, T = rfm["frequency"], rfm["recency"], rfm["T"]
+    fit = fit_bgnbd(x, t_x, T)
+    days = UNIT_DAYS[unit]
+
+    day = pd.to_datetime(transactions[date_col]).dt.normalize().to_numpy()
+    ids = transactions[customer_col].to_numpy()
+    holdout_days = max(int((pd.Timestamp(day.max()) - cutoff).days), 0)
+    first = pd.Series(day).groupby(ids).min()
+    new_after = int((first > cutoff).sum())
+    if horizon is None:
+        horizon = holdout_days / days if holdout_days > 0 else 26 * 7.0 / days
+    elif not (np.isfinite(horizon) and horizon > 0):
+        raise DataError(f"horizon must be a positive number of {unit!r} units, got {horizon!r}")
+    horizon = float(horizon)
+
+    summary = rfm.copy()
+    summary["p_alive"] = fit.p_alive(x, t_x, T)
+    summary["expected_purchases"] = fit.expected_purchases(horizon, x, t_x, T)
+    if holdout_days > 0:
+        after = day > cutoff
+        hold = pd.DataFrame({"customer_id": ids[after], "day": day[after]}).drop_duplicates()
+        counts = hold.groupby("customer_id").size()
+        summary["actual_purchases"] = counts.reindex(summary.index, fill_value=0).astype(int)
+        h_units = holdout_days / days
+        summary["expected_holdout"] = (summary["expected_purchases"] if np.isclose(h_units, horizon)
+                                       else fit.expected_purchases(h_units, x, t_x, T))
+        by_freq = _by_frequency(summary, "expected_holdout", "actual_purchases")
+        predicted = float(summary["expected_holdout"].sum())
+        actual = float(summary["actual_purchases"].sum())
+    else:
+        by_freq, predicted, actual = None, float(summary["expected_purchases"].sum()), float("nan")
+    return BGNBDStudy(fit=fit, unit=unit, summary=summary, horizon=horizon,
+                      holdout_days=holdout_days, by_frequency=by_freq, predicted_total=predicted,
+                      actual_total=actual, new_after_as_of=new_after, as_of=cutoff)
+
+
+_UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months"}
+
+
+def bgnbd_holdout_plot(study: BGNBDStudy, ax=None):
+    """Mean predicted vs actual holdout purchases by calibration frequency 0..7+.
+
+    Fader, Hardie & Lee (2005), Figure 4. Without a holdout only the predicted
+    purchases over ``study.horizon`` are drawn. Draws on ``ax`` (a new figure if
+    None) and returns it.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    x = np.arange(len(FREQUENCY_GROUPS))
+    unit = _UNIT_NAMES.get(study.unit, study.unit)
+    if study.by_frequency is not None:
+        bf = study.by_frequency
+        ax.plot(x, bf["actual"], "o-", color="#2e86c1", label="actual")
+        ax.plot(x, bf["expected"], "s--", color="#c0392b", label="BG/NBD")
+        ax.set_ylabel(f"mean purchases in the holdout ({study.holdout_days} days)")
+        ax.set_title(f"Holdout purchases: predicted {study.predicted_total:,.0f}, "
+                     f"actual {study.actual_total:,.0f}")
+    else:
+        bf = _by_frequency(study.summary, "expected_purchases", None)
+        ax.plot(x, bf["expected"], "s--", color="#c0392b", label="BG/NBD")
+        ax.set_ylabel(f"mean expected purchases, next {study.horizon:g} {unit}")
+        ax.set_title("Expected purchases by frequency (no holdout: predicted only)")
+    ax.set_xticks(x, FREQUENCY_GROUPS)
+    ax.set_xlabel("repeat purchases in the calibration period")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False)
+    return ax
+
+
+def alive_vs_inactivity(study: BGNBDStudy, labels: pd.Series) -> pd.DataFrame:
+    """Cross the inactivity churn flag with the BG/NBD P(alive) on ``as_of``.
+
+    ``labels``: the inactivity-window churn flag per customer id (index), True =
+    churned (e.g. ``definitions.inactivity(...).set_index("customer_id")["churned"]``
+    computed on the same ``as_of``). Customers in both ``labels`` and
+    ``study.summary`` are used; the others are counted in ``attrs``.
+
+    Returns rows ``churned`` / ``active`` (index ``inactivity``) by P(alive) band
+    (<0.25, 0.25-0.5, 0.5-0.75, >=0.75) with column blocks ``customers`` (counts)
+    and, when the study has a holdout, ``bought_again`` (share of the cell with at
+    least one purchase after ``as_of``; NaN for an empty cell). ``out["customers"]``
+    is the plain crosstab.
+
+    The two definitions answer different questions. The inactivity rule looks at
+    the last purchase only: silent for the window = churned. P(alive) weighs the
+    silence against the customer's own buying rate. A one-time buyer has
+    P(alive) = 1 under the BG/NBD (dropout only happens after a repeat purchase)
+    yet is "churned" by inactivity once the window has passed; a frequent buyer
+    with an unusually long gap gets a low P(alive) before the inactivity window
+    flags him. ``bought_again`` shows which of the two was right in the holdout.
+    """
+    if not isinstance(labels, pd.Series):
+        raise DataError("labels must be a pandas Series of churn flags indexed by customer id")
+    if labels.index.has_duplicates:
+        raise DataError("labels has duplicate customer ids; give one churn flag per customer")
+    if labels.isna().any():
+        raise DataError(f"labels has {int(labels.isna().sum())} missing value(s); every flag "
+                        "must be True (churned) or False (active)")
+    if not (labels.dtype == bool or set(pd.unique(labels)) <= {0, 1}):
+        raise DataError("labels must be True (churned) / False (active), or 1 / 0")
+    s = study.summary
+    common = s.index.intersection(labels.index)
+    if len(common) == 0:
+        raise DataError("no customer id in labels is in the study; labels must be indexed by "
+                        "the same customer ids as the transactions")
+    churned = labels.loc[common].astype(bool).to_numpy()
+    band = np.searchsorted([0.25, 0.5, 0.75], s.loc[common, "p_alive"].to_numpy(), side="right")
+    rows = pd.Index(["churned", "active"], name="inactivity")
+    row_code = np.where(churned, 0, 1)
+    counts = np.zeros((2, 4), dtype=int)
+    np.add.at(counts, (row_code, band), 1)
+    blocks = {"customers": pd.DataFrame(counts, index=rows, columns=P_ALIVE_BANDS)}
+    if "actual_purchases" in s.columns:
+        again = np.zeros((2, 4))
+        np.add.at(again, (row_code, band), (s.loc[common, "actual_purchases"] > 0).to_numpy())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(counts > 0, again / np.maximum(counts, 1), np.nan)
+        blocks["bought_again"] = pd.DataFrame(share, index=rows, columns=P_ALIVE_BANDS)
+    out = pd.concat(blocks, axis=1, names=["measure", "p_alive"])
+    out.attrs.update({"customers": int(len(common)),
+                      "left_out_no_label": int(len(s.index.difference(labels.index))),
+                      "left_out_not_in_study": int(len(labels.index.difference(s.index)))})
     return out

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import betaln
 
 from churnlab.errors import DataError
-from churnlab.retention_models import (BGNBDResult, SBGResult, fit_bgnbd, fit_sbg,
-                                       fit_sbg_cohorts, rfm_summary)
+from churnlab.retention_models import (BGNBDResult, BGNBDStudy, SBGProjection, SBGResult,
+                                       _maximise, alive_vs_inactivity, bgnbd_holdout_plot,
+                                       bgnbd_study, cohort_table, fit_bgnbd, fit_sbg,
+                                       fit_sbg_cohorts, per_period_discount, rfm_summary,
+                                       sbg_projection, sbg_projection_plot)
 
 DATA = Path(__file__).parent / "data"
 
@@ -183,3 +187,325 @@ def test_rfm_summary_bad_input():
         rfm_summary(tx.rename(columns={"date": "when"}), as_of="2024-02-01")
     with pytest.raises(DataError, match="no transactions"):
         rfm_summary(tx, as_of="2023-12-01")
+
+
+# --------------------------------------------------------------------------- convergence reporting
+
+def test_fits_report_what_the_optimiser_tried(cdnow_fit):
+    for fit in (fit_sbg(REGULAR[:8]), cdnow_fit):
+        assert fit.attempts and fit.attempts[0].startswith("BFGS: ")
+        assert fit.attempts[-1].endswith("converged") == fit.converged
+        if len(fit.attempts) == 2:  # BFGS stopped short; Nelder-Mead took over from there
+            assert fit.attempts[0].startswith("BFGS: stopped (")
+            assert fit.attempts[1].startswith("Nelder-Mead from its end point: ")
+    # the default keeps hand-made results working
+    assert SBGResult(alpha=1, beta=1, loglik=0, n_periods=1, converged=True).attempts == []
+
+
+def test_maximise_reports_failures():
+    _, _, ok, attempts = _maximise(lambda x: np.inf, np.zeros(2))
+    assert not ok and len(attempts) == 2
+    assert attempts[0].startswith("BFGS: stopped (non-finite log-likelihood")
+    assert attempts[1].startswith("Nelder-Mead from the starting values: stopped")
+    x, ll, ok, attempts = _maximise(lambda x: float(np.sum((x - 1.0) ** 2)), np.zeros(2))
+    assert ok and attempts == ["BFGS: converged"]
+    np.testing.assert_allclose(x, np.e, rtol=1e-6)
+
+
+# --------------------------------------------------------------------------- cohort_table
+
+def _tiny_customers() -> pd.DataFrame:
+    rows = [  # id, start, end
+        ("g", "2022-12-15", None),          # before observed_from = 2023-01-01
+        ("a", "2023-01-10", None),
+        ("b", "2023-01-20", "2023-01-25"),  # leaves in its acquisition month: lost at t = 1
+        ("c", "2023-01-31", "2023-02-28"),  # leaves on the last day of Feb: lost at t = 1
+        ("d", "2023-01-05", "2023-03-01"),  # active at the end of Feb, lost at t = 2
+        ("e", "2023-02-14", "2023-04-15"),
+        ("f", "2023-03-03", "2023-05-10"),
+        ("i", "2023-04-02", None),
+        ("h", "2023-04-20", None),
+    ]
+    df = pd.DataFrame(rows, columns=["customer_id", "start_date", "end_date"])
+    df["start_date"] = pd.to_datetime(df["start_date"])
+    df["end_date"] = pd.to_datetime(df["end_date"])
+    df["churned"] = df["end_date"].notna()
+    return df
+
+
+def _rows(table: pd.DataFrame) -> dict:
+    return {c: [v for v in row if not np.isnan(v)] for c, row in zip(table.index, table.to_numpy())}
+
+
+def test_cohort_table_by_hand_monthly():
+    df = _tiny_customers()
+    # as_of mid-April: the last complete month is March; f's May end has not happened yet
+    t = cohort_table(df, as_of="2023-04-15", observed_from="2023-01-01")
+    assert list(t.columns) == [0, 1, 2] and t.dtypes.eq(float).all()
+    assert t.index.name == "cohort" and t.columns.name == "age"
+    assert _rows(t) == {"2023-01": [4, 2, 1], "2023-02": [1, 1], "2023-03": [1], "2023-04": [1]}
+    assert np.isnan(t.loc["2023-02", 2])
+    a = t.attrs
+    assert a["last_complete_period"] == "2023-03"
+    assert a["left_out_before_window"] == 1 and a["left_out_after_as_of"] == 1
+    assert a["customers"] == 7
+    assert any("still being acquired" in n for n in a["notes"])
+    # as_of on the last day of April: April is complete, h (started 20 April) is in
+    t = cohort_table(df, as_of="2023-04-30", observed_from="2023-01-01")
+    assert _rows(t) == {"2023-01": [4, 2, 1, 1], "2023-02": [1, 1, 0], "2023-03": [1, 1],
+                        "2023-04": [2]}
+    assert t.attrs["last_complete_period"] == "2023-04"
+    # without a window start, December's cohort is used
+    t = cohort_table(df, as_of="2023-04-30")
+    assert _rows(t)["2022-12"] == [1, 1, 1, 1, 1] and t.attrs["left_out_before_window"] == 0
+    # observed_from inside a month drops that month's cohort (it is left-truncated too)
+    t = cohort_table(df, as_of="2023-04-30", observed_from="2023-01-15")
+    assert list(t.index) == ["2023-02", "2023-03", "2023-04"]
+    assert t.attrs["left_out_before_window"] == 5
+
+
+def test_cohort_table_by_hand_quarterly_and_yearly():
+    df = _tiny_customers()
+    t = cohort_table(df, period="quarter", as_of="2023-06-30", observed_from="2023-01-01")
+    # Q1: a b c d e f; at the end of Q2 only a is left (e left in April, f in May)
+    assert _rows(t) == {"2023Q1": [6, 1], "2023Q2": [2]}
+    t = cohort_table(df, period="quarter", as_of="2023-05-15", observed_from="2023-01-01")
+    assert _rows(t) == {"2023Q1": [6], "2023Q2": [2]}  # Q2 incomplete: nobody is past age 0
+    t = cohort_table(df, period="year", as_of="2023-12-31")
+    assert _rows(t) == {"2022": [1, 1], "2023": [8]}
+
+
+def test_cohort_table_bad_input():
+    df = _tiny_customers()
+    with pytest.raises(DataError, match=r"period must be one of \['month', 'quarter', 'year'\]"):
+        cohort_table(df, period="week", as_of="2023-04-30")
+    with pytest.raises(DataError, match="no column.*'end_date'"):
+        cohort_table(df.drop(columns="end_date"), as_of="2023-04-30")
+    with pytest.raises(DataError, match="no cohort in the window"):
+        cohort_table(df, as_of="2023-04-30", observed_from="2023-06-01")
+    with pytest.raises(DataError, match="no cohort in the window"):
+        cohort_table(df, as_of="2020-01-31")
+    bad = df.copy()
+    bad.loc[1, "end_date"] = pd.Timestamp("2022-12-31")
+    with pytest.raises(DataError, match="1 customer\\(s\\) have 'end_date' before 'start_date'"):
+        cohort_table(bad, as_of="2023-04-30")
+    with pytest.raises(DataError, match="as_of"):
+        cohort_table(df, as_of="not a date")
+
+
+# --------------------------------------------------------------------------- sBG projection
+
+SBG_TRUE = {"alpha": 0.8, "beta": 2.5}
+
+
+@pytest.fixture(scope="module")
+def sbg_customers():
+    """20 monthly cohorts (2022-01..2023-08) of 2000 customers with sBG lifetimes.
+
+    theta ~ Beta(0.8, 2.5); a customer is lost in month (cohort + T), T ~ Geometric(theta),
+    on a random day of that month; ends after June 2024 are not in the data yet (NaT).
+    Returns the customers and, per cohort, the true survivors S_c(t) = #(T > t).
+    """
+    rng = np.random.default_rng(2007)
+    n, n_coh = 2000, 20
+    c = np.repeat(np.arange(n_coh), n)
+    life = rng.geometric(rng.beta(SBG_TRUE["alpha"], SBG_TRUE["beta"], c.size))
+    months = pd.date_range("2022-01-01", periods=40, freq="MS")
+
+    def some_day(month_no):
+        return months[month_no] + pd.to_timedelta(rng.integers(0, 28, month_no.size), "D")
+
+    end = np.full(c.size, np.datetime64("NaT"), dtype="datetime64[ns]")
+    seen = c + life < 30
+    end[seen] = some_day(c[seen] + life[seen])
+    df = pd.DataFrame({"start_date": some_day(c), "end_date": end})
+    truth = [[(life[c == k] > t).sum() for t in range(n_coh - k)] for k in range(n_coh)]
+    return df, truth
+
+
+def test_cohort_table_matches_simulated_lifetimes(sbg_customers):
+    df, truth = sbg_customers
+    t = cohort_table(df, as_of="2023-08-31")
+    assert t.shape == (20, 20) and t.index[0] == "2022-01" and t.index[-1] == "2023-08"
+    assert list(_rows(t).values()) == truth
+
+
+def test_sbg_projection_recovers_simulated_parameters(sbg_customers):
+    df, _ = sbg_customers
+    proj = sbg_projection(cohort_table(df, as_of="2023-08-31"), fit_periods=6)
+    assert isinstance(proj, SBGProjection) and proj.period == "month"
+    assert proj.fit.converged and proj.fit.n_periods == 6
+    assert proj.fit.alpha == pytest.approx(SBG_TRUE["alpha"], rel=0.15)
+    assert proj.fit.beta == pytest.approx(SBG_TRUE["beta"], rel=0.15)
+    tab = proj.table
+    assert list(tab.index) == list(range(20))
+    assert tab["held_out"].tolist() == [False] * 7 + [True] * 13
+    assert tab["cohorts"].tolist() == list(range(20, 0, -1))
+    assert tab["customers"].tolist() == [2000.0 * k for k in range(20, 0, -1)]
+    assert tab.loc[0, "actual"] == 1.0 and tab.loc[0, "projected"] == pytest.approx(1.0)
+    np.testing.assert_allclose(tab["actual"], tab["actual_alive"] / tab["customers"])
+    np.testing.assert_allclose(tab["projected_alive"], tab["customers"] * tab["projected"])
+    h = tab[tab["held_out"]]
+    assert proj.mape == pytest.approx(np.mean(np.abs(h["projected"] / h["actual"] - 1)))
+    assert proj.mape < 0.05
+    # DERL at 10% a year, monthly periods
+    d = 1.1 ** (1 / 12) - 1
+    assert proj.discount_rate(0.10) == pytest.approx(d)
+    assert per_period_discount(0.10, 4) == pytest.approx(1.1 ** 0.25 - 1)
+    assert proj.derl(0.10) == pytest.approx(proj.fit.discounted_expected_residual_lifetime(d, 1))
+    ax = sbg_projection_plot(proj, ax=plt.subplots()[1])
+    assert ax.get_xlabel().startswith("periods since acquisition")
+    assert ax.get_ylabel() == "share still active"
+    assert ax.get_legend() is not None and len(ax.lines) >= 2
+
+
+def test_sbg_projection_bad_input():
+    df = _tiny_customers()
+    t = cohort_table(df, as_of="2023-04-30", observed_from="2023-01-01")
+    with pytest.raises(DataError, match="fit_periods must be a whole number >= 1"):
+        sbg_projection(t, fit_periods=0)
+    only_new = cohort_table(df, period="quarter", as_of="2023-05-15", observed_from="2023-01-01")
+    with pytest.raises(DataError, match="no cohort observed past its first period"):
+        sbg_projection(only_new, fit_periods=1)
+    calm = pd.DataFrame([[100.0, 100, 100, 90], [50.0, 50, np.nan, np.nan]])
+    with pytest.raises(DataError, match="no customer churned"):
+        sbg_projection(calm, fit_periods=2)
+    with pytest.raises(DataError, match="ages 0, 1, 2"):
+        sbg_projection(t.rename(columns={0: "n0"}), fit_periods=1)
+    # everything calibrates, nothing is held out: no MAPE
+    p = sbg_projection(t, fit_periods=5)
+    assert not p.table["held_out"].any() and np.isnan(p.mape)
+    with pytest.raises(DataError, match="periods_per_year"):
+        sbg_projection(pd.DataFrame([REGULAR[:8]]), fit_periods=7).discount_rate(0.1)
+
+
+# --------------------------------------------------------------------------- BG/NBD study
+
+BGNBD_TRUE = {"r": 0.5, "alpha": 5.0, "a": 0.8, "b": 2.5}
+DAY0 = pd.Timestamp("2023-01-02")
+AS_OF = DAY0 + pd.Timedelta(days=52 * 7 - 1)  # 52 calibration weeks, then 26 holdout weeks
+
+
+@pytest.fixture(scope="module")
+def bgnbd_tx() -> pd.DataFrame:
+    """8000 BG/NBD customers (weeks), first purchases spread over the first 12 weeks.
+
+    lambda ~ Gamma(r, alpha), p ~ Beta(a, b); Poisson purchases, a drop-out coin after each
+    repeat purchase; purchase times floored to days over 52 + 26 weeks.
+    """
+    rng = np.random.default_rng(2005)
+    n, end = 8000, 78.0
+    lam = rng.gamma(BGNBD_TRUE["r"], 1 / BGNBD_TRUE["alpha"], n)
+    p = rng.beta(BGNBD_TRUE["a"], BGNBD_TRUE["b"], n)
+    t = rng.integers(0, 12 * 7, n) / 7.0
+    cust, times = [np.arange(n)], [t.copy()]
+    alive = np.ones(n, dtype=bool)
+    while alive.any():
+        idx = np.flatnonzero(alive)
+        t[idx] += rng.exponential(1 / lam[idx])
+        alive[idx[t[idx] >= end]] = False
+        idx = idx[t[idx] < end]
+        cust.append(idx)
+        times.append(t[idx])
+        alive[idx[rng.random(idx.size) < p[idx]]] = False
+    days = np.floor(np.concatenate(times) * 7).astype(int)
+    return pd.DataFrame({"customer_id": np.concatenate(cust),
+                         "date": DAY0 + pd.to_timedelta(days, "D")})
+
+
+@pytest.fixture(scope="module")
+def study(bgnbd_tx) -> BGNBDStudy:
+    return bgnbd_study(bgnbd_tx, as_of=AS_OF, unit="W")
+
+
+def test_bgnbd_study_recovers_simulated_parameters(study):
+    f = study.fit
+    assert f.converged
+    # tolerances hold over 20 seeds of this simulation (worst: r 6%, alpha 13%, a 12%, b 19%,
+    # mean drop-out a / (a + b) 6%): a and b are the least well identified
+    for name, rel in [("r", 0.15), ("alpha", 0.15), ("a", 0.15), ("b", 0.25)]:
+        assert getattr(f, name) == pytest.approx(BGNBD_TRUE[name], rel=rel), name
+    t = BGNBD_TRUE
+    assert f.a / (f.a + f.b) == pytest.approx(t["a"] / (t["a"] + t["b"]), rel=0.10)
+    assert study.holdout_days == 182 and study.horizon == pytest.approx(26.0)
+    assert study.new_after_as_of == 0
+    # the holdout check: totals and FHL Figure 4 by calibration frequency
+    assert study.predicted_total == pytest.approx(study.actual_total, rel=0.10)
+    s = study.summary
+    assert study.actual_total == s["actual_purchases"].sum()
+    np.testing.assert_allclose(s["expected_holdout"], s["expected_purchases"])
+    bf = study.by_frequency
+    assert list(bf.index) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    assert bf["customers"].sum() == len(s)
+    assert bf.loc["7+", "customers"] == (s["frequency"] >= 7).sum()
+    assert bf.loc["0", "actual"] == s.loc[s["frequency"] == 0, "actual_purchases"].mean()
+    big = bf[bf["customers"] >= 200]
+    np.testing.assert_allclose(big["expected"], big["actual"], rtol=0.15)
+    assert s["p_alive"].between(0, 1).all() and (s.loc[s["frequency"] == 0, "p_alive"] == 1).all()
+    ax = bgnbd_holdout_plot(study, ax=plt.subplots()[1])
+    assert len(ax.lines) == 2 and ax.get_legend() is not None
+
+
+def test_bgnbd_study_holdout_counts_days_and_skips_new_customers(bgnbd_tx):
+    extra = pd.DataFrame({"customer_id": ["x"] * 6 + ["new", "new"], "date": pd.to_datetime([
+        "2023-03-01", "2023-06-01",                              # calibration: frequency 1
+        "2024-02-01 09:00", "2024-02-01 17:30", "2024-02-01",    # three on one holdout day
+        "2024-03-15",
+        "2024-02-10", "2024-03-01"], format="ISO8601")})         # first buys after as_of
+    tx = pd.concat([bgnbd_tx, extra], ignore_index=True)
+    st = bgnbd_study(tx, as_of=AS_OF, unit="W", horizon=13)
+    assert st.summary.loc["x", "frequency"] == 1
+    assert st.summary.loc["x", "actual_purchases"] == 2
+    assert "new" not in st.summary.index and st.new_after_as_of == 1
+    assert st.actual_total == st.summary["actual_purchases"].sum()
+    # an explicit horizon: expected_purchases covers it, the holdout check keeps 26 weeks
+    assert st.horizon == 13.0 and st.holdout_days == 182
+    x = st.summary.loc["x"]
+    assert x["expected_purchases"] == pytest.approx(
+        st.fit.expected_purchases(13, x["frequency"], x["recency"], x["T"]))
+    assert x["expected_holdout"] > x["expected_purchases"]
+
+
+def test_bgnbd_study_without_holdout(bgnbd_tx):
+    st = bgnbd_study(bgnbd_tx[bgnbd_tx["date"] <= AS_OF], as_of=AS_OF, unit="D")
+    assert st.holdout_days == 0 and st.by_frequency is None
+    assert st.horizon == 182.0 and np.isnan(st.actual_total)
+    assert "actual_purchases" not in st.summary
+    assert st.predicted_total == pytest.approx(st.summary["expected_purchases"].sum())
+    ax = bgnbd_holdout_plot(st)
+    assert "predicted only" in ax.get_title() and len(ax.lines) == 1
+
+
+def test_bgnbd_study_needs_repeat_buyers():
+    tx = pd.DataFrame({"customer_id": [1, 1, 2, 3],
+                       "date": pd.to_datetime(["2024-01-01", "2024-01-01 18:00", "2024-01-03",
+                                               "2024-02-01"], format="ISO8601")})
+    with pytest.raises(DataError, match="no customer bought on two different days up to as_of"):
+        bgnbd_study(tx, as_of="2024-01-31")
+
+
+def test_alive_vs_inactivity(study):
+    s = study.summary
+    silent = (AS_OF - s["last_purchase"]).dt.days >= 182  # the 26-week inactivity rule
+    out = alive_vs_inactivity(study, silent)
+    assert list(out.index) == ["churned", "active"]
+    assert list(out["customers"].columns) == ["<0.25", "0.25-0.5", "0.5-0.75", ">=0.75"]
+    band = pd.cut(s["p_alive"], [0, 0.25, 0.5, 0.75, np.inf], right=False,
+                  labels=["<0.25", "0.25-0.5", "0.5-0.75", ">=0.75"])
+    expected = pd.crosstab(silent.map({True: "churned", False: "active"}), band)
+    expected.columns = expected.columns.astype(str)
+    pd.testing.assert_frame_equal(out["customers"], expected.loc[["churned", "active"]],
+                                  check_names=False, check_dtype=False)
+    bought = s["actual_purchases"] > 0
+    cell = silent & (band == ">=0.75")
+    assert out.loc["churned", ("bought_again", ">=0.75")] == pytest.approx(bought[cell].mean())
+    # one-time buyers keep P(alive) = 1 even when the inactivity rule calls them churned
+    assert out.loc["churned", ("customers", ">=0.75")] >= (silent & (s["frequency"] == 0)).sum() > 0
+    # both rules agree on who is gone: the low-P(alive) churned rarely come back
+    assert out.loc["churned", ("bought_again", "<0.25")] < out.loc["active", ("bought_again", ">=0.75")]
+    part = alive_vs_inactivity(study, silent.iloc[:100].rename(lambda i: i))
+    assert part["customers"].to_numpy().sum() == 100 and part.attrs["left_out_no_label"] == len(s) - 100
+    with pytest.raises(DataError, match="no customer id in labels"):
+        alive_vs_inactivity(study, pd.Series([True], index=["nobody"]))
+    with pytest.raises(DataError, match="Series"):
+        alive_vs_inactivity(study, silent.to_numpy())
