@@ -153,21 +153,24 @@ def survival_table(analysis: pd.DataFrame, *, unit: str = "month",
     return out
 
 
-def exposure_rates(df: pd.DataFrame, *, columns: list[str] | None = None) -> pd.DataFrame:
+def exposure_rates(df: pd.DataFrame, *, columns: list[str] | None = None,
+                   min_exposure: float = 3.0) -> pd.DataFrame:
     """Turn accumulated counts into rates per period observed.
 
     Counts such as ``n_complaints`` grow with the time a customer was watched,
     so customers who stayed longer look as if complaints *protected* them. A
-    survival model needs the rate: ``n / max(duration - entry, 1)``, renamed
-    ``<column>_per_<unit>``. ``columns`` defaults to the integer ``n_*`` columns
+    survival model needs the rate: ``n / max(duration - entry, min_exposure)``,
+    renamed ``<column>_per_<unit>`` (the floor keeps one complaint in a new
+    customer's first week from reading as several a month). ``columns`` defaults to the integer ``n_*`` columns
     (outcome counts like ``n_returns`` excluded). ``attrs["renamed"]`` maps old
     to new names.
     """
     unit = df.attrs.get("unit", "period")
     if columns is None:
-        columns = [c for c in df.columns if c.startswith("n_") and c not in _NOT_RATES
-                   and pd.api.types.is_integer_dtype(df[c])]
-    observed = np.maximum(df["duration"] - df.get("entry", 0), 1)
+        columns = [c for c in df.columns if c not in _NOT_RATES and (
+            (c.startswith("n_") and pd.api.types.is_integer_dtype(df[c]))
+            or (c.startswith("total_") and pd.api.types.is_numeric_dtype(df[c])))]
+    observed = np.maximum(df["duration"] - df.get("entry", 0), min_exposure)
     out = df.copy()
     renamed = {}
     for col in columns:
@@ -339,7 +342,8 @@ class Design:
     Numeric columns: missing values filled with the training median.
     Categorical columns (text, bool, category): one 0/1 column per level except
     the reference, named ``column=level``. Columns that are constant in the
-    training rows are left out (``dropped``).
+    training rows, or identical to an earlier column (e.g. two counts that are
+    always equal), are left out (``dropped``).
     """
 
     numeric: dict[str, float]
@@ -376,8 +380,10 @@ class Design:
         d = cls(numeric, categorical, ref, [], [])
         X = d._matrix(df)
         const = [c for c in X.columns if X[c].nunique() < 2]
-        d.columns = [c for c in X.columns if c not in const]
-        d.dropped = const
+        X = X.drop(columns=const)
+        twins = [c for c in X.columns[X.T.duplicated()]]  # identical to an earlier column
+        d.columns = [c for c in X.columns if c not in twins]
+        d.dropped = const + twins
         return d
 
     def _matrix(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -968,7 +974,8 @@ def _km_at(t: np.ndarray, e: np.ndarray, h: float) -> dict:
     return {"observed": 1.0 - s, "observed_low": 1.0 - float(hi), "observed_high": 1.0 - float(lo)}
 
 
-def calibration_plot(validation: Validation, *, ax: plt.Axes | None = None) -> plt.Axes:
+def calibration_plot(validation: Validation, *, unit: str = "periods",
+                     ax: plt.Axes | None = None) -> plt.Axes:
     """Predicted vs observed churn within the horizon per risk group, one line per model."""
     ax = _ax(ax, (5.2, 5))
     cal = validation.calibration
@@ -980,7 +987,7 @@ def calibration_plot(validation: Validation, *, ax: plt.Axes | None = None) -> p
     ax.plot([0, top], [0, top], color="0.5", ls="--", lw=1, label="perfect calibration")
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
-    ax.set_xlabel(f"predicted P(churn within {validation.horizon:g} periods)")
+    ax.set_xlabel(f"predicted P(churn within {validation.horizon:g} {unit})")
     ax.set_ylabel("observed (Kaplan-Meier, 95% CI)")
     ax.set_title("Calibration on held-out customers")
     ax.legend(frameon=False, fontsize=8)

@@ -117,3 +117,17 @@ def test_failed_run_keeps_the_earlier_output(runs, tmp_path):
     assert "missing.csv: file not found" in lines[0]
     after = {p: p.read_bytes() for p in (out / "telecom").rglob("*") if p.is_file()}
     assert after == before
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_survival_metrics_are_recorded(runs, scenario):
+    m = json.loads((runs[0] / scenario / "metrics.json").read_text())["survival"]
+    assert m["km"]["survival"]["12"] is not None and 0 < m["km"]["survival"]["12"] < 1
+    assert m["cox"]["hazard_ratios"] and 0.5 < m["cox"]["concordance"] <= 1
+    assert m["aft"]["best"] in ("Weibull", "LogNormal", "LogLogistic")
+    if scenario == "retail":
+        assert {"r", "alpha", "a", "b"} <= set(m["bgnbd"]) and m["bgnbd"]["time_unit"] == "week"
+        assert m["bgnbd"]["holdout"]["actual"] > 0
+    else:
+        assert m["sbg"]["alpha"] > 0 and m["sbg"]["beta"] > 0
+    assert (runs[0] / scenario / "survival_predictions.csv").exists()

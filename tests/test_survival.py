@@ -132,11 +132,12 @@ def test_survival_table_errors():
 
 
 def test_exposure_rates_divide_by_time_observed():
-    df = pd.DataFrame({"duration": [10.0, 4.0], "entry": [5.0, 0.0], "n_complaints": [5, 2],
-                       "n_returns": [1, 0], "event": [1, 0]})
+    df = pd.DataFrame({"duration": [10.0, 4.0, 1.0], "entry": [5.0, 0.0, 0.0], "n_complaints": [5, 2, 1],
+                       "n_returns": [1, 0, 0], "event": [1, 0, 0]})
     df.attrs["unit"] = "month"
     out = survival.exposure_rates(df)
-    assert out["n_complaints_per_month"].tolist() == [1.0, 0.5]
+    # 5 in 5 months observed; 2 in 4; 1 in 1 month counts over the 3-month floor
+    assert out["n_complaints_per_month"].tolist() == [1.0, 0.5, 1 / 3]
     assert "n_returns" in out and "n_complaints" not in out
     assert out.attrs["renamed"] == {"n_complaints": "n_complaints_per_month"}
 
