@@ -93,15 +93,25 @@ def _maximise(negll, x0: np.ndarray) -> tuple[np.ndarray, float, bool, list[str]
 # =========================================================================== sBG
 
 def _sbg_log_survival(t, alpha: float, beta: float) -> np.ndarray:
-    """log S(t) = log B(alpha, beta + t) - log B(alpha, beta)."""
+    """log S(t) = log B(alpha, beta + t) - log B(alpha, beta).
+
+    For whole periods the equal product form -sum_{i<t} log1p(alpha / (beta + i))
+    is used: it stays exact where the beta-function difference cancels (huge
+    alpha and beta, i.e. no heterogeneity, where the sBG becomes geometric).
+    """
     t = np.asarray(t, dtype=float)
+    if t.size and np.all(t == np.round(t)) and np.all(t >= 0):
+        steps = np.arange(int(t.max()) if t.size else 0)
+        log_s = np.concatenate([[0.0], -np.cumsum(np.log1p(alpha / (beta + steps)))])
+        return log_s[t.astype(int)]
     return betaln(alpha, beta + t) - betaln(alpha, beta)
 
 
 def _sbg_log_pmf(t, alpha: float, beta: float) -> np.ndarray:
-    """log P(T = t) = log B(alpha + 1, beta + t - 1) - log B(alpha, beta), t >= 1."""
+    """log P(T = t) = log(alpha / (alpha + beta + t - 1)) + log S(t - 1), t >= 1
+    (= log B(alpha + 1, beta + t - 1) - log B(alpha, beta))."""
     t = np.asarray(t, dtype=float)
-    return betaln(alpha + 1.0, beta + t - 1.0) - betaln(alpha, beta)
+    return np.log(alpha) - np.log(alpha + beta + t - 1.0) + _sbg_log_survival(t - 1.0, alpha, beta)
 
 
 @dataclass
@@ -120,6 +130,13 @@ class SBGResult:
     n_periods: int
     converged: bool
     attempts: list[str] = field(default_factory=list)
+
+    @property
+    def polarization(self) -> float:
+        """phi = 1 / (alpha + beta + 1): 0 when every customer has the same churn
+        probability (the sBG is then geometric, and alpha, beta run off to infinity
+        together), towards 1 when customers split into stayers and leavers."""
+        return 1.0 / (self.alpha + self.beta + 1.0)
 
     def survival(self, t) -> np.ndarray:
         """S(t) = B(alpha, beta + t) / B(alpha, beta): share still active after t periods."""
