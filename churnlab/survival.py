@@ -381,7 +381,7 @@ class Design:
         X = d._matrix(df)
         const = [c for c in X.columns if X[c].nunique() < 2]
         X = X.drop(columns=const)
-        twins = [c for c in X.columns[X.T.duplicated()]]  # identical to an earlier column
+        twins = _twin_columns(X)
         d.columns = [c for c in X.columns if c not in twins]
         d.dropped = const + twins
         return d
@@ -401,6 +401,20 @@ class Design:
     def source(self, term: str) -> str:
         """The covariate a model column came from (``plan=one_year`` -> ``plan``)."""
         return term.split("=", 1)[0] if term not in self.numeric else term
+
+
+def _twin_columns(X: pd.DataFrame) -> list[str]:
+    """Columns identical to an earlier column (checked by a cheap signature, then exactly)."""
+    arr = X.to_numpy(dtype=float)
+    sig = np.round(np.c_[arr.sum(axis=0), (arr ** 2).sum(axis=0)], 9)
+    twins, seen = [], {}
+    for j, key in enumerate(map(tuple, sig)):
+        match = next((i for i in seen.get(key, []) if np.array_equal(arr[:, i], arr[:, j])), None)
+        if match is None:
+            seen.setdefault(key, []).append(j)
+        else:
+            twins.append(X.columns[j])
+    return twins
 
 
 def _frame(df: pd.DataFrame, design: Design, duration: str, event: str, entry: str | None,

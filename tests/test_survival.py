@@ -304,3 +304,11 @@ def test_no_events_gives_clear_errors_everywhere():
                  lambda: survival.holdout_validation(df, covariates=["x1"])):
         with pytest.raises(DataError, match="no churn events"):
             call()
+
+
+def test_design_drops_constant_and_identical_columns():
+    df = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [1.0, 2, 3, 4], "c": [5.0] * 4,
+                       "g": ["x", "y", "x", "y"], "h": ["p", "q", "p", "q"]})
+    d = survival.Design.fit(df, ["a", "b", "c", "g", "h"], reference={"g": "x", "h": "p"})
+    assert d.columns == ["a", "g=y"] and set(d.dropped) == {"b", "c", "h=q"}
+    assert d.transform(df.head(2)).columns.tolist() == ["a", "g=y"]
