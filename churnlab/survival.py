@@ -59,19 +59,30 @@ def _check(df: pd.DataFrame, duration: str, event: str) -> None:
 # =========================================================================== the survival table
 
 def _calendar_months(start: pd.Series, end: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Whole calendar months from ``start`` to ``end`` and whether days are left over."""
-    full = ((end.dt.year - start.dt.year) * 12 + (end.dt.month - start.dt.month)).to_numpy(float)
-    # the month is not complete if the day-of-month (and time) of `end` is before that of `start`
-    start_in_month = start - start.dt.to_period("M").dt.start_time
-    end_in_month = end - end.dt.to_period("M").dt.start_time
-    short = (end_in_month < start_in_month).to_numpy()
-    full = full - short
-    anniversary = np.array([s + pd.DateOffset(months=int(m)) if np.isfinite(m) else pd.NaT
-                            for s, m in zip(start, full)], dtype="datetime64[ns]")
-    rest = (end.to_numpy(dtype="datetime64[ns]") > anniversary)
-    return full, rest
+    """Whole calendar months from ``start`` to ``end`` and whether time is left over.
 
+    Month arithmetic as pandas' ``DateOffset(months=k)`` (Jan 31 + 1 month = Feb 28/29),
+    vectorised with numpy month units.
+    """
+    s = start.to_numpy(dtype="datetime64[ns]")
+    e = end.to_numpy(dtype="datetime64[ns]")
+    s_month, e_month = s.astype("datetime64[M]"), e.astype("datetime64[M]")
+    s_in = s - s_month.astype("datetime64[ns]")   # time since the start of its month
+    e_in = e - e_month.astype("datetime64[ns]")
+    full = (e_month - s_month).astype(int) - (e_in < s_in)
 
+    def anniversary(k: np.ndarray) -> np.ndarray:
+        month = s_month + k.astype("timedelta64[M]")
+        length = (month + np.timedelta64(1, "M")).astype("datetime64[ns]") - month.astype("datetime64[ns]")
+        day = np.timedelta64(1, "D").astype("timedelta64[ns]")
+        offset = np.where(s_in >= length, length - day + s_in % day, s_in)  # clip to the month's end
+        return month.astype("datetime64[ns]") + offset
+
+    # clipping at month ends can leave one more whole month (e.g. Jan 31 -> Feb 28)
+    more = anniversary(full + 1) <= e
+    full = full + more
+    rest = e > anniversary(full)
+    return full.astype(float), rest
 def _whole_periods(start: pd.Series | None, end: pd.Series | None, days: np.ndarray,
                    unit: str) -> tuple[np.ndarray, np.ndarray]:
     """(whole periods elapsed, True where part of a further period also elapsed)."""

@@ -312,3 +312,19 @@ def test_design_drops_constant_and_identical_columns():
     d = survival.Design.fit(df, ["a", "b", "c", "g", "h"], reference={"g": "x", "h": "p"})
     assert d.columns == ["a", "g=y"] and set(d.dropped) == {"b", "c", "h=q"}
     assert d.transform(df.head(2)).columns.tolist() == ["a", "g=y"]
+
+
+def test_calendar_months_match_pandas_date_offsets():
+    rng = np.random.default_rng(0)
+    n = 1500
+    start = pd.Series(pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), "D")
+                      + pd.to_timedelta(rng.integers(0, 86400, n), "s"))
+    start = pd.concat([start, pd.Series(pd.to_datetime(["2020-01-31", "2020-01-31", "2019-12-31"]))],
+                      ignore_index=True)
+    end = start + pd.to_timedelta(rng.integers(0, 2000, len(start)), "D")
+    end.iloc[-3:] = pd.to_datetime(["2020-02-29", "2020-03-01", "2020-02-29"])
+    full, rest = survival._calendar_months(start, end)
+    for i in range(len(start)):  # k = the largest whole month with start + k months <= end
+        k = int(full[i])
+        assert start[i] + pd.DateOffset(months=k) <= end[i] < start[i] + pd.DateOffset(months=k + 1)
+        assert rest[i] == (end[i] > start[i] + pd.DateOffset(months=k))
