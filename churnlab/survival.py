@@ -193,6 +193,23 @@ def exposure_rates(df: pd.DataFrame, *, columns: list[str] | None = None,
     return out
 
 
+def tenure_proxies(df: pd.DataFrame, columns: list[str], *, duration: str = "duration",
+                   threshold: float = 0.85) -> list[str]:
+    """Numeric covariates that are (almost) a function of tenure: |Spearman rho|
+    with ``duration`` above ``threshold`` (e.g. a lifetime total such as the IBM
+    Telco ``TotalCharges`` = monthly charge x tenure). In a survival model they
+    restate the outcome, so notebook 03 leaves them out and says so."""
+    out = []
+    for col in columns:
+        s = df[col]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) \
+                and s.nunique() > 1 and s.notna().sum() > 10:
+            rho = s.corr(df[duration], method="spearman")
+            if pd.notna(rho) and abs(rho) > threshold:
+                out.append(col)
+    return out
+
+
 # =========================================================================== Kaplan-Meier
 
 

@@ -328,3 +328,11 @@ def test_calendar_months_match_pandas_date_offsets():
         k = int(full[i])
         assert start[i] + pd.DateOffset(months=k) <= end[i] < start[i] + pd.DateOffset(months=k + 1)
         assert rest[i] == (end[i] > start[i] + pd.DateOffset(months=k))
+
+
+def test_tenure_proxies_flag_lifetime_totals():
+    rng = np.random.default_rng(2)
+    d = rng.integers(1, 72, 500).astype(float)
+    monthly = rng.uniform(50, 100, 500)
+    df = pd.DataFrame({"duration": d, "monthly": monthly, "total": monthly * d})
+    assert survival.tenure_proxies(df, ["monthly", "total"]) == ["total"]
