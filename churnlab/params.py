@@ -25,6 +25,9 @@ Keys (see the README for the full reference):
 ``playbook``     cause -> action overrides (:class:`PlaybookParams`).
 ``warning``      early-warning risk tiers by rank (:class:`WarningParams`).
 ``survival``     survival models, sBG and BG/NBD settings (:class:`SurvivalParams`).
+``value``, ``costs``, ``campaign``, ``fixes``  customer value, cost of churn, retention
+                 campaign and candidate fixes (notebook 04; :class:`ValueParams`,
+                 :class:`CostParams`, :class:`CampaignParams`, :class:`FixParams`).
 ``output_dir``   where the run writes; empty means ``outputs/<name of the params file>``.
 """
 
@@ -163,6 +166,93 @@ class SurvivalParams(_Strict):
         return _parse_date(v)
 
 
+Money = Annotated[float, Field(ge=0)]
+Family = Literal["price", "service", "engagement", "contract_end"]
+
+
+class ValueParams(_Strict):
+    """Customer value (notebook 04, :mod:`churnlab.value`). Money is in ``currency``.
+
+    ``margin_rate``     share of revenue that is margin (0 < m <= 1).
+    ``discount_rate``   discount rate per ``discount_period`` (0 <= d < 1, i.e. below 100%).
+    ``horizon_months``  months of future value counted in CLV (>= 1).
+    ``revenue_column``  per-customer revenue per month in the analysis table; empty means
+                        the first of ``monthly_charge_mean``, ``mrr_mean``, ``MonthlyCharges``
+                        (contractual) -- retail value comes from the transactions.
+    ``segment``         column to break value and cost down by; empty: the first category.
+    ``bootstrap``       bootstrap resamples for the CLV intervals.
+    """
+
+    currency: str = Field("EUR", min_length=1)
+    margin_rate: float = Field(gt=0, le=1)
+    discount_rate: float = Field(ge=0, lt=1)
+    discount_period: Literal["month", "quarter", "year"] = "year"
+    horizon_months: int = Field(gt=0, le=600)
+    revenue_column: str = ""
+    segment: str = ""
+    bootstrap: int = Field(200, ge=20, le=10_000)
+
+    def monthly_discount(self) -> float:
+        """The discount rate per month equivalent to ``discount_rate`` per ``discount_period``."""
+        months = {"month": 1, "quarter": 3, "year": 12}[self.discount_period]
+        return (1.0 + self.discount_rate) ** (1.0 / months) - 1.0
+
+
+class CostParams(_Strict):
+    """What a churner costs beyond lost revenue (all required, in the value currency).
+
+    Direct, per churner: ``termination`` (processing a cancellation),
+    ``equipment_recovery``, ``compensation``. Indirect, per churner:
+    ``acquisition_cost`` (CAC of a replacement customer) and ``extra_service_cost``.
+    Retention spend: ``offer_cost`` per retention offer made (by offer type, or
+    ``default``); ``stay_anyway_share``: the share of customers kept by an offer who
+    would have stayed without it (not estimable without a control group: an assumption).
+    """
+
+    termination: Money
+    equipment_recovery: Money
+    compensation: Money
+    acquisition_cost: Money
+    extra_service_cost: Money
+    offer_cost: dict[str, Money]
+    stay_anyway_share: float = Field(ge=0, le=1)
+
+    @field_validator("offer_cost")
+    @classmethod
+    def _has_default(cls, v: dict[str, float]) -> dict[str, float]:
+        if "default" not in v:
+            raise ValueError("expected a 'default' cost (and optionally one per offer type)")
+        return v
+
+
+class CampaignParams(_Strict):
+    """A proactive retention campaign on the early-warning list (:mod:`churnlab.cost`).
+
+    ``contact_cost``    per contacted customer.
+    ``incentive_cost``  per accepted offer, by driver family (price -> discount,
+                        service -> service recovery, engagement -> loyalty,
+                        contract_end -> renewal).
+    ``accept_rate``     P(a contacted at-risk customer accepts and stays); empty means
+                        estimated from the offers table (the save desk's record).
+    ``accept_uncertainty`` Beta prior strength (alpha + beta) around ``accept_rate`` for
+                        the profit distribution when the rate is given, not estimated.
+    ``horizon_months``  churn within this many months is what the campaign prevents.
+    """
+
+    contact_cost: Money
+    incentive_cost: dict[Family, Money]
+    accept_rate: float | None = Field(None, gt=0, le=1)
+    accept_uncertainty: float = Field(50, gt=2)
+    horizon_months: int = Field(12, ge=1, le=120)
+
+
+class FixParams(_Strict):
+    """A candidate fix for one exit reason: cut its churn by ``reduction`` for ``investment``."""
+
+    reduction: float = Field(gt=0, le=1)
+    investment: Money
+
+
 class SimulatedSource(_Strict):
     """The built-in simulator of the scenario's industry."""
 
@@ -255,6 +345,10 @@ class StudyParams(_Strict):
     playbook: PlaybookParams = PlaybookParams()
     warning: WarningParams = WarningParams()
     survival: SurvivalParams = SurvivalParams()
+    value: ValueParams | None = None
+    costs: CostParams | None = None
+    campaign: CampaignParams | None = None
+    fixes: dict[str, FixParams] = Field(default_factory=dict)
     output_dir: str = ""
 
     @field_validator("as_of", mode="before")
@@ -291,6 +385,14 @@ class StudyParams(_Strict):
                     "'inactivity', 'partial', 'category'"
                 )
         return self
+
+    def economics(self, source: str = "params") -> tuple[ValueParams, CostParams, CampaignParams]:
+        """The value, cost and campaign sections notebook 04 needs; one clear error if absent."""
+        missing = [k for k in ("value", "costs", "campaign") if getattr(self, k) is None]
+        if missing:
+            raise ParamsError(f"{source}: {missing[0]}: required for the cost of churn (notebook 04); "
+                              "expected a mapping, see params/telecom.yaml")
+        return self.value, self.costs, self.campaign
 
     def run_dir(self) -> Path:
         """Where this run writes: ``output_dir``, or ``outputs/<scenario>`` when empty."""

@@ -210,6 +210,41 @@ def tenure_proxies(df: pd.DataFrame, columns: list[str], *, duration: str = "dur
     return out
 
 
+@dataclass
+class Prepared:
+    """The survival table notebooks 03 and 04 model, and what went into it."""
+
+    table: pd.DataFrame
+    covariates: list[str]
+    categorical: list[str]
+    proxies: list[str]
+    skipped: list[str]
+    entry: str | None
+    observed_from: object
+
+
+def prepare(analysis: pd.DataFrame, sp, ground_truth: dict | None = None,
+            exclude: tuple[str, ...] = ("n_offers", "offer_accepted")) -> Prepared:
+    """Survival table + model covariates from the analysis table and the ``survival`` params.
+
+    :func:`survival_table` (whole periods, entry times from :func:`window_start`),
+    :func:`exposure_rates`, the covariates of :func:`churnlab.causes.covariates`
+    minus ``exclude`` (retention offers are a consequence of churn) and minus
+    :func:`tenure_proxies`.
+    """
+    from .causes import covariates
+
+    start = window_start(sp.observed_from, ground_truth)
+    st = exposure_rates(survival_table(analysis, unit=sp.unit, observed_from=start))
+    renamed = st.attrs["renamed"]
+    drop = ("entry",) + tuple(exclude) + tuple(renamed.get(c, c) for c in exclude)
+    cov = covariates(st, exclude=drop)
+    proxies = tenure_proxies(st, cov["numeric"])
+    covs = [c for c in cov["numeric"] if c not in proxies] + cov["categorical"]
+    entry = "entry" if st["entry"].gt(0).any() else None
+    return Prepared(st, covs, cov["categorical"], proxies, cov["skipped"], entry, start)
+
+
 # =========================================================================== Kaplan-Meier
 
 

@@ -1,0 +1,217 @@
+"""Stage 4, customer value: what a customer is worth from today on (CLV).
+
+Two settings (GUIDE §1.7, seeds 001 and 004):
+
+* **Contractual** (telecom, software): the margin of a month, times the
+  *discounted expected remaining lifetime* from the survival model of
+  notebook 03, conditional on the tenure the customer has reached::
+
+      CLV_i = m * r_i * sum_{k=1..H} S_i(t_i + k) / S_i(t_i) / (1 + d)^k
+
+  with ``r_i`` the customer's revenue per month, ``m`` the margin rate, ``d`` the
+  monthly discount rate and ``H`` the horizon in months (a month's margin is
+  earned at the end of each month the customer is still there). The sBG gives
+  an independent cross-check: ``m * r * DERL`` (Fader & Hardie 2010).
+* **Non-contractual** (retail): BG/NBD expected purchases in each coming month
+  times the Gamma-Gamma expected spend per purchase, discounted
+  (Fader, Hardie & Lee 2005, "RFM and CLV").
+
+Intervals per segment come from a **bootstrap over customers** (percentile
+95% interval of the segment mean): the uncertainty of the average value of a
+segment's customers given the model, not the model-parameter uncertainty.
+All money is in the params' currency; CLV is the value over the next
+``horizon_months`` months.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+#: Revenue-per-month columns tried in order when ``value.revenue_column`` is empty.
+REVENUE_COLUMNS = ("monthly_charge_mean", "mrr_mean", "MonthlyCharges")
+#: Months per survival time unit.
+MONTHS_PER_UNIT = {"month": 1.0, "quarter": 3.0, "year": 12.0, "week": 7 / (365.25 / 12),
+                   "day": 1 / (365.25 / 12)}
+#: Weeks (BG/NBD time units) per month.
+UNITS_PER_MONTH = {"W": (365.25 / 12) / 7, "D": 365.25 / 12, "M": 1.0}
+
+
+def revenue_column(analysis: pd.DataFrame, configured: str = "") -> str:
+    """The analysis-table column holding revenue per month.
+
+    ``configured`` (``value.revenue_column``) if set, else the first of
+    :data:`REVENUE_COLUMNS` present. Raises :class:`DataError` naming the key.
+    """
+    if configured:
+        if configured not in analysis:
+            raise DataError(f"value.revenue_column: the analysis table has no column {configured!r}")
+        col = configured
+    else:
+        col = next((c for c in REVENUE_COLUMNS if c in analysis), None)
+        if col is None:
+            raise DataError("value.revenue_column: no revenue-per-month column found (tried "
+                            f"{', '.join(REVENUE_COLUMNS)}); name one in the params file")
+    if not pd.api.types.is_numeric_dtype(analysis[col]):
+        raise DataError(f"value.revenue_column: {col!r} must be numeric (revenue per month)")
+    return col
+
+
+def discount_factors(months: int, monthly_discount: float) -> np.ndarray:
+    """1 / (1 + d)^k for k = 1..months."""
+    if months < 1:
+        raise DataError(f"value.horizon_months: expected at least 1 month, got {months}")
+    if not 0 <= monthly_discount < 1:
+        raise DataError(f"value.discount_rate: expected a rate in [0, 1), got {monthly_discount}")
+    return (1.0 + monthly_discount) ** -np.arange(1, months + 1, dtype=float)
+
+
+@dataclass
+class ContractualValue:
+    """CLV of active customers from a survival model.
+
+    ``stay``: months x customers matrix of S(t + k) / S(t), k = 1..H (the chance
+    of still being a customer k months from now); ``table``: customer_id,
+    tenure, revenue (per month), expected_months (discounted months still to
+    come), clv. :meth:`recompute` applies another margin or discount rate
+    without refitting (used by the sensitivity analysis).
+    """
+
+    table: pd.DataFrame
+    stay: np.ndarray
+    margin_rate: float
+    monthly_discount: float
+
+    def recompute(self, *, margin_rate: float | None = None,
+                  monthly_discount: float | None = None) -> pd.Series:
+        """CLV per customer under another margin and/or monthly discount rate."""
+        m = self.margin_rate if margin_rate is None else margin_rate
+        d = self.monthly_discount if monthly_discount is None else monthly_discount
+        months = discount_factors(self.stay.shape[0], d) @ self.stay
+        return pd.Series(m * self.table["revenue"].to_numpy() * months,
+                         index=self.table["customer_id"], name="clv")
+
+
+def contractual_clv(model, design, st: pd.DataFrame, *, revenue: str, margin_rate: float,
+                    monthly_discount: float, horizon_months: int, unit: str = "month",
+                    id_col: str = "customer_id") -> ContractualValue:
+    """CLV of each active customer of the survival table ``st`` (see the module docstring).
+
+    ``model``/``design``: a fitted lifelines model with ``predict_survival_function``
+    and its :class:`churnlab.survival.Design` (notebook 03's best AFT model),
+    ``unit`` the survival table's time unit. Missing revenue counts as 0.
+    """
+    if not 0 < margin_rate <= 1:
+        raise DataError(f"value.margin_rate: expected a share in (0, 1], got {margin_rate}")
+    disc = discount_factors(int(horizon_months), monthly_discount)
+    active = st[st["event"].astype(int) == 0]
+    if active.empty:
+        raise DataError("no active customers to value (everyone has churned)")
+    per_unit = MONTHS_PER_UNIT[unit]
+    months = np.arange(1, int(horizon_months) + 1, dtype=float)
+    S = model.predict_survival_function(design.transform(active), times=months / per_unit,
+                                        conditional_after=active["duration"].to_numpy(float))
+    stay = np.clip(S.to_numpy(), 0.0, 1.0)
+    rev = active[revenue].astype(float).fillna(0.0).to_numpy()
+    expected = disc @ stay
+    table = pd.DataFrame({id_col: active[id_col].to_numpy(), "tenure": active["duration"].to_numpy(),
+                          "revenue": rev, "expected_months": expected,
+                          "clv": margin_rate * rev * expected})
+    return ContractualValue(table, stay, margin_rate, monthly_discount)
+
+
+def sbg_value(sbg_fit, *, margin_per_period: float, discount_per_period: float,
+              n_renewals: int = 1) -> float:
+    """sBG cross-check: margin per period x DERL (Fader & Hardie 2010).
+
+    The discounted expected residual lifetime of a customer who has just made
+    their ``n_renewals``-th renewal, in periods, counting the payment due at the
+    next renewal; times the margin of one period.
+    """
+    return float(margin_per_period * sbg_fit.discounted_expected_residual_lifetime(
+        discount_per_period, n_renewals))
+
+
+def repeat_spend(transactions: pd.DataFrame, *, as_of, customer_col: str = "customer_id",
+                 date_col: str = "date", amount_col: str = "amount") -> pd.Series:
+    """Average spend per *repeat* purchase day up to ``as_of`` (the Gamma-Gamma input).
+
+    Same-day purchases are summed into one transaction; the first purchase day
+    is left out (the convention of the BG/NBD frequency). Customers without a
+    repeat purchase get NaN.
+    """
+    for col in (customer_col, date_col, amount_col):
+        if col not in transactions:
+            raise DataError(f"transactions: expected a {col!r} column")
+    df = transactions[[customer_col, date_col, amount_col]].copy()
+    df["day"] = pd.to_datetime(df[date_col]).dt.normalize()
+    df = df[df["day"] <= pd.Timestamp(as_of)]
+    daily = df.groupby([customer_col, "day"], sort=True)[amount_col].sum().reset_index()
+    first = daily.groupby(customer_col)["day"].transform("min")
+    repeat = daily[daily["day"] > first]
+    out = repeat.groupby(customer_col)[amount_col].mean()
+    ids = daily[customer_col].unique()
+    return out.reindex(ids).rename("monetary_value")
+
+
+def clv_by_segment(clv: pd.Series, segment: pd.Series, *, n_boot: int = 200, seed: int = 0,
+                   level: float = 0.95) -> pd.DataFrame:
+    """Mean CLV per segment with a bootstrap percentile interval, plus totals.
+
+    ``clv`` and ``segment`` share the customer index. For each segment,
+    ``n_boot`` resamples of its customers (with replacement, seeded) give the
+    distribution of the mean; the interval is its ``level`` percentile range.
+    Columns: segment, customers, clv_mean, ci_low, ci_high, clv_total, share_of_value.
+    """
+    seg = segment.reindex(clv.index).astype("string").fillna("(missing)")
+    rng = np.random.default_rng(seed)
+    lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
+    rows = []
+    for name, values in clv.groupby(seg, sort=True):
+        v = values.to_numpy(dtype=float)
+        boots = v[rng.integers(0, len(v), size=(n_boot, len(v)))].mean(axis=1)
+        rows.append({"segment": str(name), "customers": len(v), "clv_mean": float(v.mean()),
+                     "ci_low": float(np.quantile(boots, lo_q)),
+                     "ci_high": float(np.quantile(boots, hi_q)), "clv_total": float(v.sum())})
+    out = pd.DataFrame(rows)
+    out["share_of_value"] = out["clv_total"] / out["clv_total"].sum()
+    return out.sort_values("clv_mean", ascending=False, ignore_index=True)
+
+
+def segment_column(analysis: pd.DataFrame, configured: str = "",
+                   candidates: list[str] | None = None) -> str | None:
+    """The column to break value and cost down by: ``value.segment`` if set, else
+    the first categorical column with 2-8 levels among ``candidates``."""
+    if configured:
+        if configured not in analysis:
+            raise DataError(f"value.segment: the analysis table has no column {configured!r}")
+        return configured
+    for col in candidates or []:
+        if col in analysis and 2 <= analysis[col].nunique() <= 8:
+            return col
+    return None
+
+
+def clv_plot(clv: pd.Series, by_segment: pd.DataFrame, *, currency: str, horizon_months: int,
+             ax=None):
+    """Mean CLV per segment with its bootstrap interval (horizontal bars)."""
+    from .plots import PALETTE, _ax
+
+    ax = _ax(ax, (7, 0.9 + 0.45 * len(by_segment)))
+    y = np.arange(len(by_segment))
+    ax.barh(y, by_segment["clv_mean"], color=PALETTE["retained"], alpha=0.85)
+    ax.errorbar(by_segment["clv_mean"], y,
+                xerr=[by_segment["clv_mean"] - by_segment["ci_low"],
+                      by_segment["ci_high"] - by_segment["clv_mean"]],
+                fmt="none", ecolor="0.2", capsize=3)
+    ax.axvline(float(clv.mean()), color="0.4", ls="--", lw=1, label="all customers")
+    ax.set_yticks(y, by_segment["segment"])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"mean CLV, {currency} over the next {horizon_months} months "
+                  "(bootstrap 95% CI)")
+    ax.legend(frameon=False)
+    return ax
