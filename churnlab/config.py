@@ -22,7 +22,8 @@ DATA_DIR = PROJECT_ROOT / "data"
 SCENARIOS = ("telecom", "retail", "software")
 
 #: Notebooks of a study, in the order they run.
-NOTEBOOKS = ("01_data_collection.ipynb", "02_cause_analysis.ipynb", "03_survival_modelling.ipynb")
+NOTEBOOKS = ("01_data_collection.ipynb", "02_cause_analysis.ipynb", "03_survival_modelling.ipynb",
+             "04_cost_of_churn.ipynb")
 
 
 def resolve_path(path: str | os.PathLike) -> Path:

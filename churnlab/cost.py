@@ -187,7 +187,10 @@ def save_rates(offers: pd.DataFrame, reasons: pd.DataFrame | None = None) -> pd.
 
     Rows: ``all`` offers and, when exit reasons are known (``reasons``:
     customer_id, reason), offers that ``fit`` the stated reason
-    (:data:`REASON_OFFER`) and those that did not (``no fit``). Columns: offers,
+    (:data:`REASON_OFFER`) and those that did not (``no fit``). Exit reasons
+    exist only for customers who eventually left, so the ``fit``/``no fit`` rows
+    describe those customers only (kept customers are missing from them): they
+    show the pattern, not rates to plan with. Columns: offers,
     accept_rate (+ CI), save_rate = P(kept | offer) (+ CI).
     """
     if offers is None or offers.empty:
@@ -333,14 +336,16 @@ def profit_curve_plot(curves: dict[str, pd.DataFrame], *, currency: str, plan: C
 # =========================================================================== which fix pays
 
 
-def fix_roi(churners: pd.DataFrame, fixes: dict, *, years: float) -> pd.DataFrame:
+def fix_roi(churners: pd.DataFrame, fixes: dict, *, years: float,
+            benefit_years: float = 1.0) -> pd.DataFrame:
     """Per exit reason: churners and value lost to it, saved by a fix, and the ROI.
 
     ``churners``: customer_id, reason (NaN when not answered), lost_value. Reason
     shares among those who answered are applied to all churners (non-response is
     assumed unrelated to the reason). Per year: lost = churners x share / years;
-    saved = reduction x lost; ROI = (value saved per year - investment) /
-    investment (a one-year payback view). ``fixes``: reason -> FixParams.
+    saved = reduction x lost; ROI = (value saved per year x ``benefit_years`` -
+    investment) / investment: the return over the years the fix is counted to
+    work (notebook 04 uses the CLV horizon). ``fixes``: reason -> FixParams.
     """
     answered = churners[churners["reason"].notna()]
     if answered.empty:
@@ -361,7 +366,7 @@ def fix_roi(churners: pd.DataFrame, fixes: dict, *, years: float) -> pd.DataFram
         if fx is not None:
             row.update(reduction=fx.reduction, customers_saved_per_year=fx.reduction * lost_n,
                        value_saved_per_year=fx.reduction * lost_v, investment=fx.investment,
-                       roi=(fx.reduction * lost_v - fx.investment) / fx.investment
+                       roi=(fx.reduction * lost_v * benefit_years - fx.investment) / fx.investment
                        if fx.investment > 0 else np.inf)
         rows.append(row)
     out = pd.DataFrame(rows)

@@ -236,7 +236,7 @@ class CampaignParams(_Strict):
                         estimated from the offers table (the save desk's record).
     ``accept_uncertainty`` Beta prior strength (alpha + beta) around ``accept_rate`` for
                         the profit distribution when the rate is given, not estimated.
-    ``horizon_months``  churn within this many months is what the campaign prevents.
+    ``horizon_months``  horizon of the revenue at risk (P(churn within it) x value).
     """
 
     contact_cost: Money

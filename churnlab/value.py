@@ -215,3 +215,27 @@ def clv_plot(clv: pd.Series, by_segment: pd.DataFrame, *, currency: str, horizon
                   "(bootstrap 95% CI)")
     ax.legend(frameon=False)
     return ax
+
+
+def sbg_crosscheck(fit, clv_table: pd.DataFrame, *, period: str, monthly_discount: float,
+                   horizon_months: int, n_periods: int = 1) -> pd.DataFrame:
+    """Expected discounted months still to come for a customer ``n_periods`` sBG periods in,
+    from the sBG and from the survival model.
+
+    sBG: months_per_period x sum_{j=1..K} S(n + j) / S(n) / (1 + d_p)^j with K the
+    horizon in periods and d_p the period discount rate; survival model: the mean
+    ``expected_months`` of :func:`contractual_clv` over customers whose tenure
+    falls in that period. Two independent models should roughly agree.
+    """
+    months_per = {"month": 1, "quarter": 3, "year": 12}[period]
+    k = max(1, int(horizon_months) // months_per)
+    d_p = (1.0 + monthly_discount) ** months_per - 1.0
+    s = fit.survival(np.arange(n_periods, n_periods + k + 1))
+    sbg_months = months_per * float(np.sum(s[1:] / s[0] * (1.0 + d_p) ** -np.arange(1, k + 1)))
+    t = clv_table["tenure"]
+    near = clv_table[(t >= n_periods * months_per) & (t < (n_periods + 1) * months_per)]
+    return pd.DataFrame([
+        {"model": f"sBG (acquisition cohorts, by {period})", "customers": np.nan,
+         "expected_months": sbg_months},
+        {"model": "survival model (AFT, with covariates)", "customers": len(near),
+         "expected_months": float(near["expected_months"].mean()) if len(near) else np.nan}])
