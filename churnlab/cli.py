@@ -62,8 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     results = run_studies(studies, out, jobs=args.jobs) if studies else []
     for r in results:
         if r.ok:
-            secs = sum(n["seconds"] for n in r.notebooks)
-            print(f"{r.name}: ok -> {r.out_dir} ({len(r.notebooks)} notebooks, {secs:.1f} s)")
+            secs = sum(n.get("seconds", 0) for n in r.notebooks)
+            ran = [n for n in r.notebooks if n["status"] == "ok"]
+            skipped = "".join(f"; {n['notebook']} skipped: {n['reason']}"
+                              for n in r.notebooks if n["status"] == "skipped")
+            print(f"{r.name}: ok -> {r.out_dir} ({len(ran)} notebooks, {secs:.1f} s){skipped}")
         else:
             _err(r.message)
     return 0 if results and not errors and all(r.ok for r in results) else 1

@@ -30,3 +30,6 @@ def resolve_path(path: str | os.PathLike) -> Path:
     """Return ``path`` as an absolute path; relative paths hang off the project root."""
     p = Path(path).expanduser()
     return p if p.is_absolute() else (PROJECT_ROOT / p).resolve()
+
+#: Params sections a notebook needs; without them the runner skips it (and says so).
+NOTEBOOK_REQUIRES = {"04_cost_of_churn.ipynb": ("value", "costs", "campaign")}

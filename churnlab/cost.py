@@ -231,6 +231,9 @@ def campaign_customers(warning: pd.DataFrame, value: pd.Series, *, incentive: di
     when the offer fits the family, else ``accept_other``.
     """
     df = warning[["customer_id", "churn_probability"]].copy()
+    df["customer_id"] = df["customer_id"].astype(str)  # a CSV may have read ids as numbers
+    value = value.set_axis(value.index.astype(str))
+    families = families.set_axis(families.index.astype(str))
     df["clv"] = df["customer_id"].map(value)
     if df["clv"].isna().all():
         raise DataError("no customer of the early-warning list has a value")

@@ -446,6 +446,7 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
         op = {"greater_than_equal": ">=", "less_than_equal": "<=", "greater_than": ">",
               "less_than": "<"}[typ]
         bound = next(iter(ctx.values()))
+        bound = f"{bound:g}" if isinstance(bound, float) else bound
         return key, f"expected a value {op} {bound}, got {got!r}"
     if typ in _TYPE_WORDS:
         return key, f"expected {_TYPE_WORDS[typ]}, got {got!r}"

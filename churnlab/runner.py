@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
-from .config import NOTEBOOKS, NOTEBOOKS_DIR, PROJECT_ROOT, resolve_path
+from .config import NOTEBOOK_REQUIRES, NOTEBOOKS, NOTEBOOKS_DIR, PROJECT_ROOT, resolve_path
 from .errors import ChurnlabError, ParamsError
 from .metrics import FILENAME as METRICS_FILE
 from .metrics import write_json
@@ -210,6 +210,13 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
     kernel_log = Path(tempfile.gettempdir()) / f"churnlab-{study.name}-{uuid.uuid4().hex[:8]}.log"
     try:
         for nb in notebooks:
+            missing = [k for k in NOTEBOOK_REQUIRES.get(nb, ()) if getattr(study.params, k) is None]
+            if missing:  # e.g. no cost figures: the study stops short of the cost of churn
+                records.append({"notebook": nb, "status": "skipped",
+                                "reason": f"the params have no {', '.join(missing)} section"})
+                if on_notebook:
+                    on_notebook(study.name, nb)
+                continue
             src = NOTEBOOKS_DIR / nb
             accepted = notebook_parameters(src)
             t0 = time.perf_counter()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -106,6 +108,11 @@ def test_one_bad_study_does_not_stop_the_others(capsys, tmp_path, out):
     assert code != 0 and len(err) == 1 and "bad.yaml" in err[0]
     assert (out / "good" / "metrics.json").exists()
     assert (out / "good" / "01_data_collection.html").exists()
+    # no value/costs/campaign sections: the cost-of-churn notebook is skipped, and said so
+    man = json.loads((out / "good" / "manifest.json").read_text())
+    assert man["notebooks"][-1] == {"notebook": "04_cost_of_churn.ipynb", "status": "skipped",
+                                    "reason": "the params have no value, costs, campaign section"}
+    assert not (out / "good" / "04_cost_of_churn.html").exists()
 
 
 def test_validate_command(capsys):

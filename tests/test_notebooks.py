@@ -131,3 +131,22 @@ def test_survival_metrics_are_recorded(runs, scenario):
     else:
         assert m["sbg"]["alpha"] > 0 and m["sbg"]["beta"] > 0
     assert (runs[0] / scenario / "survival_predictions.csv").exists()
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_cost_metrics_add_up(runs, scenario):
+    m = json.loads((runs[0] / scenario / "metrics.json").read_text())
+    cost = m["cost"]
+    assert set(cost["components"]) == {"direct", "indirect", "lost_revenue", "opportunity"}
+    assert sum(cost["components"].values()) == pytest.approx(cost["total"], rel=1e-9)
+    assert cost["total"] > 0 and cost["revenue_at_risk"] > 0
+    assert m["value"]["clv_mean"] > 0 and m["value"]["clv_by_segment"]
+    for seg in m["value"]["clv_by_segment"].values():
+        assert seg["ci_low"] <= seg["mean"] <= seg["ci_high"]
+    r = m["retention"]
+    assert 0 <= r["optimal_target_share"] <= 1 and r["expected_profit"] >= 0
+    assert 0 < r["save_rate_ci"][0] < r["save_rate_ci"][1] < 1
+    truth = json.loads((runs[0] / scenario / "data" / "ground_truth.json").read_text())
+    assert r["save_rate_ci"][0] <= truth["save_rate"] <= r["save_rate_ci"][1]  # planted rate recovered
+    if scenario == "retail":
+        assert {"p", "q", "gamma"} <= set(m["value"]["gamma_gamma"])

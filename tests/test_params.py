@@ -159,3 +159,37 @@ def test_a_key_given_twice(tmp_path):
     text = (ROOT / "params" / "telecom.yaml").read_text() + "seed: 7\n"
     msg = _error(tmp_path, text=text)
     assert "key 'seed' is given twice" in msg and "line" in msg
+
+
+@pytest.mark.parametrize("section, key, bad, expected", [
+    ("value", "margin_rate", -0.1, "value.margin_rate: expected a value > 0, got -0.1"),
+    ("value", "discount_rate", 1.0, "value.discount_rate: expected a value < 1, got 1.0"),
+    ("value", "horizon_months", 0, "value.horizon_months: expected a value > 0, got 0"),
+    ("costs", "acquisition_cost", -5, "costs.acquisition_cost: expected a value >= 0, got -5"),
+    ("campaign", "contact_cost", "five", "campaign.contact_cost: expected a number, got 'five'"),
+])
+def test_economics_errors_name_the_key(tmp_path, section, key, bad, expected):
+    data = scenario_params("telecom")
+    data[section] = {**data[section], key: bad}
+    msg = _error(tmp_path, data)
+    assert expected in msg and msg.count("\n") == 0
+
+
+def test_missing_cost_parameter_names_the_key(tmp_path):
+    data = scenario_params("telecom")
+    del data["costs"]["acquisition_cost"]
+    assert "costs.acquisition_cost: required key is missing" in _error(tmp_path, data)
+    data = scenario_params("telecom")
+    data["costs"]["offer_cost"] = {"discount": 40}
+    assert "costs.offer_cost: expected a 'default' cost" in _error(tmp_path, data)
+
+
+def test_economics_sections_are_required_by_notebook_04():
+    data = scenario_params("telecom")
+    del data["campaign"]
+    p = validate_params(data, source="study.yaml")  # notebooks 01-03 do not need it
+    with pytest.raises(ParamsError, match="study.yaml: campaign: required for the cost of churn"):
+        p.economics("study.yaml")
+    full = validate_params(scenario_params("telecom"))
+    v, c, k = full.economics()
+    assert v.monthly_discount() == pytest.approx(1.1 ** (1 / 12) - 1)

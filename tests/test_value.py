@@ -1,0 +1,106 @@
+"""Customer value: hand-computed CLV, discounting, bootstrap intervals, sBG cross-check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from churnlab import value
+from churnlab.errors import DataError
+from churnlab.retention_models import fit_sbg
+
+
+class _Geometric:
+    """A stand-in survival model: S(t) = q^t (constant monthly retention q)."""
+
+    def __init__(self, q):
+        self.q = q
+
+    def predict_survival_function(self, X, times, conditional_after):
+        times = np.asarray(times, float)
+        # conditional on survival to c: S(c + t) / S(c) = q^t for every customer
+        return pd.DataFrame(np.repeat((self.q ** times)[:, None], len(X), axis=1), index=times)
+
+
+class _Design:
+    def transform(self, df):
+        return pd.DataFrame(index=df.index)
+
+
+def _table():
+    return pd.DataFrame({"customer_id": ["a", "b", "c"], "duration": [5.0, 12.0, 3.0],
+                         "event": [0, 0, 1], "monthly_charge_mean": [100.0, 50.0, 80.0]})
+
+
+def test_contractual_clv_is_margin_times_discounted_expected_months():
+    st = _table()
+    res = value.contractual_clv(_Geometric(0.9), _Design(), st, revenue="monthly_charge_mean",
+                                margin_rate=0.4, monthly_discount=0.01, horizon_months=3)
+    # by hand: sum_k 0.9^k / 1.01^k for k = 1..3
+    months = sum((0.9 / 1.01) ** k for k in (1, 2, 3))
+    t = res.table.set_index("customer_id")
+    assert list(t.index) == ["a", "b"]  # the churned customer is not valued
+    assert t.loc["a", "expected_months"] == pytest.approx(months)
+    assert t.loc["a", "clv"] == pytest.approx(0.4 * 100 * months)
+    assert t.loc["b", "clv"] == pytest.approx(0.4 * 50 * months)
+    # recompute with another margin and no discounting
+    again = res.recompute(margin_rate=0.5, monthly_discount=0.0)
+    assert again["a"] == pytest.approx(0.5 * 100 * (0.9 + 0.81 + 0.729))
+
+
+def test_geometric_clv_converges_to_the_closed_form():
+    # infinite horizon: sum_k (q / (1 + d))^k = q / (1 + d - q)
+    st = _table()
+    res = value.contractual_clv(_Geometric(0.95), _Design(), st, revenue="monthly_charge_mean",
+                                margin_rate=1.0, monthly_discount=0.01, horizon_months=600)
+    assert res.table["expected_months"].iloc[0] == pytest.approx(0.95 / (1.01 - 0.95), rel=1e-6)
+
+
+def test_value_errors_name_the_key():
+    st = _table()
+    with pytest.raises(DataError, match="margin_rate"):
+        value.contractual_clv(_Geometric(0.9), _Design(), st, revenue="monthly_charge_mean",
+                              margin_rate=-0.1, monthly_discount=0.01, horizon_months=3)
+    with pytest.raises(DataError, match="horizon_months"):
+        value.discount_factors(0, 0.01)
+    with pytest.raises(DataError, match="discount_rate"):
+        value.discount_factors(3, 1.0)
+    with pytest.raises(DataError, match="revenue_column"):
+        value.revenue_column(st.drop(columns="monthly_charge_mean"))
+    assert value.revenue_column(st) == "monthly_charge_mean"
+
+
+def test_repeat_spend_skips_the_first_day_and_sums_same_day_purchases():
+    tx = pd.DataFrame({"customer_id": ["a", "a", "a", "a", "b"],
+                       "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-05", "2024-02-01",
+                                               "2024-01-03"]),
+                       "amount": [10.0, 20.0, 5.0, 15.0, 7.0]})
+    m = value.repeat_spend(tx, as_of="2024-12-31")
+    assert m["a"] == pytest.approx((25 + 15) / 2) and np.isnan(m["b"])
+    # as_of cuts the later purchase
+    assert value.repeat_spend(tx, as_of="2024-01-10")["a"] == pytest.approx(25)
+
+
+def test_clv_by_segment_bootstrap_interval_covers_the_mean():
+    rng = np.random.default_rng(0)
+    clv = pd.Series(rng.gamma(2, 100, 600), index=[f"c{i}" for i in range(600)])
+    seg = pd.Series(np.where(np.arange(600) < 200, "small", "big"), index=clv.index)
+    out = value.clv_by_segment(clv, seg, n_boot=400, seed=1).set_index("segment")
+    for s in ("small", "big"):
+        v = clv[seg == s]
+        assert out.loc[s, "ci_low"] < v.mean() < out.loc[s, "ci_high"]
+        # the percentile interval is about +-1.96 standard errors
+        se = v.std(ddof=1) / np.sqrt(len(v))
+        assert out.loc[s, "ci_high"] - out.loc[s, "ci_low"] == pytest.approx(2 * 1.96 * se, rel=0.2)
+    assert out["share_of_value"].sum() == pytest.approx(1.0)
+    assert out.loc["big", "customers"] == 400
+
+
+def test_sbg_crosscheck_matches_a_hand_sum():
+    fit = fit_sbg([1000, 631, 468, 382, 326, 289, 262, 241])  # Fader & Hardie (2007), regular
+    table = pd.DataFrame({"tenure": [12.0, 13.0, 40.0], "expected_months": [20.0, 22.0, 5.0]})
+    out = value.sbg_crosscheck(fit, table, period="year", monthly_discount=0.0, horizon_months=36)
+    s = fit.survival(np.arange(1, 5))
+    assert out.loc[0, "expected_months"] == pytest.approx(12 * (s[1:] / s[0]).sum())
+    assert out.loc[1, "expected_months"] == pytest.approx(21.0) and out.loc[1, "customers"] == 2
