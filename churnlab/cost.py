@@ -158,8 +158,7 @@ def waterfall(cost: ChurnCost, *, ax=None):
     labels = ["direct", "indirect", "lost future revenue", "opportunity", "total"]
     vals = [cost.totals[c] for c in COMPONENTS]
     bottoms = np.concatenate([[0.0], np.cumsum(vals)[:-1]])
-    colors = ["#7f8c8d", "#e67e22", PALETTE["churned"], "#8e44ad"]
-    ax.bar(labels[:4], vals, bottom=bottoms, color=colors)
+    ax.bar(labels[:4], vals, bottom=bottoms, color=COMPONENT_COLORS)
     ax.bar(labels[4], cost.totals["total"], color="0.25")
     for i, (v, b) in enumerate(zip(vals + [cost.totals["total"]], list(bottoms) + [0.0])):
         ax.text(i, b + v, f"{v:,.0f}", ha="center", va="bottom", fontsize=9)
@@ -168,6 +167,30 @@ def waterfall(cost: ChurnCost, *, ax=None):
     ax.set_title(f"Cost of churn, {start:%Y-%m-%d} to {end:%Y-%m-%d} ({cost.currency})")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     return ax
+
+
+COMPONENT_COLORS = ["#7f8c8d", "#e67e22", PALETTE["churned"], "#8e44ad"]
+
+
+def breakdown_plots(cost: ChurnCost, *, period: str, segment: str | None = None):
+    """Two panels: the components stacked by period, and by segment (currency on the axes)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(14, 3.8))
+    by_period = cost.table.groupby("period")[list(COMPONENTS)].sum()
+    by_period.plot.bar(stacked=True, ax=axes[0], width=0.85, color=COMPONENT_COLORS)
+    step = max(1, len(by_period) // 12)
+    axes[0].set_xticks(range(0, len(by_period), step), by_period.index[::step], rotation=45)
+    axes[0].set(ylabel=cost.currency, xlabel=period, title=f"Cost of churn by {period} ({cost.currency})")
+    axes[0].yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    axes[0].legend(frameon=False, fontsize=8)
+    by_seg = cost.table.groupby("segment")[list(COMPONENTS)].sum()
+    by_seg.plot.barh(stacked=True, ax=axes[1], color=COMPONENT_COLORS, legend=False)
+    axes[1].set(xlabel=cost.currency, ylabel="",
+                title=f"Cost of churn by {segment or 'segment'} ({cost.currency})")
+    axes[1].xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    fig.tight_layout()
+    return fig
 
 
 def revenue_at_risk(p_churn: pd.Series, value: pd.Series) -> float:
@@ -215,6 +238,48 @@ def save_rates(offers: pd.DataFrame, reasons: pd.DataFrame | None = None) -> pd.
         rows.append({"offers": name, "n": n, "accept_rate": acc / n, "accept_low": al,
                      "accept_high": ah, "save_rate": kept / n, "save_low": sl, "save_high": sh})
     return pd.DataFrame(rows).set_index("offers")
+
+
+@dataclass
+class CampaignInputs:
+    """Save and acceptance rates the campaign plans with, and the Beta(alpha, beta)
+    describing the save rate's uncertainty. ``rates`` is the save desk's table
+    (None when the rate comes from the params); ``note`` says where they came from."""
+
+    save_rate: float
+    accept_rate: float
+    alpha: float
+    beta: float
+    rates: pd.DataFrame | None
+    note: str
+
+    @property
+    def save_range(self) -> tuple[float, float]:
+        """The save rate's 95% interval (Wilson from the desk's record, else Beta quantiles)."""
+        if self.rates is not None:
+            return float(self.rates.loc["all", "save_low"]), float(self.rates.loc["all", "save_high"])
+        from scipy import stats
+
+        lo, hi = stats.beta.ppf([0.025, 0.975], self.alpha, self.beta)
+        return float(lo), float(hi)
+
+
+def campaign_inputs(offers: pd.DataFrame | None, reasons: pd.DataFrame | None, campaign) -> CampaignInputs:
+    """The rates for the campaign: ``campaign.accept_rate`` when the params give one
+    (Beta with strength ``accept_uncertainty``), else the save desk's record
+    (:func:`save_rates`, ``all`` row; Beta(kept + 1, not kept + 1), the posterior
+    under a flat prior). The same rate is used for acceptance (who takes, and is
+    paid, the incentive) when estimated from the desk's offers."""
+    if campaign.accept_rate is not None:
+        a, k = campaign.accept_rate, campaign.accept_uncertainty
+        return CampaignInputs(a, a, a * k, (1 - a) * k, None,
+                              f"save rate from the params: {a:.0%} (Beta, strength {k:g})")
+    rates = save_rates(offers, reasons)
+    n = int(rates.loc["all", "n"])
+    kept = int(round(rates.loc["all", "save_rate"] * n))
+    return CampaignInputs(float(rates.loc["all", "save_rate"]), float(rates.loc["all", "accept_rate"]),
+                          kept + 1.0, n - kept + 1.0, rates,
+                          f"save rate from {n:,} offers of the save desk")
 
 
 def campaign_customers(warning: pd.DataFrame, value: pd.Series, *, incentive: dict[str, float],

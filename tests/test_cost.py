@@ -138,3 +138,21 @@ def test_tornado_swings():
     f = lambda a, b: {"y": 2 * a + b}  # noqa: E731
     t = cost.tornado(f, {"a": (0, 10), "b": (0, 1)}, {"a": 5, "b": 0.5})
     assert t["assumption"].tolist() == ["a", "b"] and t["swing"].tolist() == [20, 1]
+
+
+def test_campaign_inputs_from_params_or_from_the_desk():
+    from churnlab.params import CampaignParams
+
+    given = CampaignParams(contact_cost=1, incentive_cost={"price": 5}, accept_rate=0.3,
+                           accept_uncertainty=100)
+    ci = cost.campaign_inputs(None, None, given)
+    assert (ci.save_rate, ci.alpha, ci.beta, ci.rates) == (0.3, 30, 70, None)
+    lo, hi = ci.save_range
+    assert lo < 0.3 < hi and hi - lo == pytest.approx(2 * 1.96 * np.sqrt(0.3 * 0.7 / 101), rel=0.05)
+    estimated = CampaignParams(contact_cost=1, incentive_cost={"price": 5})
+    offers = pd.DataFrame({"customer_id": list("abcd"), "offer_type": "discount",
+                           "accepted": [True, True, True, False], "saved": [True, False, True, False]})
+    ci = cost.campaign_inputs(offers, None, estimated)
+    assert (ci.save_rate, ci.accept_rate, ci.alpha, ci.beta) == (0.5, 0.75, 3, 3)
+    with pytest.raises(DataError, match="accept_rate"):
+        cost.campaign_inputs(None, None, estimated)
