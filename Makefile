@@ -6,8 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
+# studies run at once by `make run`: three scenarios on two cores overlap kernel start-up
+RUN_JOBS ?= 3
 
-.PHONY: run test test-fast bench lab clean-outputs
+.PHONY: run test test-fast bench lab clean-outputs browser
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +18,13 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/churnlab run --jobs $(JOBS)
+	$(BIN)/churnlab run --jobs $(RUN_JOBS)
 
-test: $(STAMP)
+# headless Chromium for the report tests (Debian package, installed when root)
+browser:
+	@bash scripts/ensure_chromium.sh
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q
 
 test-fast: $(STAMP)

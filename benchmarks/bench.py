@@ -6,7 +6,7 @@ Usage (``make bench`` runs the default)::
                                [--customers 1000000] [--history-months 48]
                                [--skip-cox] [--cox-customers 1000000]
 
-1. **Whole default study**: ``churnlab run --jobs 2`` for all scenarios on the
+1. **Whole default study**: ``churnlab run --jobs 3`` for all scenarios on the
    built-in default data, into a scratch folder; wall time per repeat.
 2. **Collection at scale**: a simulated retail log (1M customers, ~50M
    transaction lines, cached under ``data/bench/``) is collected (checked and
@@ -150,7 +150,7 @@ def bench_study(repeats: int) -> dict:
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as out:
             t0 = time.perf_counter()
-            subprocess.run([str(Path(sys.executable).with_name("churnlab")), "run", "--jobs", "2",
+            subprocess.run([str(Path(sys.executable).with_name("churnlab")), "run", "--jobs", "3",
                             "--out", out], check=True, capture_output=True)
             times.append(time.perf_counter() - t0)
     return {"runs_s": [round(t, 2) for t in times], "median_s": round(statistics.median(times), 2)}
@@ -229,7 +229,7 @@ def main() -> None:
     results: dict = {"date": dt.datetime.now().isoformat(timespec="seconds"), "repeats": args.repeats}
     if not args.skip_study:
         results["study"] = bench_study(args.repeats)
-        print(f"whole default study (3 scenarios, --jobs 2): median {results['study']['median_s']} s",
+        print(f"whole default study (3 scenarios, --jobs 3): median {results['study']['median_s']} s",
               flush=True)
     if not args.skip_collect:
         results["collect"] = bench_collect(args.repeats, args.customers, args.history_months)

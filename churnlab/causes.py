@@ -31,16 +31,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
-from statsmodels.discrete.discrete_model import Logit
-from statsmodels.genmod.generalized_linear_model import GLM
-from statsmodels.genmod.families import Binomial
-from statsmodels.stats.contingency_tables import Table2x2
-from statsmodels.stats.meta_analysis import effectsize_smd
-from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.outliers_influence import variance_inflation_factor
-from statsmodels.stats.proportion import proportion_confint
-from statsmodels.tools.sm_exceptions import (ConvergenceWarning, PerfectSeparationError,
-                                             PerfectSeparationWarning)
 
 from .definitions import DEFINING_FEATURES
 from .errors import DataError
@@ -91,6 +81,8 @@ def wilson(count, nobs, *, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]
     ``(p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`` with ``p = count/nobs``;
     recommended over the Wald interval by Newcombe (1998, Statist. Med. 17:857-872).
     """
+    from statsmodels.stats.proportion import proportion_confint
+
     lo, hi = proportion_confint(np.asarray(count), np.asarray(nobs), alpha=alpha, method="wilson")
     return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
 
@@ -169,6 +161,10 @@ def compare_groups(df: pd.DataFrame, *, min_count: int = 30, alpha: float = 0.05
     (statsmodels ``multipletests(method='fdr_bh')``). Levels left out for size are
     listed in ``result.attrs['skipped']``. Rows are sorted by ``p_value``.
     """
+    from statsmodels.stats.contingency_tables import Table2x2
+    from statsmodels.stats.meta_analysis import effectsize_smd
+    from statsmodels.stats.multitest import multipletests
+
     y = _check_groups(df)
     if numeric is None or categorical is None:
         cov = covariates(df)
@@ -335,6 +331,8 @@ class LogitResult:
 
 def _vif_table(X: pd.DataFrame) -> pd.Series:
     """VIF of every column of ``X`` (an intercept is added), statsmodels' formula."""
+    from statsmodels.stats.outliers_influence import variance_inflation_factor
+
     exog = np.column_stack([np.ones(len(X)), X.to_numpy(float)])
     # many small least-squares fits: BLAS threads only add contention here
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings(), \
@@ -387,6 +385,12 @@ def logistic_drivers(df: pd.DataFrame, *, numeric: list[str] | None = None,
     penalty ``l2_alpha`` on the slopes (``GLM(Binomial).fit_regularized(L1_wt=0)``);
     then only odds ratios are reported (no CIs or p-values) and the notes say so.
     """
+    from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.tools.sm_exceptions import (ConvergenceWarning, PerfectSeparationError,
+                                                 PerfectSeparationWarning)
+
     y = _check_groups(df)
     if numeric is None or categorical is None:
         cov = covariates(df)

@@ -69,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r.name}: ok -> {r.out_dir} ({len(ran)} notebooks, {secs:.1f} s){skipped}")
         else:
             _err(r.message)
+    if any(r.ok for r in results):
+        from .report import write_index
+
+        print(f"index of all studies in {out}: {write_index(out).name}")
     return 0 if results and not errors and all(r.ok for r in results) else 1
 
 

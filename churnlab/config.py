@@ -23,7 +23,7 @@ SCENARIOS = ("telecom", "retail", "software")
 
 #: Notebooks of a study, in the order they run.
 NOTEBOOKS = ("01_data_collection.ipynb", "02_cause_analysis.ipynb", "03_survival_modelling.ipynb",
-             "04_cost_of_churn.ipynb")
+             "04_cost_of_churn.ipynb", "05_kpi_evaluation.ipynb")
 
 
 def resolve_path(path: str | os.PathLike) -> Path:

@@ -28,6 +28,7 @@ Keys (see the README for the full reference):
 ``value``, ``costs``, ``campaign``, ``fixes``  customer value, cost of churn, retention
                  campaign and candidate fixes (notebook 04; :class:`ValueParams`,
                  :class:`CostParams`, :class:`CampaignParams`, :class:`FixParams`).
+``kpi``          KPI targets and evaluation settings (notebook 05; :class:`KpiParams`).
 ``output_dir``   where the run writes; empty means ``outputs/<name of the params file>``.
 """
 
@@ -253,6 +254,39 @@ class FixParams(_Strict):
     investment: Money
 
 
+class KpiParams(_Strict):
+    """KPI evaluation (notebook 05, :mod:`churnlab.kpi`).
+
+    ``targets``      KPI -> target, e.g. ``monthly_churn: 0.015`` (see
+                     :data:`churnlab.kpi.HIGHER_IS_BETTER` for the names).
+    ``tolerance``    a KPI missing its target by at most this share of the target is
+                     "watch", by more "off track".
+    ``winback_days`` a churned customer who comes back within this many days is won back.
+    ``sensitivity_days`` inactivity windows (shops) or re-subscription gaps (contracts)
+                     to recompute churn for.
+    ``consistency_tolerance`` relative difference between churn measured three ways
+                     that is flagged.
+    """
+
+    targets: dict[str, float] = Field(default_factory=dict)
+    tolerance: float = Field(0.1, ge=0, le=1)
+    winback_days: int = Field(180, ge=1, le=3650)
+    sensitivity_days: list[Annotated[int, Field(ge=0)]] = Field(
+        default_factory=lambda: [30, 60, 90, 120, 180, 270, 365], min_length=2)
+    consistency_tolerance: float = Field(0.25, gt=0, le=5)
+
+    @field_validator("targets")
+    @classmethod
+    def _known(cls, v: dict[str, float]) -> dict[str, float]:
+        from .kpi import HIGHER_IS_BETTER
+
+        unknown = sorted(set(v) - set(HIGHER_IS_BETTER))
+        if unknown:
+            raise ValueError(f"unknown KPI {unknown[0]!r}; expected one of "
+                             f"{', '.join(sorted(HIGHER_IS_BETTER))}")
+        return v
+
+
 class SimulatedSource(_Strict):
     """The built-in simulator of the scenario's industry."""
 
@@ -349,6 +383,7 @@ class StudyParams(_Strict):
     costs: CostParams | None = None
     campaign: CampaignParams | None = None
     fixes: dict[str, FixParams] = Field(default_factory=dict)
+    kpi: KpiParams = KpiParams()
     output_dir: str = ""
 
     @field_validator("as_of", mode="before")

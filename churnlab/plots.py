@@ -10,7 +10,6 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 PALETTE = {"churned": "#c0392b", "retained": "#2e86c1"}
 
@@ -47,6 +46,8 @@ def segment_table(df: pd.DataFrame, column: str) -> pd.DataFrame:
 
 def churn_by_segment(df: pd.DataFrame, *, column: str, ax: plt.Axes | None = None) -> plt.Axes:
     """Horizontal bars of the churn rate per segment level, with the overall rate."""
+    import seaborn as sns  # imported here: most notebooks never need it
+
     ax = _ax(ax)
     t = segment_table(df, column).reset_index()
     sns.barplot(data=t, y=column, x="churn_rate", color=PALETTE["churned"], ax=ax)
@@ -67,6 +68,8 @@ def duration_by_status(df: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.A
 
     Retained customers' durations are censored: they are still customers.
     """
+    import seaborn as sns  # imported here: most notebooks never need it
+
     ax = _ax(ax)
     d = df.assign(status=np.where(df["churned"], "churned", "retained"))
     sns.histplot(data=d, x="duration", hue="status", palette=PALETTE, bins=36,
@@ -151,6 +154,8 @@ def metric_differences(df: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> pd
 
 def metric_by_status(df: pd.DataFrame, *, column: str, ax: plt.Axes | None = None) -> plt.Axes:
     """Mean of a numeric metric for retained and churned customers, with 95% CIs."""
+    import seaborn as sns  # imported here: most notebooks never need it
+
     ax = _ax(ax, (4, 3.5))
     d = df.assign(status=np.where(df["churned"], "churned", "retained"))
     sns.barplot(data=d, x="status", y=column, hue="status", palette=PALETTE,

@@ -257,6 +257,13 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
             "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "notebooks": records,
         })
+        try:  # the study report, now that the manifest can be linked from it
+            from .report import write_report
+
+            write_report(tmp)
+        except Exception as exc:  # noqa: BLE001 - reported as the study's one line
+            result.message = f"{study.name}: the report failed: {exc.__class__.__name__}: {exc}"
+            return result
         try:
             publish(tmp, final)
         except OSError as exc:

@@ -29,6 +29,7 @@ join the risk set only from the moment they were observable.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -820,6 +821,27 @@ def aft_curves(comparison: AFTComparison, df: pd.DataFrame, *, points: int = 120
                 label=f"{name} AFT" + (" (best AIC)" if name == comparison.best else ""))
     ax.legend(frameon=False)
     return ax
+
+
+def save_models(comparison: AFTComparison, path: str | Path) -> Path:
+    """Keep notebook 03's fitted AFT models for notebook 04 (pickle, in the run's
+    ``data/`` folder: written and read by the same run only)."""
+    import pickle
+
+    path = Path(path)
+    path.write_bytes(pickle.dumps(comparison))
+    return path
+
+
+def load_models(path: str | Path) -> AFTComparison | None:
+    """The AFT models notebook 03 saved with :func:`save_models`, or None if absent."""
+    import pickle
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    obj = pickle.loads(path.read_bytes())  # noqa: S301 - this run's own file
+    return obj if isinstance(obj, AFTComparison) else None
 
 
 # =========================================================================== piecewise hazard

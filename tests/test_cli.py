@@ -110,8 +110,10 @@ def test_one_bad_study_does_not_stop_the_others(capsys, tmp_path, out):
     assert (out / "good" / "01_data_collection.html").exists()
     # no value/costs/campaign sections: the cost-of-churn notebook is skipped, and said so
     man = json.loads((out / "good" / "manifest.json").read_text())
-    assert man["notebooks"][-1] == {"notebook": "04_cost_of_churn.ipynb", "status": "skipped",
-                                    "reason": "the params have no value, costs, campaign section"}
+    assert man["notebooks"][3] == {"notebook": "04_cost_of_churn.ipynb", "status": "skipped",
+                                   "reason": "the params have no value, costs, campaign section"}
+    assert man["notebooks"][4]["status"] == "ok"  # the KPIs still run (data without dates)
+    assert (out / "good" / "report.html").exists() and (out.parent / out.name / "index.html").exists()
     assert not (out / "good" / "04_cost_of_churn.html").exists()
 
 

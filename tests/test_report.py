@@ -1,0 +1,325 @@
+"""The study report and the cross-study index (churnlab.report), on fake run folders."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+from churnlab import report
+from churnlab.report import check_links, fmt_int, fmt_money, fmt_pct, write_index, write_report
+
+EVIL = "<script>alert('x')</script>"
+
+METRICS = {
+    "data": {
+        "as_of": "2025-12-31", "churn_rate": 0.1234, "definition": "contractual",
+        "n_customers": 12345, "n_churned": 1523, "source": "simulate",
+        "median_duration_months": 30.5,
+        "churned_by_definition": {"contractual": 1523, "contractual: involuntary": 123},
+    },
+    "kpi": {
+        "churn_rate_latest": {"month": 0.0116, "quarter": 0.0362, "year": 0.1203},
+        "annualised_churn": 0.1287,
+        "retention_rate_latest": {"month": 0.9884},
+        "growth_rate_latest": 0.0059,
+        "winback_rate": 0.05,
+        "save_rate": None,
+        "quick_ratio": 1.8,
+        "scorecard": [
+            {"kpi": "monthly_churn", "value": 0.0116, "target": 0.015, "previous": 0.0114,
+             "trend": "up", "status": "on track", "unit": "%"},
+            {"kpi": "growth_rate", "value": -0.01, "target": 0.0, "previous": 0.01,
+             "trend": "down", "status": "off track", "unit": "%"},
+            {"kpi": "quick_ratio", "value": 1.8, "target": 2.0, "previous": None,
+             "trend": None, "status": "watch", "unit": "x"},
+            {"kpi": "response_hours", "value": 18.7, "target": None, "previous": 19.4,
+             "trend": "flat", "status": "no target", "unit": ""},
+        ],
+    },
+    "causes": {
+        "top_drivers": ["plan", EVIL, "tenure_months"],
+        "exit_reasons": {"price": 0.4, "service": 0.35, "moved": 0.25},
+    },
+    "warning": {"auc": 0.8123, "top_decile_lift": 3.14, "n_high_risk": 391,
+                "baseline": {"roc_auc": 0.8}, "validation": "time-ordered"},
+    "survival": {
+        "unit": "month",
+        "km": {"median": 24.0, "median_ci": [22.0, 26.0], "rmst": 18.2, "rmst_tau": 24.0,
+               "survival": {"3": 0.95, "12": 0.8, "24": 0.5}},
+        "cox": {"concordance": 0.7123,
+                "hazard_ratios": {"plan=month_to_month": 1.8, "senior=True": 1.05,
+                                  "billing=annual": 0.5, "tiny": 1.0001,
+                                  "region=west": 1.2, "csat_mean": 0.8},
+                "ph_violations": ["plan=month_to_month"]},
+        "aft": {"best": "Weibull", "aic": {"Weibull": 100.0, "LogNormal": 120.0}},
+        "sbg": {"alpha": 0.5, "beta": 4.5, "period": "quarter", "holdout_mape": 0.07, "derl": 12.3},
+    },
+    "value": {"clv_mean": 648.3, "currency": "EUR", "horizon_months": 36,
+              "method": "survival (AFT) expected discounted lifetime"},
+    "cost": {"currency": "EUR", "total": 1234567.8, "churners": 1000,
+             "components": {"direct": 100000.0, "indirect": 300000.0,
+                            "lost_revenue": 800000.0, "opportunity": 34567.8},
+             "revenue_at_risk": 244188.0, "revenue_at_risk_horizon_months": 12,
+             "window": ["2023-01-01", "2025-12-31"]},
+    "retention": {"currency": "EUR", "optimal_target_share": 0.0199795, "optimal_customers": 78,
+                  "expected_profit": 935.707, "break_even_accept_rate": 0.3836, "save_rate": 0.5113,
+                  "profit_p05": 751.4, "profit_p95": 1116.6, "p_loss": 0.0,
+                  "policies": {"by risk, differentiated offers": 935.707,
+                               "by risk × value, differentiated": 1350.57,
+                               "mass campaign: everyone": -109600.0},
+                  "fix_ranking": ["price", "service", "moved"]},
+}
+
+MANIFEST = {
+    "study": "alpha", "scenario": "telecom", "seed": 42,
+    "git": {"commit": "3061d42506f47bd07a916a326226fd7b8d043a5a", "dirty": False},
+    "finished": "2026-11-22T16:05:23+00:00", "command": "churnlab run",
+    "params": {"seed": 42, "fixes": {"price": {}, "service": {}}},
+    "notebooks": [
+        {"notebook": "01_data_collection.ipynb", "status": "ok", "seconds": 4.7},
+        {"notebook": "02_cause_analysis.ipynb", "status": "ok", "seconds": 7.0},
+        {"notebook": "04_cost_of_churn.ipynb", "status": "skipped",
+         "reason": "the params have no value section"},
+    ],
+}
+
+
+def make_run(root: Path, name: str, *, metrics: dict | None = None, manifest: dict | None | bool = True,
+             figure: bool = True) -> Path:
+    """A fake study folder: metrics.json, manifest.json, notebook HTML for the ok notebooks, figures/x.png."""
+    run = root / name
+    run.mkdir(parents=True)
+    (run / "metrics.json").write_text(json.dumps(METRICS if metrics is None else metrics), encoding="utf-8")
+    if manifest:
+        mf = copy.deepcopy(MANIFEST) if manifest is True else manifest
+        if manifest is True:
+            mf["study"] = name
+        (run / "manifest.json").write_text(json.dumps(mf), encoding="utf-8")
+        for rec in mf.get("notebooks", []):
+            if rec["status"] == "ok":
+                (run / rec["notebook"]).with_suffix(".html").write_text(
+                    f"<html><body>{rec['notebook']}</body></html>", encoding="utf-8")
+    if figure:
+        (run / "figures").mkdir()
+        fig, ax = plt.subplots(figsize=(4, 3), dpi=80)
+        ax.plot([0, 1, 2, 3], [3, 1, 2, 0], color="tab:red")
+        ax.set_title("fake churn curve")
+        fig.savefig(run / "figures" / "x.png")
+        plt.close(fig)
+    return run
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    return make_run(tmp_path / "outputs", "alpha")
+
+
+def text_of(html: str) -> str:
+    """Visible text, tags dropped, whitespace collapsed (entities kept)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def test_formatting_helpers():
+    assert fmt_pct(0.1234) == "12.3%"
+    assert fmt_pct(None) == "—" and fmt_pct(float("nan")) == "—" and fmt_pct("x") == "—"
+    assert fmt_int(12345) == "12,345"
+    assert fmt_money(1234567.8, "EUR") == "1,234,568 EUR"
+    assert fmt_money(12.5, "EUR") == "12.50 EUR"
+    assert fmt_money(0.0, "EUR") == "0 EUR"
+    assert fmt_money(-109600, "EUR") == "-109,600 EUR"
+    assert report.fmt_ratio(1.8) == "×1.80"
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def test_report_is_written_with_formatted_numbers(run_dir: Path):
+    path = write_report(run_dir)
+    assert path == run_dir / "report.html" and path.exists()
+    html = path.read_text(encoding="utf-8")
+    text = text_of(html)
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<title>Churn study: alpha</title>" in html
+    # header
+    assert "12.3%" in text                      # churn rate 0.1234
+    assert "12,345" in text and "1,523" in text
+    assert "as of 2025-12-31" in text and "contractual churn" in text
+    assert "seed 42" in text and "3061d42506" in text and "2026-11-22 16:05 UTC" in text
+    # KPIs and scorecard
+    assert "1.2%" in text and "12.9%" in text   # latest monthly churn, annualised
+    assert "1.80×" in text                      # quick ratio, unit x
+    for cls, label in [("on-track", "on track"), ("off-track", "off track"),
+                       ("watch", "watch"), ("no-target", "no target")]:
+        assert f'<span class="badge {cls}">{label}</span>' in html
+    assert "-1.0%" in text                      # a negative % scorecard value
+    # causes
+    assert "price" in text and "40.0%" in text
+    assert "AUC" in text and "0.81" in text and "3.1 times as often" in text
+    # survival
+    assert "by month 24" in text and "(95% CI 22–26)" in text
+    assert "×1.80 hazard" in text and "×0.50 hazard" in text and "50% lower risk" in text
+    assert "tiny" not in text                   # only the 5 largest |log HR| of 6 terms
+    assert "Weibull" in text and "α/(α+β) = 10.0%" in text
+    # cost
+    assert "1,234,568 EUR" in text and "1,235 EUR" in text  # total and per churner
+    assert "244,188 EUR" in text and "648 EUR" in text
+    assert "64.8%" in text                      # lost revenue share of the total
+    # actions
+    assert ("Contact the top 2.0% of active customers by churn risk (78 customers) : "
+            "expected profit 936 EUR") in text
+    assert "break even if at least 38.4%" in text.replace("breaks even", "break even")
+    assert "1,351 EUR" in text and "would lose 109,600 EUR" in text
+    assert "1. price, 2. service" in text and "no fix is costed for moved" in text
+
+
+def test_report_has_only_the_hook_script(run_dir: Path):
+    html = write_report(run_dir).read_text(encoding="utf-8")
+    assert html.count("<script") == 1
+    assert "document.body.dataset.brokenImages = String(n)" in html
+    assert html.index("<script>") > html.index("</main>") and html.index("</script>") < html.index("</body>")
+    assert "http://" not in html and "https://" not in html   # self-contained
+
+
+def test_report_links_resolve(run_dir: Path):
+    path = write_report(run_dir)
+    html = path.read_text(encoding="utf-8")
+    assert 'href="01_data_collection.html"' in html and 'href="02_cause_analysis.html"' in html
+    assert '<img src="figures/x.png" alt="X">' in html
+    assert "04_cost_of_churn.html" not in html      # skipped: listed, not linked
+    assert "skipped" in html and "the params have no value section" in html
+    assert check_links(path) == []
+
+
+def test_report_ok_notebook_without_html_is_not_linked(run_dir: Path):
+    (run_dir / "02_cause_analysis.html").unlink()
+    path = write_report(run_dir)
+    assert 'href="02_cause_analysis.html"' not in path.read_text(encoding="utf-8")
+    assert check_links(path) == []
+
+
+def test_missing_sections_say_not_available(tmp_path: Path):
+    run = make_run(tmp_path, "bare", metrics={"data": METRICS["data"]}, manifest=False, figure=False)
+    text = text_of(write_report(run).read_text(encoding="utf-8"))
+    assert "12.3%" in text
+    for what in ["KPIs (metrics.json section kpi) are not available in this run",
+                 "Cause analysis (metrics.json sections causes, warning) is not available in this run",
+                 "Survival results (metrics.json section survival) are not available in this run",
+                 "Cost of churn (metrics.json sections cost, value) is not available in this run",
+                 "Retention recommendations (metrics.json section retention) are not available in this run",
+                 "The list of executed notebooks is not available in this run",
+                 "Figures are not available in this run",
+                 "What produced it: not available in this run (no manifest.json)"]:
+        assert what in text
+
+
+def test_partial_sections_are_tolerated(tmp_path: Path):
+    m = copy.deepcopy(METRICS)
+    m["kpi"] = {"churn_rate_latest": 0.02, "scorecard": None, "grr": "n/a"}
+    del m["causes"]["exit_reasons"]
+    m["survival"]["km"]["median"] = None
+    m["survival"]["cox"]["hazard_ratios"] = {}
+    m["retention"] = {"currency": "EUR"}
+    run = make_run(tmp_path, "partial", metrics=m)
+    text = text_of(write_report(run).read_text(encoding="utf-8"))
+    assert "Churn, latest period" in text and "2.0%" in text
+    assert "The KPI scorecard is not available in this run" in text
+    assert "Stated exit reasons are not available in this run" in text
+    assert "Median lifetime not reached" in text
+    assert "A recommended campaign is not available in this run" in text
+
+
+def test_text_is_escaped(tmp_path: Path):
+    mf = copy.deepcopy(MANIFEST)
+    mf["study"] = EVIL
+    mf["notebooks"].append({"notebook": "05_<b>kpi</b>.ipynb", "status": "skipped", "reason": EVIL})
+    run = make_run(tmp_path, "evil", manifest=mf)
+    html = write_report(run).read_text(encoding="utf-8")
+    assert EVIL not in html and "<b>kpi</b>" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html   # study name and driver
+    assert "<title>Churn study: &lt;script&gt;" in html
+    assert html.count("<script") == 1
+
+
+def test_report_is_deterministic(run_dir: Path):
+    first = write_report(run_dir).read_bytes()
+    assert write_report(run_dir).read_bytes() == first
+
+
+def test_report_needs_metrics(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="metrics.json"):
+        write_report(tmp_path)
+
+
+# --------------------------------------------------------------------------- the index
+
+
+def test_index_lists_studies_and_links_reports(tmp_path: Path):
+    out = tmp_path / "outputs"
+    a = make_run(out, "alpha")
+    m = copy.deepcopy(METRICS)
+    m["data"]["churn_rate"] = 0.3812
+    m["cost"]["currency"] = "GBP"
+    m["causes"]["exit_reasons"] = {"service": 12, "price": 4}   # counts are normalised
+    b = make_run(out, "beta", metrics=m)
+    make_run(out, ".alpha.tmp-1234abcd")                        # a runner's temp folder: skipped
+    (out / "notes").mkdir()                                       # no metrics.json: skipped
+    write_report(a)
+    write_report(b)
+    path = write_index(out)
+    assert path == out / "index.html"
+    html = path.read_text(encoding="utf-8")
+    text = text_of(html)
+    assert "Studies compared (2)" in text
+    assert '<th scope="col">alpha</th><th scope="col">beta</th>' in html
+    assert 'href="alpha/report.html"' in html and 'href="beta/report.html"' in html
+    assert "tmp-1234abcd" not in html and "notes" not in html
+    assert "12.3%" in text and "38.1%" in text
+    assert "1.2%" in text and "12.9%" in text                   # latest monthly / annualised churn
+    assert "24 months" in text and "0.71" in text
+    assert "1,234,568 EUR" in text and "1,234,568 GBP" in text and "1,235 EUR" in text
+    assert "1,351 EUR (by risk × value, differentiated)" in text
+    assert "price (40.0%)" in text and "service (75.0%)" in text
+    assert html.count("<script") == 1 and "brokenImages" in html
+    assert check_links(path) == []
+
+
+def test_index_without_reports_does_not_link(tmp_path: Path):
+    out = tmp_path / "outputs"
+    make_run(out, "alpha")
+    make_run(out, "bare", metrics={"data": METRICS["data"]}, manifest=False, figure=False)
+    path = write_index(out)
+    html = path.read_text(encoding="utf-8")
+    assert "report.html" not in html and html.count("no report yet") == 2
+    assert '<td title="not available in this run">—</td>' in html   # bare has no cost etc.
+    assert check_links(path) == []
+
+
+def test_index_of_empty_folder(tmp_path: Path):
+    text = text_of(write_index(tmp_path).read_text(encoding="utf-8"))
+    assert "Studies compared (0)" in text and "not available in this run" in text
+
+
+# --------------------------------------------------------------------------- link check
+
+
+def test_check_links_reports_missing_relative_targets(tmp_path: Path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "here.html").write_text("x")
+    (tmp_path / "a b.png").write_bytes(b"")
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<a href="sub/here.html#part">ok</a><a href="sub/here.html?x=1">ok</a>'
+        '<img src="a%20b.png"><a href="missing.html">x</a><img src="figures/none.png" />'
+        '<a href="http://example.com/x">x</a><a href="https://example.com">x</a>'
+        '<a href="mailto:a@b.c">x</a><a href="#top">x</a><img src="data:image/png;base64,AAAA">'
+        '<a href="missing.html">again</a><a>no href</a><link href="style.css">',
+        encoding="utf-8")
+    assert check_links(page) == ["missing.html", "figures/none.png", "style.css"]
