@@ -150,3 +150,55 @@ def test_cost_metrics_add_up(runs, scenario):
     assert r["save_rate_ci"][0] <= truth["save_rate"] <= r["save_rate_ci"][1]  # planted rate recovered
     if scenario == "retail":
         assert {"p", "q", "gamma"} <= set(m["value"]["gamma_gamma"])
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_kpi_metrics_and_the_monthly_churn_recomputed_independently(runs, scenario):
+    run = runs[0] / scenario
+    k = json.loads((run / "metrics.json").read_text())["kpi"]
+    assert set(k["churn_rate"]) == {"month", "quarter", "year"}
+    for per, rates in k["retention_rate"].items():
+        for p, r in rates.items():
+            if r is not None:
+                assert r == pytest.approx(1 - k["churn_rate"][per][p])
+    assert k["scorecard"] and {"kpi", "value", "status"} <= set(k["scorecard"][0])
+    if scenario == "software":
+        assert 0.5 < k["grr"] <= 1 and k["nrr"] > 0.5
+    # the monthly churn rate straight from the canonical tables, with plain pandas
+    if scenario == "retail":
+        tx = pd.read_parquet(run / "data" / "transactions.parquet")
+        tx = tx[tx["date"] <= "2025-12-31"]
+        first, last = tx.groupby("customer_id")["date"].min(), tx.groupby("customer_id")["date"].max()
+        churn_day = (last + pd.Timedelta(days=180)).where(last <= pd.Timestamp("2025-12-31") - pd.Timedelta(days=180))
+        start = first
+    else:
+        subs = pd.read_parquet(run / "data" / "subscriptions.parquet")
+        start, churn_day = subs.set_index("customer_id")["start_date"], subs.set_index("customer_id")["end_date"]
+    for month in ("2024-06", "2025-11"):
+        a = pd.Period(month, "M").start_time
+        b = pd.Period(month, "M").end_time
+        at_start = (start < a) & ~(churn_day < a)
+        lost = at_start & (churn_day >= a) & (churn_day <= b)
+        assert k["churn_rate"]["month"][month] == pytest.approx(lost.sum() / at_start.sum(), rel=1e-12)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_report_and_index_link_what_exists(runs, scenario):
+    from churnlab.report import check_links
+
+    report = runs[0] / scenario / "report.html"
+    text = report.read_text()
+    assert "05_kpi_evaluation.html" in text and "figures/churn_rate.png" in text
+    assert check_links(report) == []
+    index = runs[0] / "index.html"
+    assert f"{scenario}/report.html" in index.read_text() and check_links(index) == []
+
+
+def test_real_report_and_index_render_in_chromium(runs, tmp_path):
+    from .test_browser import broken_images, chromium as _chromium_fixture, dump_dom  # noqa: F401
+
+    chromium = _chromium_fixture.__wrapped__()
+    for page in (runs[0] / "telecom" / "report.html", runs[0] / "index.html"):
+        dom = dump_dom(chromium, tmp_path, page)
+        assert broken_images(dom) == "0", page
+        assert "<h1" in dom
