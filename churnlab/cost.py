@@ -316,6 +316,14 @@ def campaign_customers(warning: pd.DataFrame, value: pd.Series, *, incentive: di
     return df
 
 
+def _ranked(customers: pd.DataFrame, order: str) -> pd.DataFrame:
+    """Customers from the highest ``risk`` (churn probability) or ``risk_value``
+    (probability x CLV) down; ties keep their order."""
+    key = {"risk": customers["churn_probability"],
+           "risk_value": customers["churn_probability"] * customers["clv"]}[order]
+    return customers.iloc[np.argsort(-key.to_numpy(), kind="stable")]
+
+
 def profit_curve(customers: pd.DataFrame, *, order: str = "risk", steps: int = 100) -> pd.DataFrame:
     """Cumulative expected profit of contacting the top share k of customers.
 
@@ -329,10 +337,7 @@ def profit_curve(customers: pd.DataFrame, *, order: str = "risk", steps: int = 1
         shares = np.linspace(0, 1, steps + 1)
         return pd.DataFrame({"share": shares, "customers": np.round(shares * n).astype(int),
                              "profit": shares * total})
-    key = {"risk": customers["churn_probability"],
-           "risk_value": customers["churn_probability"] * customers["clv"]}[order]
-    cum = np.concatenate([[0.0], customers["expected_profit"].to_numpy()[np.argsort(-key.to_numpy(),
-                                                                                     kind="stable")].cumsum()])
+    cum = np.concatenate([[0.0], _ranked(customers, order)["expected_profit"].to_numpy().cumsum()])
     counts = np.unique(np.round(np.linspace(0, 1, steps + 1) * n).astype(int))
     return pd.DataFrame({"share": counts / n, "customers": counts, "profit": cum[counts]})
 
@@ -340,12 +345,15 @@ def profit_curve(customers: pd.DataFrame, *, order: str = "risk", steps: int = 1
 @dataclass
 class CampaignPlan:
     """The best targeting on a profit curve: share, customers, expected profit,
-    and the save rate at which that campaign breaks even."""
+    the save rate at which that campaign breaks even, and its two parts: ``gain``
+    = sum p_i CLV_i (the value at stake) and ``spend`` = sum(a_i c_i + f)."""
 
     share: float
     customers: int
     profit: float
     break_even_save_rate: float
+    gain: float
+    spend: float
 
 
 def best_target(customers: pd.DataFrame, curve: pd.DataFrame, *, order: str = "risk") -> CampaignPlan:
@@ -356,29 +364,22 @@ def best_target(customers: pd.DataFrame, curve: pd.DataFrame, *, order: str = "r
     """
     i = int(curve["profit"].to_numpy().argmax())
     k = int(curve["customers"].iloc[i])
-    key = {"risk": customers["churn_probability"],
-           "risk_value": customers["churn_probability"] * customers["clv"]}[order]
-    top = customers.iloc[np.argsort(-key.to_numpy(), kind="stable")[:k]]
+    top = _ranked(customers, order).iloc[:k]
     gain = float((top["churn_probability"] * top["clv"]).sum())
     spend = float((top["accept"] * top["incentive"]).sum() + k * customers.attrs["contact_cost"])
     return CampaignPlan(float(curve["share"].iloc[i]), k, float(curve["profit"].iloc[i]),
-                        spend / gain if gain > 0 else float("nan"))
+                        spend / gain if gain > 0 else float("nan"), gain, spend)
 
 
-def profit_distribution(customers: pd.DataFrame, plan: CampaignPlan, *, alpha: float, beta: float,
-                        draws: int = 4000, seed: int = 0, order: str = "risk") -> np.ndarray:
+def profit_distribution(plan: CampaignPlan, *, alpha: float, beta: float, draws: int = 4000,
+                        seed: int = 0) -> np.ndarray:
     """Profit of the planned campaign when the save rate is uncertain: s ~ Beta(alpha, beta).
 
-    Profit is linear in s: profit(s) = s x sum p_i CLV_i - sum(a_i c_i + f) over the
-    chosen customers; one value per draw (seeded).
+    Profit is linear in s: profit(s) = s x gain - spend (:class:`CampaignPlan`);
+    one value per draw (seeded).
     """
-    key = {"risk": customers["churn_probability"],
-           "risk_value": customers["churn_probability"] * customers["clv"]}[order]
-    top = customers.iloc[np.argsort(-key.to_numpy(), kind="stable")[:plan.customers]]
-    gain = float((top["churn_probability"] * top["clv"]).sum())
-    spend = float((top["accept"] * top["incentive"]).sum() + plan.customers * customers.attrs["contact_cost"])
     s = np.random.default_rng(seed).beta(alpha, beta, size=draws)
-    return s * gain - spend
+    return s * plan.gain - plan.spend
 
 
 def profit_curve_plot(curves: dict[str, pd.DataFrame], *, currency: str, plan: CampaignPlan | None = None,

@@ -31,6 +31,30 @@ def _ts(d: dt.date | pd.Timestamp) -> pd.Timestamp:
     return pd.Timestamp(d)
 
 
+def spell_chains(subscriptions: pd.DataFrame, *, gap_days: int, as_of) -> pd.DataFrame:
+    """The subscription spells up to ``as_of``, chained into relationships.
+
+    A spell continues the previous chain when it starts at most ``gap_days``
+    after the latest end so far (running maximum: overlapping add-on contracts
+    do not end a relationship early). Spells starting after the day ``as_of`` are
+    dropped and end dates after it count as open. Returns the spells sorted by
+    customer and start, with ``chain`` (1, 2, ... per customer) and ``chain_end``
+    (the chain's last end date, NaT while it is open).
+    """
+    day_after = _ts(as_of) + pd.Timedelta(days=1)  # the whole day of as_of belongs to it
+    s = subscriptions[subscriptions["start_date"] < day_after].copy()
+    s["end_date"] = s["end_date"].where(s["end_date"] < day_after)
+    s = s.sort_values(["customer_id", "start_date"], kind="stable")
+    open_end = pd.Timestamp("2200-01-01")  # an active spell ends "never"
+    end_f = s["end_date"].fillna(open_end)
+    prev_end = end_f.groupby(s["customer_id"]).cummax().groupby(s["customer_id"]).shift()
+    new_chain = prev_end.isna() | ((s["start_date"] - prev_end).dt.days > gap_days)
+    s["chain"] = new_chain.astype(int).groupby(s["customer_id"]).cumsum()
+    chain_end = end_f.groupby([s["customer_id"], s["chain"]]).transform("max")
+    s["chain_end"] = chain_end.where(chain_end < open_end)
+    return s
+
+
 def contractual(subscriptions: pd.DataFrame, *, as_of: dt.date,
                 resubscribe_gap_days: int = 30) -> pd.DataFrame:
     """Contractual churn: the customer's last contract ended and was not renewed.
@@ -46,21 +70,13 @@ def contractual(subscriptions: pd.DataFrame, *, as_of: dt.date,
     chain; ``n_returns`` counts earlier chains (the customer churned and came
     back). ``plan``, ``billing`` and ``end_reason`` come from the latest spell.
     """
-    day_after = _ts(as_of) + pd.Timedelta(days=1)  # the whole day of as_of belongs to it
-    s = subscriptions[subscriptions["start_date"] < day_after].copy()
-    s["end_date"] = s["end_date"].where(s["end_date"] < day_after)
-    s = s.sort_values(["customer_id", "start_date"], kind="stable")
-    open_end = pd.Timestamp("2200-01-01")  # an active spell ends "never"
-    end_f = s["end_date"].fillna(open_end)
-    prev_end = end_f.groupby(s["customer_id"]).cummax().groupby(s["customer_id"]).shift()
-    new_chain = prev_end.isna() | ((s["start_date"] - prev_end).dt.days > resubscribe_gap_days)
-    s["chain"] = new_chain.astype(int).groupby(s["customer_id"]).cumsum()
+    s = spell_chains(subscriptions, gap_days=resubscribe_gap_days, as_of=as_of)
     cur = s[s["chain"] == s.groupby("customer_id")["chain"].transform("max")]
     g = cur.groupby("customer_id", sort=True)
-    chain_end = end_f.loc[cur.index].groupby(cur["customer_id"]).max()
+    chain_end = g["chain_end"].first()
     out = pd.DataFrame({
         "start_date": g["start_date"].min(),
-        "end_date": chain_end.where(chain_end < open_end),
+        "end_date": chain_end,
         "n_returns": (g["chain"].first() - 1).astype(int),
     })
     last = cur.drop_duplicates("customer_id", keep="last").set_index("customer_id")

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .definitions import DAYS_PER_MONTH
 from .errors import DataError
 
 FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
-PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
 
 
 # =========================================================================== churn and retention
@@ -168,7 +168,7 @@ def mrr_movements(revenue: pd.DataFrame) -> pd.DataFrame:
     m = revenue.to_numpy(dtype=float)
     if m.shape[1] < 2:
         raise DataError("MRR movements need at least two months of revenue")
-    paid_before = np.zeros(m.shape[0], dtype=bool) | (m[:, 0] > 0)
+    paid_before = m[:, 0] > 0
     rows = []
     for j in range(1, m.shape[1]):
         prev, cur = m[:, j - 1], m[:, j]
@@ -212,20 +212,30 @@ def trailing_mrr(movements: pd.DataFrame, *, months: int = 12) -> pd.DataFrame:
 # =========================================================================== win-back, save desk
 
 
-def winback_subscriptions(subs: pd.DataFrame, *, gap_days: int, window_days: int, end) -> dict:
-    """Contracts: churn events (a spell ends and no new one starts within ``gap_days``)
-    and how many came back within ``window_days`` after the end.
+def _chain_ends(subs: pd.DataFrame, *, gap_days: int, end) -> pd.DataFrame:
+    """One row per relationship (chained spells, :func:`churnlab.definitions.spell_chains`):
+    its end (NaT while open) and the start of the customer's next relationship."""
+    from .definitions import spell_chains
 
-    Only churn events at least ``window_days`` before ``end`` count (the others
-    could still come back). Returns churn_events, returned, rate.
+    s = spell_chains(subs, gap_days=gap_days, as_of=pd.Timestamp(end).date())
+    chains = s.groupby(["customer_id", "chain"], sort=True).agg(start=("start_date", "min"),
+                                                                 end=("chain_end", "first"))
+    chains["next_start"] = chains.groupby(level="customer_id")["start"].shift(-1)
+    return chains.reset_index()
+
+
+def winback_subscriptions(subs: pd.DataFrame, *, gap_days: int, window_days: int, end) -> dict:
+    """Contracts: churn events (a relationship ends: no new spell within ``gap_days``)
+    and how many came back within ``window_days`` after that gap.
+
+    Only spells up to ``end`` are used, and only churn events whose whole return
+    window (``gap_days + window_days`` after the end) lies before ``end`` count
+    (the others could still come back). Returns churn_events, returned, rate.
     """
-    s = subs.sort_values(["customer_id", "start_date"])
-    nxt = s.groupby("customer_id")["start_date"].shift(-1)
-    ends = s["end_date"]
-    gap = (nxt - ends).dt.days
-    churn = ends.notna() & (gap.isna() | (gap > gap_days))
-    observable = churn & (ends <= pd.Timestamp(end) - pd.Timedelta(days=window_days))
-    back = observable & gap.notna() & (gap <= gap_days + window_days)
+    c = _chain_ends(subs, gap_days=gap_days, end=end)
+    reach = pd.Timedelta(days=gap_days + window_days)
+    observable = c["end"].notna() & (c["end"] + reach <= pd.Timestamp(end))
+    back = observable & c["next_start"].notna() & (c["next_start"] <= c["end"] + reach)
     n = int(observable.sum())
     return {"churn_events": n, "returned": int(back.sum()), "rate": back.sum() / n if n else np.nan}
 
@@ -435,17 +445,14 @@ def inactivity_sensitivity(transactions: pd.DataFrame, *, windows: list[int], cu
 
 def gap_sensitivity(subs: pd.DataFrame, *, gaps: list[int], end) -> pd.DataFrame:
     """Subscriptions: churn events for each re-subscription gap, and the share of
-    them that did come back later (a new spell after the gap)."""
-    s = subs.sort_values(["customer_id", "start_date"])
-    nxt = s.groupby("customer_id")["start_date"].shift(-1)
-    gap = (nxt - s["end_date"]).dt.days
-    ended = s["end_date"].notna() & (s["end_date"] <= pd.Timestamp(end))
+    them that did come back later (a new relationship after the gap)."""
     rows = []
     for g in gaps:
-        churn = ended & (gap.isna() | (gap > g))
+        c = _chain_ends(subs, gap_days=g, end=end)
+        churn = c["end"].notna()
         n = int(churn.sum())
         rows.append({"gap_days": g, "churn_events": n,
-                     "returned_share": float((churn & gap.notna()).sum() / n) if n else np.nan})
+                     "returned_share": float((churn & c["next_start"].notna()).sum() / n) if n else np.nan})
     return pd.DataFrame(rows)
 
 
@@ -474,7 +481,7 @@ def consistency(*, period_rate: float, km_hazard: float, sbg_rate: float | None,
     return Consistency(t, tolerance, not bool(t["flag"].any()))
 
 
-def hazard_rate(st: pd.DataFrame, *, since, days_per_unit: float = 365.25 / 12) -> float:
+def hazard_rate(st: pd.DataFrame, *, since, days_per_unit: float = DAYS_PER_MONTH) -> float:
     """Churn events per customer-month at risk since ``since``, from a survival table
     (:func:`churnlab.survival.survival_table`: duration, event, entry, start_date).
 
@@ -486,7 +493,7 @@ def hazard_rate(st: pd.DataFrame, *, since, days_per_unit: float = 365.25 / 12) 
     t = st["duration"].to_numpy(float)
     since_tenure = (pd.Timestamp(since) - pd.to_datetime(st["start_date"])).dt.days.to_numpy() / days_per_unit
     lo = np.maximum(st["entry"].to_numpy(float), since_tenure)
-    exposure = np.clip(t - lo, 0, None).sum() * days_per_unit / (365.25 / 12)
+    exposure = np.clip(t - lo, 0, None).sum() * days_per_unit / DAYS_PER_MONTH
     events = int((st["event"].astype(bool).to_numpy() & (t > lo)).sum())
     return events / exposure if exposure > 0 else float("nan")
 

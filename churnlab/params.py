@@ -423,7 +423,9 @@ class StudyParams(_Strict):
 
     def economics(self, source: str = "params") -> tuple[ValueParams, CostParams, CampaignParams]:
         """The value, cost and campaign sections notebook 04 needs; one clear error if absent."""
-        missing = [k for k in ("value", "costs", "campaign") if getattr(self, k) is None]
+        from .config import NOTEBOOK_REQUIRES
+
+        missing = [k for k in NOTEBOOK_REQUIRES["04_cost_of_churn.ipynb"] if getattr(self, k) is None]
         if missing:
             raise ParamsError(f"{source}: {missing[0]}: required for the cost of churn (notebook 04); "
                               "expected a mapping, see params/telecom.yaml")

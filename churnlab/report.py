@@ -771,7 +771,8 @@ def _actions_section(metrics: dict, manifest: dict) -> str:
         items.append(text + ".")
     be = _num(ret.get("break_even_accept_rate"))
     if be is not None:
-        text = f"The campaign breaks even if at least {fmt_pct(be)} of contacted customers accept the offer"
+        text = (f"The campaign breaks even if at least {fmt_pct(be)} of the would-be churners it "
+                "contacts accept the offer and stay (the break-even save rate)")
         sr = _num(ret.get("save_rate"))
         if sr is not None:
             text += f"; the save rate used is {fmt_pct(sr)}"

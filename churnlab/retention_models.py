@@ -257,14 +257,13 @@ def _fit_sbg_rows(rows: list[np.ndarray]) -> SBGResult:
         raise DataError("no customer churned in the observed periods; the sBG cannot be fitted")
 
     lt_i, st_i = lt.astype(int), st.astype(int)
-    steps = np.arange(int(st.max()))
+    ages = np.arange(int(st.max()) + 1)
 
     def negll(x):
         a, b = np.exp(x)
-        # log S(t) = sum_{i<t} log r_{i+1} = -sum_{i<t} log1p(a / (b + i)): the product form
-        # stays exact where log B(a, b + t) - log B(a, b) cancels to 0 (huge a and b), which
-        # would otherwise hand the optimiser a spurious log-likelihood of 0.
-        log_s = np.concatenate([[0.0], -np.cumsum(np.log1p(a / (b + steps)))])
+        # the product form of log S(t) stays exact where log B(a, b + t) - log B(a, b)
+        # cancels to 0 (huge a and b), which would hand the optimiser a spurious 0
+        log_s = _sbg_log_survival(ages, a, b)
         log_pmf = np.log(a) - np.log(a + b + lt_i - 1.0) + log_s[lt_i - 1]
         ll = np.sum(ln_ * log_pmf) + np.sum(sn * log_s[st_i])
         return -ll if np.isfinite(ll) else np.inf

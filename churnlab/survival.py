@@ -878,8 +878,8 @@ def period_hazard(df: pd.DataFrame, *, periods: int, duration: str = "duration",
 
     h_k = (customers churning in period k) / (customers at risk in period k),
     at risk = entered before k (entry <= k - 1) and not gone before k
-    (duration >= k). The last row pools periods beyond ``periods``. Columns:
-    period, at_risk, events, hazard with a Wilson 95% interval.
+    (duration >= k); periods after ``periods`` are not shown. Columns: period,
+    at_risk, events, hazard with a Wilson 95% interval.
     """
     from .causes import wilson
 

@@ -11,7 +11,8 @@ Two settings (GUIDE §1.7, seeds 001 and 004):
   with ``r_i`` the customer's revenue per month, ``m`` the margin rate, ``d`` the
   monthly discount rate and ``H`` the horizon in months (a month's margin is
   earned at the end of each month the customer is still there). The sBG gives
-  an independent cross-check: ``m * r * DERL`` (Fader & Hardie 2010).
+  an independent cross-check of the expected discounted months
+  (:func:`sbg_crosscheck`).
 * **Non-contractual** (retail): BG/NBD expected purchases in each coming month
   times the Gamma-Gamma expected spend per purchase, discounted
   (Fader, Hardie & Lee 2005, "RFM and CLV").
@@ -30,15 +31,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .definitions import DAYS_PER_MONTH
 from .errors import DataError
+from .retention_models import UNIT_DAYS as BGNBD_UNIT_DAYS
+from .survival import UNIT_DAYS as SURVIVAL_UNIT_DAYS
 
 #: Revenue-per-month columns tried in order when ``value.revenue_column`` is empty.
 REVENUE_COLUMNS = ("monthly_charge_mean", "mrr_mean", "MonthlyCharges")
-#: Months per survival time unit.
-MONTHS_PER_UNIT = {"month": 1.0, "quarter": 3.0, "year": 12.0, "week": 7 / (365.25 / 12),
-                   "day": 1 / (365.25 / 12)}
-#: Weeks (BG/NBD time units) per month.
-UNITS_PER_MONTH = {"W": (365.25 / 12) / 7, "D": 365.25 / 12, "M": 1.0}
+#: Months per survival time unit (day, week, month, quarter, year).
+MONTHS_PER_UNIT = {u: d / DAYS_PER_MONTH for u, d in SURVIVAL_UNIT_DAYS.items()}
+#: BG/NBD time units (D, W, M) per month.
+UNITS_PER_MONTH = {code: DAYS_PER_MONTH / d for code, d in BGNBD_UNIT_DAYS.items()}
 
 
 def revenue_column(analysis: pd.DataFrame, configured: str = "") -> str:
@@ -76,7 +79,7 @@ class ContractualValue:
 
     ``stay``: months x customers matrix of S(t + k) / S(t), k = 1..H (the chance
     of still being a customer k months from now); ``table``: customer_id,
-    tenure, revenue (per month), expected_months (discounted months still to
+    tenure (in the survival unit), tenure_months, revenue (per month), expected_months (discounted months still to
     come), clv. :meth:`recompute` applies another margin or discount rate
     without refitting (used by the sensitivity analysis).
     """
@@ -119,21 +122,10 @@ def contractual_clv(model, design, st: pd.DataFrame, *, revenue: str, margin_rat
     rev = active[revenue].astype(float).fillna(0.0).to_numpy()
     expected = disc @ stay
     table = pd.DataFrame({id_col: active[id_col].to_numpy(), "tenure": active["duration"].to_numpy(),
+                          "tenure_months": active["duration"].to_numpy() * per_unit,
                           "revenue": rev, "expected_months": expected,
                           "clv": margin_rate * rev * expected})
     return ContractualValue(table, stay, margin_rate, monthly_discount)
-
-
-def sbg_value(sbg_fit, *, margin_per_period: float, discount_per_period: float,
-              n_renewals: int = 1) -> float:
-    """sBG cross-check: margin per period x DERL (Fader & Hardie 2010).
-
-    The discounted expected residual lifetime of a customer who has just made
-    their ``n_renewals``-th renewal, in periods, counting the payment due at the
-    next renewal; times the margin of one period.
-    """
-    return float(margin_per_period * sbg_fit.discounted_expected_residual_lifetime(
-        discount_per_period, n_renewals))
 
 
 def repeat_spend(transactions: pd.DataFrame, *, as_of, customer_col: str = "customer_id",
@@ -232,7 +224,7 @@ def sbg_crosscheck(fit, clv_table: pd.DataFrame, *, period: str, monthly_discoun
     d_p = (1.0 + monthly_discount) ** months_per - 1.0
     s = fit.survival(np.arange(n_periods, n_periods + k + 1))
     sbg_months = months_per * float(np.sum(s[1:] / s[0] * (1.0 + d_p) ** -np.arange(1, k + 1)))
-    t = clv_table["tenure"]
+    t = clv_table["tenure_months"]
     near = clv_table[(t >= n_periods * months_per) & (t < (n_periods + 1) * months_per)]
     return pd.DataFrame([
         {"model": f"sBG (acquisition cohorts, by {period})", "customers": np.nan,

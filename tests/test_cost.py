@@ -101,7 +101,7 @@ def test_campaign_profit_formula_and_curve():
 def test_profit_distribution_is_linear_in_the_save_rate():
     c = _campaign()
     plan = cost.best_target(c, cost.profit_curve(c, steps=4))
-    draws = cost.profit_distribution(c, plan, alpha=50, beta=50, draws=20000, seed=3)
+    draws = cost.profit_distribution(plan, alpha=50, beta=50, draws=20000, seed=3)
     # E[profit] at E[s] = 0.5 equals the plan's expected profit
     assert draws.mean() == pytest.approx(plan.profit, rel=0.02)
     assert (draws > plan.profit).mean() == pytest.approx(0.5, abs=0.02)

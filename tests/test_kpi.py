@@ -155,3 +155,18 @@ def test_trailing_mrr_pools_the_movements():
     # Feb + Mar: starting MRR 100 + 90, expansion 10, contraction 10, churn 10
     assert tr["month"].tolist() == ["2024-03", "2024-04"]
     assert tr.loc[0, "grr"] == pytest.approx(170 / 190) and tr.loc[0, "nrr"] == pytest.approx(180 / 190)
+
+
+def test_winback_ignores_data_after_end_and_chains_overlapping_spells():
+    d = pd.to_datetime
+    subs = pd.DataFrame({"customer_id": ["a", "a"], "start_date": d(["2023-01-01", "2023-12-20"]),
+                         "end_date": d(["2023-02-01", None])})
+    # the comeback on 20 Dec is after `end`: unknown on 1 Dec, so it cannot count
+    r = kpi.winback_subscriptions(subs, gap_days=30, window_days=60, end="2023-12-01")
+    assert (r["churn_events"], r["returned"]) == (1, 0)
+    # a Jan-Dec contract with a Mar-Apr add-on ends in December, not in April
+    subs = pd.DataFrame({"customer_id": ["b", "b"], "start_date": d(["2023-01-01", "2023-03-01"]),
+                         "end_date": d(["2023-12-31", "2023-04-30"])})
+    s = kpi.gap_sensitivity(subs, gaps=[0, 30], end="2024-12-31")
+    assert s["churn_events"].tolist() == [1, 1]
+    assert kpi._chain_ends(subs, gap_days=30, end="2024-12-31")["end"].tolist() == [d("2023-12-31")]

@@ -99,7 +99,7 @@ def test_clv_by_segment_bootstrap_interval_covers_the_mean():
 
 def test_sbg_crosscheck_matches_a_hand_sum():
     fit = fit_sbg([1000, 631, 468, 382, 326, 289, 262, 241])  # Fader & Hardie (2007), regular
-    table = pd.DataFrame({"tenure": [12.0, 13.0, 40.0], "expected_months": [20.0, 22.0, 5.0]})
+    table = pd.DataFrame({"tenure_months": [12.0, 13.0, 40.0], "expected_months": [20.0, 22.0, 5.0]})
     out = value.sbg_crosscheck(fit, table, period="year", monthly_discount=0.0, horizon_months=36)
     s = fit.survival(np.arange(1, 5))
     assert out.loc[0, "expected_months"] == pytest.approx(12 * (s[1:] / s[0]).sum())
