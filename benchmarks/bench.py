@@ -71,7 +71,7 @@ def _step(step: str, args: list[str]) -> None:
     from churnlab import collect
     from churnlab.schema import TABLES
     from churnlab.simulate import simulate_to_parquet
-    from churnlab.sources import connect
+    from churnlab.collect.sources import connect
 
     t0 = time.perf_counter()
     data = BENCH_DIR / args[0]
@@ -87,7 +87,7 @@ def _step(step: str, args: list[str]) -> None:
             f"FROM read_parquet('{data / 'transactions.parquet'}') GROUP BY customer_id").df()
         info["customers"] = len(res)
     elif step == "aggregate":
-        from churnlab import features
+        from churnlab.collect import features
 
         con = connect()
         res = features.transaction_activity(con, data / "transactions.parquet",

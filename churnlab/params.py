@@ -47,6 +47,12 @@ from .schema import SHAPE_TABLES, TABLES
 
 Scenario = Literal["telecom", "retail", "software"]
 
+#: The KPIs a scorecard target may name (``kpi.targets``) -> True when higher is better.
+HIGHER_IS_BETTER = {"monthly_churn": False, "quarterly_churn": False, "annual_churn": False,
+                    "monthly_retention": True, "growth_rate": True, "winback_rate": True,
+                    "save_rate": True, "grr": True, "nrr": True, "quick_ratio": True,
+                    "complaints_per_100": False, "response_hours": False, "satisfaction": True}
+
 
 def _parse_date(v: Any) -> Any:
     """A date from YAML: a date, a datetime (its day) or a ``YYYY-MM-DD`` string."""
@@ -195,8 +201,9 @@ class ValueParams(_Strict):
 
     def monthly_discount(self) -> float:
         """The discount rate per month equivalent to ``discount_rate`` per ``discount_period``."""
-        months = {"month": 1, "quarter": 3, "year": 12}[self.discount_period]
-        return (1.0 + self.discount_rate) ** (1.0 / months) - 1.0
+        from .discount import monthly_rate
+
+        return monthly_rate(self.discount_rate, self.discount_period)
 
 
 class CostParams(_Strict):
@@ -258,7 +265,7 @@ class KpiParams(_Strict):
     """KPI evaluation (notebook 05, :mod:`churnlab.kpi`).
 
     ``targets``      KPI -> target, e.g. ``monthly_churn: 0.015`` (see
-                     :data:`churnlab.kpi.HIGHER_IS_BETTER` for the names).
+                     :data:`HIGHER_IS_BETTER` for the names).
     ``tolerance``    a KPI missing its target by at most this share of the target is
                      "watch", by more "off track".
     ``winback_days`` a churned customer who comes back within this many days is won back.
@@ -278,8 +285,6 @@ class KpiParams(_Strict):
     @field_validator("targets")
     @classmethod
     def _known(cls, v: dict[str, float]) -> dict[str, float]:
-        from .kpi import HIGHER_IS_BETTER
-
         unknown = sorted(set(v) - set(HIGHER_IS_BETTER))
         if unknown:
             raise ValueError(f"unknown KPI {unknown[0]!r}; expected one of "

@@ -36,6 +36,11 @@ import pandera.pandas as pa
 
 from .errors import DataError
 
+#: Features that non-contractual definitions are computed from: for churned
+#: customers they restate the label, so descriptive comparisons leave them out.
+DEFINING_FEATURES = ("recency_days", "spend_recent", "spend_baseline")
+
+
 EXIT_REASONS = ("price", "service", "competitor", "product", "moved", "no_longer_needed")
 END_REASONS = ("voluntary", "involuntary")
 INTERACTION_KINDS = ("complaint", "ticket", "call")

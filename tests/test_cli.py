@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from churnlab.cli import main
+from churnlab.study.cli import main
 
 from .test_sources import TX_CSV, flag_params, sub_params, tx_params
 

@@ -8,7 +8,7 @@ import pytest
 
 from churnlab import collect
 from churnlab.params import validate_params
-from churnlab.sources import connect
+from churnlab.collect.sources import connect
 
 from .conftest import scenario_params
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab import cost
+from churnlab.economics import cost
 from churnlab.errors import DataError
 from churnlab.params import CostParams, FixParams
 

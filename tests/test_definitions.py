@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from churnlab import definitions as d
+from churnlab.collect import definitions as d
 
 AS_OF = dt.date(2024, 12, 31)
 T = pd.Timestamp

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from churnlab import features
-from churnlab.sources import connect
+from churnlab.collect import features
+from churnlab.collect.sources import connect
 
 
 @pytest.fixture

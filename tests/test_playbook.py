@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from churnlab import playbook
+from churnlab.causes import playbook
 
 
 def test_seed_actions_by_family():

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab import plots
+from churnlab.collect import plots
 
 
 def _df():

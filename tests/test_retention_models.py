@@ -1,4 +1,4 @@
-"""Tests of churnlab.retention_models against the published Fader-Hardie estimates."""
+"""Tests of churnlab.clv against the published Fader-Hardie estimates."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from scipy.special import betaln, hyp2f1
 
+from churnlab.clv.models import _maximise
 from churnlab.errors import DataError
-from churnlab.retention_models import (BGNBDResult, BGNBDStudy, GammaGammaResult,
-                                       SBGProjection, SBGResult, _maximise,
+from churnlab.clv import (BGNBDResult, BGNBDStudy, GammaGammaResult,
+                                       SBGProjection, SBGResult,
                                        alive_vs_inactivity, bgnbd_clv, bgnbd_holdout_plot,
                                        bgnbd_study, cohort_table, fit_bgnbd, fit_gamma_gamma,
                                        fit_sbg, fit_sbg_cohorts, per_period_discount,

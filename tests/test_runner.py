@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from churnlab.runner import publish, resolve_studies
+from churnlab.study.runner import publish, resolve_studies
 
 from .conftest import ROOT, scenario_params, write_params
 

@@ -12,10 +12,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-import churnlab.simulate as sim
+import churnlab.simulate.engine as sim
 from churnlab.errors import ParamsError
 from churnlab.schema import TABLES, validate_table
-from churnlab.simulate import RNG_BLOCK, SCENARIOS, simulate, simulate_to_parquet
+from churnlab.simulate.engine import RNG_BLOCK, SCENARIOS, simulate, simulate_to_parquet
 
 AS_OF = dt.date(2025, 12, 31)
 TS = pd.Timestamp(AS_OF)

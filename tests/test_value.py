@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab import value
+from churnlab.economics import value
 from churnlab.errors import DataError
-from churnlab.retention_models import fit_sbg
+from churnlab.clv import fit_sbg
 
 
 class _Geometric:

@@ -1,4 +1,4 @@
-"""Early warning (churnlab.warning): known answers, leakage, acceptance on simulated and IBM data."""
+"""Early warning (churnlab.causes.warning): known answers, leakage, acceptance on simulated and IBM data."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churnlab import warning as w
+from churnlab.causes import warning as w
 from churnlab.collect import collect
 from churnlab.errors import DataError
 from churnlab.params import load_params

@@ -11,13 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-PALETTE = {"churned": "#c0392b", "retained": "#2e86c1"}
-
-
-def _ax(ax: plt.Axes | None, size: tuple[float, float] = (7, 4)) -> plt.Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
+from ..figures import PALETTE, axes
 
 
 def segment_columns(df: pd.DataFrame, *, max_levels: int = 12,
@@ -48,7 +42,7 @@ def churn_by_segment(df: pd.DataFrame, *, column: str, ax: plt.Axes | None = Non
     """Horizontal bars of the churn rate per segment level, with the overall rate."""
     import seaborn as sns  # imported here: most notebooks never need it
 
-    ax = _ax(ax)
+    ax = axes(ax)
     t = segment_table(df, column).reset_index()
     sns.barplot(data=t, y=column, x="churn_rate", color=PALETTE["churned"], ax=ax)
     overall = df["churned"].mean()
@@ -70,7 +64,7 @@ def duration_by_status(df: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.A
     """
     import seaborn as sns  # imported here: most notebooks never need it
 
-    ax = _ax(ax)
+    ax = axes(ax)
     d = df.assign(status=np.where(df["churned"], "churned", "retained"))
     sns.histplot(data=d, x="duration", hue="status", palette=PALETTE, bins=36,
                  multiple="layer", element="step", ax=ax)
@@ -97,7 +91,7 @@ def customer_flow(df: pd.DataFrame, *, ax: plt.Axes | None = None, since: pd.Tim
     ``blind_from``/``blind_to`` shade the stretch where churn cannot be seen yet
     (e.g. the last inactivity window before ``as_of``).
     """
-    ax = _ax(ax, (9, 3.5))
+    ax = axes(ax, (9, 3.5))
     t = flow_table(df)
     if since is not None:
         t = t[t.index >= since]
@@ -114,7 +108,7 @@ def customer_flow(df: pd.DataFrame, *, ax: plt.Axes | None = None, since: pd.Tim
 
 def definition_bars(defs: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
     """Churn rate under each definition; the chosen one highlighted."""
-    ax = _ax(ax, (7, 0.6 + 0.5 * len(defs)))
+    ax = axes(ax, (7, 0.6 + 0.5 * len(defs)))
     colors = [PALETTE["churned"] if c else "0.6" for c in defs["chosen"]]
     ax.barh(defs["definition"], defs["churn_rate"], color=colors)
     for i, (r, n) in enumerate(zip(defs["churn_rate"], defs["churned"])):
@@ -156,36 +150,11 @@ def metric_by_status(df: pd.DataFrame, *, column: str, ax: plt.Axes | None = Non
     """Mean of a numeric metric for retained and churned customers, with 95% CIs."""
     import seaborn as sns  # imported here: most notebooks never need it
 
-    ax = _ax(ax, (4, 3.5))
+    ax = axes(ax, (4, 3.5))
     d = df.assign(status=np.where(df["churned"], "churned", "retained"))
     sns.barplot(data=d, x="status", y=column, hue="status", palette=PALETTE,
                 order=["retained", "churned"], errorbar=("ci", 95), seed=0, ax=ax, legend=False)
     ax.set_xlabel("")
     ax.set_ylabel(f"mean {column}")
     ax.set_title(column)
-    return ax
-
-
-def ratio_forest(table: pd.DataFrame, *, value: str, xlabel: str, title: str,
-                 ax: plt.Axes | None = None) -> plt.Axes:
-    """Forest plot of ratios (odds or hazard) with 95% CIs on a log x-axis.
-
-    ``table`` has ``term``, ``value``, ``ci_low``, ``ci_high`` and ``p_value``;
-    ratios above 1 (more churn) are red, below 1 blue, p >= 0.05 grey.
-    """
-    ax = _ax(ax, (7, 0.8 + 0.35 * len(table)))
-    ypos = np.arange(len(table))
-    sig = table["p_value"].lt(0.05).to_numpy()
-    colors = np.where(table[value].gt(1), PALETTE["churned"], PALETTE["retained"])
-    if table["ci_low"].notna().any():
-        ax.errorbar(table[value], ypos,
-                    xerr=[table[value] - table["ci_low"], table["ci_high"] - table[value]],
-                    fmt="none", ecolor="0.4", capsize=2, lw=1)
-    ax.scatter(table[value], ypos, c=[c if s else "0.6" for c, s in zip(colors, sig)], zorder=3)
-    ax.axvline(1, color="0.3", ls="--", lw=1)
-    ax.set_xscale("log")
-    ax.set_yticks(ypos, table["term"])
-    ax.invert_yaxis()
-    ax.set_xlabel(xlabel)
-    ax.set_title(title)
     return ax

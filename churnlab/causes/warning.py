@@ -31,8 +31,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .plots import _ax
+from ..errors import DataError
+from ..figures import axes
 
 #: Label / outcome columns: known only after the fact, never a feature.
 OUTCOME_COLUMNS = ("churn_next", "churned", "event", "duration", "duration_days", "end_date",
@@ -638,7 +638,7 @@ def roc_curves(predictions: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.
     """ROC curve of each model (``p_<model>`` vs ``y``), AUC in the legend."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    ax = _ax(ax, PANEL)
+    ax = axes(ax, PANEL)
     y = predictions["y"].astype(int)
     for m in MODEL_NAMES:
         fpr, tpr, _ = roc_curve(y, predictions[f"p_{m}"])
@@ -655,7 +655,7 @@ def pr_curves(predictions: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.A
     """Precision-recall curve of each model, average precision in the legend."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
-    ax = _ax(ax, PANEL)
+    ax = axes(ax, PANEL)
     y = predictions["y"].astype(int)
     for m in MODEL_NAMES:
         prec, rec, _ = precision_recall_curve(y, predictions[f"p_{m}"])
@@ -673,7 +673,7 @@ def pr_curves(predictions: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.A
 def calibration_plot(predictions: pd.DataFrame, *, bins: int = 10,
                      ax: plt.Axes | None = None) -> plt.Axes:
     """Observed vs mean predicted churn per quantile bin, per model (:func:`calibration_table`)."""
-    ax = _ax(ax, PANEL)
+    ax = axes(ax, PANEL)
     y = predictions["y"].astype(int)
     top = 0.0
     for m in MODEL_NAMES:
@@ -694,7 +694,7 @@ def calibration_plot(predictions: pd.DataFrame, *, bins: int = 10,
 def shap_bar(ranking: pd.DataFrame, *, top: int = 15, ax: plt.Axes | None = None) -> plt.Axes:
     """Horizontal bars of mean |SHAP| per feature (:func:`shap_ranking`), strongest on top."""
     t = ranking.head(top)
-    ax = _ax(ax, (6, 0.35 * len(t) + 1.2))
+    ax = axes(ax, (6, 0.35 * len(t) + 1.2))
     ax.barh(t["feature"][::-1], t["mean_abs_shap"][::-1], color=COLORS["xgboost"])
     ax.set_xlabel("mean |SHAP| (log-odds)")
     ax.set_title("Churn drivers (XGBoost, SHAP)")

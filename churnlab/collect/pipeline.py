@@ -27,9 +27,9 @@ import duckdb
 import pandas as pd
 
 from . import definitions, features
-from .errors import DataError
-from .params import FileSource, SimulatedSource, StudyParams, TableSource
-from .schema import TABLES, validate_table
+from ..errors import DataError
+from ..params import FileSource, SimulatedSource, StudyParams, TableSource
+from ..schema import TABLES, validate_table
 from .sources import check_conversions, connect, ident, lit, open_table
 
 #: Tables whose rows are events in time (checked against ``as_of``).
@@ -295,7 +295,7 @@ def gather_tables(params: StudyParams, data_dir: Path,
     """Canonical Parquet tables in ``data_dir`` from the params' source, plus quality rows."""
     src = params.source
     if isinstance(src, SimulatedSource):
-        from .simulate import simulate_to_parquet
+        from ..simulate import simulate_to_parquet
 
         paths = simulate_to_parquet(params.scenario, data_dir, n_customers=src.n_customers,
                                     seed=params.seed, as_of=params.as_of,

@@ -35,13 +35,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .definitions import UNIT_DAYS as _DEFINITION_UNITS
-from .errors import DataError
-from .plots import _ax, ratio_forest
+from ..errors import DataError
+from ..intervals import wilson
+from ..units import UNIT_DAYS
+from ..figures import axes, ratio_forest
 
 DEFAULT_HORIZONS = (3, 6, 12, 24)
 #: Length of a time unit in days.
-UNIT_DAYS = {**_DEFINITION_UNITS, "quarter": 365.25 / 4}
 #: Count columns that are outcomes, not behaviour (left as they are by :func:`exposure_rates`).
 _NOT_RATES = ("n_returns",)
 
@@ -233,7 +233,7 @@ def prepare(analysis: pd.DataFrame, sp, ground_truth: dict | None = None,
     minus ``exclude`` (retention offers are a consequence of churn) and minus
     :func:`tenure_proxies`.
     """
-    from .causes import covariates
+    from ..design import covariates
 
     start = window_start(sp.observed_from, ground_truth)
     st = exposure_rates(survival_table(analysis, unit=sp.unit, observed_from=start))
@@ -343,7 +343,7 @@ def km_plot(df: pd.DataFrame, *, column: str | None = None, duration: str = "dur
     and the number at risk under the axis."""
     from lifelines.plotting import add_at_risk_counts
 
-    ax = _ax(ax, (8, 4.8))
+    ax = axes(ax, (8, 4.8))
     if column is None:
         groups = [("all customers", df)]
     else:
@@ -812,7 +812,7 @@ def aft_curves(comparison: AFTComparison, df: pd.DataFrame, *, points: int = 120
                ax: plt.Axes | None = None) -> plt.Axes:
     """Each AFT model's survival curve averaged over the customers of ``df``
     (to lay over a Kaplan-Meier curve of the same customers)."""
-    ax = _ax(ax, (8, 4.5))
+    ax = axes(ax, (8, 4.5))
     grid = np.linspace(0, float(df["duration"].max()), points)
     X = comparison.design.transform(df)
     for name, model in comparison.models.items():
@@ -881,7 +881,6 @@ def period_hazard(df: pd.DataFrame, *, periods: int, duration: str = "duration",
     (duration >= k); periods after ``periods`` are not shown. Columns: period,
     at_risk, events, hazard with a Wilson 95% interval.
     """
-    from .causes import wilson
 
     _check(df, duration, event)
     t = df[duration].to_numpy(dtype=float)
@@ -903,7 +902,7 @@ def period_hazard_plot(table: pd.DataFrame, *, label: str | None = None, marks: 
                        unit: str = "month", ax: plt.Axes | None = None) -> plt.Axes:
     """Bar-free step plot of :func:`period_hazard` with its 95% band; ``marks``
     draws dotted lines (e.g. at contract ends)."""
-    ax = _ax(ax, (8, 3.6))
+    ax = axes(ax, (8, 3.6))
     ax.step(table["period"], table["hazard"], where="mid", label=label, lw=1.5)
     ax.fill_between(table["period"], table["ci_low"], table["ci_high"], step="mid", alpha=0.2)
     for m in marks:
@@ -1076,7 +1075,7 @@ def _km_at(t: np.ndarray, e: np.ndarray, h: float) -> dict:
 def calibration_plot(validation: Validation, *, unit: str = "periods",
                      ax: plt.Axes | None = None) -> plt.Axes:
     """Predicted vs observed churn within the horizon per risk group, one line per model."""
-    ax = _ax(ax, (5.2, 5))
+    ax = axes(ax, (5.2, 5))
     cal = validation.calibration
     for name, c in cal.groupby("model", sort=False):
         ax.errorbar(c["predicted"], c["observed"],

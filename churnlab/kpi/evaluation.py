@@ -29,10 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .definitions import DAYS_PER_MONTH
-from .errors import DataError
+from ..units import DAYS_PER_MONTH, FREQ
+from ..errors import DataError
+from ..params import HIGHER_IS_BETTER
 
-FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
 
 
 # =========================================================================== churn and retention
@@ -215,7 +215,7 @@ def trailing_mrr(movements: pd.DataFrame, *, months: int = 12) -> pd.DataFrame:
 def _chain_ends(subs: pd.DataFrame, *, gap_days: int, end) -> pd.DataFrame:
     """One row per relationship (chained spells, :func:`churnlab.definitions.spell_chains`):
     its end (NaT while open) and the start of the customer's next relationship."""
-    from .definitions import spell_chains
+    from ..collect.definitions import spell_chains
 
     s = spell_chains(subs, gap_days=gap_days, as_of=pd.Timestamp(end).date())
     chains = s.groupby(["customer_id", "chain"], sort=True).agg(start=("start_date", "min"),
@@ -388,11 +388,6 @@ def indicators(*, active_per_period: pd.Series, interactions: pd.DataFrame | Non
 # =========================================================================== scorecard
 
 
-#: KPI -> True when higher is better.
-HIGHER_IS_BETTER = {"monthly_churn": False, "quarterly_churn": False, "annual_churn": False,
-                    "monthly_retention": True, "growth_rate": True, "winback_rate": True,
-                    "save_rate": True, "grr": True, "nrr": True, "quick_ratio": True,
-                    "complaints_per_100": False, "response_hours": False, "satisfaction": True}
 
 
 def scorecard(current: dict[str, float], previous: dict[str, float], targets: dict[str, float],

@@ -62,10 +62,12 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import betaln, gammaln, hyp2f1
 
-from .errors import DataError
+from .. import discount
+from ..errors import DataError
+from ..units import BGNBD_UNIT_DAYS as UNIT_DAYS
+from ..units import PERIODS_PER_YEAR
 
 #: Length of one time unit in days, for :func:`rfm_summary`.
-UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
 
 
 def _maximise(negll, x0: np.ndarray) -> tuple[np.ndarray, float, bool, list[str]]:
@@ -469,7 +471,6 @@ def rfm_summary(transactions: pd.DataFrame, *, as_of, unit: str = "W",
 #: Calendar periods for :func:`cohort_table`, as pandas period codes.
 PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
 #: Periods per year, to turn an annual discount rate into a per-period one.
-PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
 
 
 def _day(value, what: str) -> pd.Timestamp:
@@ -606,15 +607,9 @@ def cohort_table(customers: pd.DataFrame, *, period: str = "month", as_of,
 
 
 def per_period_discount(annual_discount_rate: float, periods_per_year: float) -> float:
-    """Per-period discount rate d = (1 + annual) ** (1 / periods_per_year) - 1.
-
-    E.g. 10% a year is d = 0.797% a month (12 periods) or 2.41% a quarter.
-    """
-    if not (np.isfinite(annual_discount_rate) and annual_discount_rate > 0):
-        raise DataError(f"the annual discount rate must be > 0, got {annual_discount_rate}")
-    if not (np.isfinite(periods_per_year) and periods_per_year > 0):
-        raise DataError(f"periods_per_year must be > 0, got {periods_per_year}")
-    return float((1.0 + annual_discount_rate) ** (1.0 / periods_per_year) - 1.0)
+    """Per-period discount rate d = (1 + annual) ** (1 / periods_per_year) - 1
+    (:func:`churnlab.discount.per_period`)."""
+    return discount.per_period(annual_discount_rate, periods_per_year=periods_per_year)
 
 
 @dataclass

@@ -23,10 +23,10 @@ from typing import Any
 
 import duckdb
 
-from .config import resolve_path
-from .errors import DataError
-from .params import TableSource
-from .schema import TABLES, Column
+from ..config import resolve_path
+from ..errors import DataError
+from ..params import TableSource
+from ..schema import TABLES, Column
 
 
 def ident(name: str) -> str:

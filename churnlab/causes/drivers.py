@@ -32,13 +32,11 @@ import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from .definitions import DEFINING_FEATURES
-from .errors import DataError
-from .plots import PALETTE, _ax, ratio_forest
+from ..design import OUTCOME_COLUMNS, covariates, is_categorical  # noqa: F401 (re-exported)
+from ..errors import DataError
+from ..intervals import wilson
+from ..figures import PALETTE, axes, ratio_forest
 
-#: Columns that are identifiers, outcomes or outcome-derived: never covariates.
-OUTCOME_COLUMNS = ("customer_id", "churned", "event", "duration", "duration_days", "end_reason",
-                   "exit_reason", "n_returns", "defected_categories")
 MISSING = "(missing)"
 Z95 = stats.norm.isf(0.025)
 
@@ -63,73 +61,6 @@ def _check_groups(df: pd.DataFrame, what: str = "the analysis table") -> pd.Seri
 def _as_level(s: pd.Series) -> pd.Series:
     """Category labels as text, missing values as the level ``(missing)``."""
     return s.astype("string").fillna(MISSING).astype(str)
-
-
-def _is_categorical(s: pd.Series) -> bool:
-    if s.dtype == object or s.dtype == bool or isinstance(s.dtype, (pd.CategoricalDtype,
-                                                                    pd.StringDtype)):
-        return True
-    if pd.api.types.is_bool_dtype(s):
-        return True
-    # 0/1 integer flags (IBM Telco's SeniorCitizen) are categories, not quantities
-    return pd.api.types.is_integer_dtype(s) and s.nunique(dropna=True) <= 2
-
-
-def wilson(count, nobs, *, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson (1927) score interval for a proportion, via statsmodels ``proportion_confint``.
-
-    ``(p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`` with ``p = count/nobs``;
-    recommended over the Wald interval by Newcombe (1998, Statist. Med. 17:857-872).
-    """
-    from statsmodels.stats.proportion import proportion_confint
-
-    lo, hi = proportion_confint(np.asarray(count), np.asarray(nobs), alpha=alpha, method="wilson")
-    return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
-
-
-# --------------------------------------------------------------------------- covariates
-
-def covariates(df: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> dict[str, list[str]]:
-    """Split the analysis table's covariates into numeric and categorical.
-
-    Left out: identifiers, dates, the outcome and outcome-derived columns
-    (:data:`OUTCOME_COLUMNS`), features that define churn under some definition
-    (:data:`churnlab.definitions.DEFINING_FEATURES`: using them would explain churn
-    by its own definition) and ``exclude``. Text, bool, category and 0/1 integer
-    columns are categorical; other numbers are numeric.
-
-    Returns ``{"numeric": [...], "categorical": [...], "skipped": [...]}`` where
-    ``skipped`` lists usable-looking columns that were dropped, as
-    ``"column: reason"`` (all missing, constant, or one distinct value per customer).
-    """
-    numeric, categorical, skipped = [], [], []
-    drop = set(OUTCOME_COLUMNS) | set(DEFINING_FEATURES) | set(exclude)
-    n = len(df)
-    for col in df.columns:
-        s = df[col]
-        if col in drop or pd.api.types.is_datetime64_any_dtype(s) \
-                or isinstance(s.dtype, pd.PeriodDtype):
-            continue
-        if s.isna().all():
-            skipped.append(f"{col}: all values missing")
-            continue
-        k = s.nunique(dropna=True)
-        if k < 2 and not s.isna().any():
-            skipped.append(f"{col}: constant ({s.dropna().iloc[0]!r} for every customer)")
-            continue
-        if _is_categorical(s):
-            if n > 50 and k == s.notna().sum():
-                skipped.append(f"{col}: a different value for every customer (an identifier?)")
-                continue
-            categorical.append(col)
-        elif pd.api.types.is_numeric_dtype(s):
-            if k < 2:  # one value plus missing: only missingness varies
-                skipped.append(f"{col}: constant apart from missing values")
-                continue
-            numeric.append(col)
-        else:
-            skipped.append(f"{col}: unsupported type {s.dtype}")
-    return {"numeric": numeric, "categorical": categorical, "skipped": skipped}
 
 
 # --------------------------------------------------------------------------- group comparison
@@ -584,7 +515,7 @@ def reasons_vs_drivers(df: pd.DataFrame, *, drivers: list[str]) -> pd.DataFrame:
 def pareto_plot(pareto: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
     """Bars of stated exit reasons (from :func:`exit_reason_pareto`, ``by=None``) with
     the cumulative share on a second axis."""
-    ax = _ax(ax)
+    ax = axes(ax)
     ax.bar(pareto["reason"], pareto["count"], color=PALETTE["churned"])
     ax.set_ylabel("churners stating the reason")
     ax.tick_params(axis="x", rotation=30)
@@ -603,7 +534,7 @@ def segment_plot(table: pd.DataFrame, *, column: str | None = None, overall: flo
                  ax: plt.Axes | None = None) -> plt.Axes:
     """Churn rate per level (``SegmentResult.table``) with 95% Wilson error bars."""
     t = table if column is None else table[table["column"] == column]
-    ax = _ax(ax, (7, 0.8 + 0.45 * len(t)))
+    ax = axes(ax, (7, 0.8 + 0.45 * len(t)))
     labels = t["level"] if column is not None or t["column"].nunique() == 1 \
         else t["column"] + ": " + t["level"]
     ypos = np.arange(len(t))
@@ -626,7 +557,7 @@ def segment_plot(table: pd.DataFrame, *, column: str | None = None, overall: flo
 
 def cohort_plot(cohorts: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
     """Churn rate per quantile group of a metric (:func:`metric_cohorts`) with Wilson bands."""
-    ax = _ax(ax)
+    ax = axes(ax)
     x = cohorts["cohort"]
     ax.plot(x, cohorts["churn_rate"], marker="o", color=PALETTE["churned"])
     ax.fill_between(x, cohorts["ci_low"], cohorts["ci_high"], color=PALETTE["churned"], alpha=0.2,

@@ -72,8 +72,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import ParamsError
-from .schema import END_REASONS, EXIT_REASONS, INTERACTION_KINDS, TABLES
+from ..errors import ParamsError
+from ..schema import END_REASONS, EXIT_REASONS, INTERACTION_KINDS, TABLES
 
 __all__ = ["RNG_BLOCK", "SCENARIOS", "Simulation", "simulate", "simulate_to_parquet"]
 

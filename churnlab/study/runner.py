@@ -34,12 +34,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__
-from .config import NOTEBOOK_REQUIRES, NOTEBOOKS, NOTEBOOKS_DIR, PROJECT_ROOT, resolve_path
-from .errors import ChurnlabError, ParamsError
-from .metrics import FILENAME as METRICS_FILE
-from .metrics import write_json
-from .params import FileSource, StudyParams, load_params
+from .. import __version__
+from ..config import NOTEBOOK_REQUIRES, NOTEBOOKS, NOTEBOOKS_DIR, PROJECT_ROOT, resolve_path
+from ..errors import ChurnlabError, ParamsError
+from ..metrics import FILENAME as METRICS_FILE
+from ..metrics import write_json
+from ..params import FileSource, StudyParams, load_params
 
 PACKAGES = ("pandas", "numpy", "pyarrow", "duckdb", "pandera", "pydantic", "papermill",
             "nbconvert", "matplotlib", "seaborn", "statsmodels", "scikit-learn", "lifelines",
@@ -258,7 +258,7 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
             "notebooks": records,
         })
         try:  # the study report, now that the manifest can be linked from it
-            from .report import write_report
+            from ..report import write_report
 
             write_report(tmp)
         except Exception as exc:  # noqa: BLE001 - reported as the study's one line
@@ -352,7 +352,7 @@ def resolve_studies(scenarios: list[str], params_files: list[str]) -> tuple[list
 
     With neither, all three built-in scenarios run.
     """
-    from .params import scenario_params_path
+    from ..params import scenario_params_path
 
     studies: list[Study] = []
     errors: list[str] = []
@@ -364,7 +364,7 @@ def resolve_studies(scenarios: list[str], params_files: list[str]) -> tuple[list
             errors.append(str(exc))
     paths += [Path(p) for p in params_files]
     if not scenarios and not params_files:
-        from .config import SCENARIOS
+        from ..config import SCENARIOS
 
         paths = [scenario_params_path(s) for s in SCENARIOS]
     seen: set[str] = set()

@@ -36,9 +36,9 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .causes import wilson
-from .errors import DataError
-from .plots import PALETTE, _ax
+from ..intervals import wilson
+from ..errors import DataError
+from ..figures import PALETTE, axes
 
 COMPONENTS = ("direct", "indirect", "lost_revenue", "opportunity")
 #: Offer that fits each stated exit reason (the playbook of seeds 000/001/004).
@@ -154,7 +154,7 @@ def cost_of_churn(churners: pd.DataFrame, offers: pd.DataFrame | None, costs, *,
 
 def waterfall(cost: ChurnCost, *, ax=None):
     """Waterfall of the four components up to the total cost of churn."""
-    ax = _ax(ax, (8, 4.2))
+    ax = axes(ax, (8, 4.2))
     labels = ["direct", "indirect", "lost future revenue", "opportunity", "total"]
     vals = [cost.totals[c] for c in COMPONENTS]
     bottoms = np.concatenate([[0.0], np.cumsum(vals)[:-1]])
@@ -385,7 +385,7 @@ def profit_distribution(plan: CampaignPlan, *, alpha: float, beta: float, draws:
 def profit_curve_plot(curves: dict[str, pd.DataFrame], *, currency: str, plan: CampaignPlan | None = None,
                       ax=None):
     """Expected profit against the share of customers contacted, one line per policy."""
-    ax = _ax(ax, (8, 4.4))
+    ax = axes(ax, (8, 4.4))
     for name, c in curves.items():
         ax.plot(c["share"], c["profit"], label=name, lw=1.6, ls="--" if "mass" in name else "-")
     if plan is not None:
@@ -469,7 +469,7 @@ def tornado(compute: Callable[..., dict[str, float]], ranges: dict[str, tuple[fl
 def tornado_plot(table: pd.DataFrame, *, result: str, currency: str, ax=None):
     """Tornado chart of one result: bars from its value at each assumption's low to high."""
     t = table[table["result"] == result].sort_values("swing")
-    ax = _ax(ax, (7, 0.9 + 0.5 * len(t)))
+    ax = axes(ax, (7, 0.9 + 0.5 * len(t)))
     base = float(t["base_value"].iloc[0])
     y = np.arange(len(t))
     lo, hi = t["at_low"].to_numpy(), t["at_high"].to_numpy()

@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import OUTPUTS_DIR, SCENARIOS
-from .errors import ChurnlabError
+from ..config import OUTPUTS_DIR, SCENARIOS
+from ..errors import ChurnlabError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,7 +38,7 @@ def _err(line: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "validate":
-        from .params import load_params
+        from ..params import load_params
 
         bad = 0
         for f in args.files:
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _err(r.message)
     if any(r.ok for r in results):
-        from .report import write_index
+        from ..report import write_index
 
         print(f"index of all studies in {out}: {write_index(out).name}")
     return 0 if results and not errors and all(r.ok for r in results) else 1

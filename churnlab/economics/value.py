@@ -31,17 +31,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .definitions import DAYS_PER_MONTH
-from .errors import DataError
-from .retention_models import UNIT_DAYS as BGNBD_UNIT_DAYS
-from .survival import UNIT_DAYS as SURVIVAL_UNIT_DAYS
+from ..units import DAYS_PER_MONTH, MONTHS_PER_PERIOD, MONTHS_PER_UNIT, UNITS_PER_MONTH
+from .. import discount
+from ..errors import DataError
 
 #: Revenue-per-month columns tried in order when ``value.revenue_column`` is empty.
 REVENUE_COLUMNS = ("monthly_charge_mean", "mrr_mean", "MonthlyCharges")
 #: Months per survival time unit (day, week, month, quarter, year).
-MONTHS_PER_UNIT = {u: d / DAYS_PER_MONTH for u, d in SURVIVAL_UNIT_DAYS.items()}
 #: BG/NBD time units (D, W, M) per month.
-UNITS_PER_MONTH = {code: DAYS_PER_MONTH / d for code, d in BGNBD_UNIT_DAYS.items()}
 
 
 def revenue_column(analysis: pd.DataFrame, configured: str = "") -> str:
@@ -65,12 +62,8 @@ def revenue_column(analysis: pd.DataFrame, configured: str = "") -> str:
 
 
 def discount_factors(months: int, monthly_discount: float) -> np.ndarray:
-    """1 / (1 + d)^k for k = 1..months."""
-    if months < 1:
-        raise DataError(f"value.horizon_months: expected at least 1 month, got {months}")
-    if not 0 <= monthly_discount < 1:
-        raise DataError(f"value.discount_rate: expected a rate in [0, 1), got {monthly_discount}")
-    return (1.0 + monthly_discount) ** -np.arange(1, months + 1, dtype=float)
+    """1 / (1 + d)^k for k = 1..months (:func:`churnlab.discount.factors`)."""
+    return discount.factors(months, monthly_discount)
 
 
 @dataclass
@@ -191,9 +184,9 @@ def segment_column(analysis: pd.DataFrame, configured: str = "",
 def clv_plot(clv: pd.Series, by_segment: pd.DataFrame, *, currency: str, horizon_months: int,
              ax=None):
     """Mean CLV per segment with its bootstrap interval (horizontal bars)."""
-    from .plots import PALETTE, _ax
+    from ..figures import PALETTE, axes
 
-    ax = _ax(ax, (7, 0.9 + 0.45 * len(by_segment)))
+    ax = axes(ax, (7, 0.9 + 0.45 * len(by_segment)))
     y = np.arange(len(by_segment))
     ax.barh(y, by_segment["clv_mean"], color=PALETTE["retained"], alpha=0.85)
     ax.errorbar(by_segment["clv_mean"], y,
@@ -219,9 +212,9 @@ def sbg_crosscheck(fit, clv_table: pd.DataFrame, *, period: str, monthly_discoun
     ``expected_months`` of :func:`contractual_clv` over customers whose tenure
     falls in that period. Two independent models should roughly agree.
     """
-    months_per = {"month": 1, "quarter": 3, "year": 12}[period]
+    months_per = MONTHS_PER_PERIOD[period]
     k = max(1, int(horizon_months) // months_per)
-    d_p = (1.0 + monthly_discount) ** months_per - 1.0
+    d_p = discount.period_rate(monthly_discount, months_per)
     s = fit.survival(np.arange(n_periods, n_periods + k + 1))
     sbg_months = months_per * float(np.sum(s[1:] / s[0] * (1.0 + d_p) ** -np.arange(1, k + 1)))
     t = clv_table["tenure_months"]

@@ -19,12 +19,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-DAYS_PER_MONTH = 365.25 / 12
+from ..schema import DEFINING_FEATURES  # noqa: F401 (the features these definitions use)
+from ..units import DAYS_PER_MONTH, UNIT_DAYS
 
-#: Features that non-contractual definitions are computed from: for churned
-#: customers they restate the label, so descriptive comparisons leave them out.
-DEFINING_FEATURES = ("recency_days", "spend_recent", "spend_baseline")
-UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": DAYS_PER_MONTH, "year": 365.25}
 
 
 def _ts(d: dt.date | pd.Timestamp) -> pd.Timestamp:

@@ -1,0 +1,2 @@
+"""The study layer: the study object, the runner and the command line."""
+
