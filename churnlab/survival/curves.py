@@ -1,0 +1,116 @@
+"""Conditional survival curves of active customers: what later stages need from a survival model.
+
+For each active customer with tenure ``t`` (in the survival unit) and covariates
+``x``, the curve holds
+
+    S(t + u | x) / S(t | x),   u on a grid of times (survival units),
+
+the chance of still being a customer ``u`` units from now given that they have
+stayed ``t`` (Klein & Moeschberger 2003, §2.4, conditional survival). Everything
+the cost of churn uses from the survival model is a function of these curves:
+
+* P(churn within h) = 1 - S(t + h | x) / S(t | x);
+* expected remaining lifetime restricted to ``cap`` = the integral of the curve
+  over [0, cap] (trapezoid rule on a 0.25-unit grid);
+* expected discounted months (CLV) = Σ_k curve(k months) / (1 + d)^k.
+
+Keeping the curves (a table of numbers) instead of the fitted model object
+makes the hand-over between stages an explicit, versioned artifact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ..units import MONTHS_PER_UNIT
+
+#: Grid step (survival units) of the restricted mean remaining lifetime.
+GRID_STEP = 0.25
+
+
+def curve_times(*, unit: str, horizons: tuple[float, ...] = (), cap: float = 60,
+                months: int = 0) -> np.ndarray:
+    """The times (survival units) a curve is evaluated at: a 0.25-unit grid on [0, cap],
+    the ``horizons`` and whole months 1..``months`` converted to ``unit``."""
+    grid = np.arange(0.0, float(cap) + GRID_STEP / 2, GRID_STEP)
+    month_times = np.arange(1, int(months) + 1, dtype=float) / MONTHS_PER_UNIT[unit]
+    return np.unique(np.concatenate([grid, np.asarray(horizons, dtype=float), month_times]))
+
+
+@dataclass
+class SurvivalCurves:
+    """``S[i, j]`` = S(t_j + times[i] | x_j) / S(t_j | x_j) for active customer j.
+
+    ``model`` names the survival model (e.g. ``Weibull``), ``unit`` the time
+    unit, ``tenure`` each customer's tenure t_j, ``cap`` the restriction of the
+    mean remaining lifetime.
+    """
+
+    model: str
+    unit: str
+    customer_id: np.ndarray
+    tenure: np.ndarray
+    times: np.ndarray
+    S: np.ndarray
+    cap: float
+
+    def at(self, times) -> np.ndarray:
+        """Rows of ``S`` at ``times`` (each must be on the curve's grid)."""
+        times = np.atleast_1d(np.asarray(times, dtype=float))
+        idx = np.searchsorted(self.times, times)
+        ok = (idx < len(self.times)) & np.isclose(self.times[np.minimum(idx, len(self.times) - 1)],
+                                                   times, rtol=0, atol=1e-9)
+        if not ok.all():
+            raise DataError(f"survival curves: time {times[~ok][0]:g} {self.unit}s is not on the "
+                            "curves' grid; recompute them with that horizon")
+        return self.S[idx]
+
+    def stay_months(self, months: int) -> np.ndarray:
+        """months x customers: the chance of still being a customer k = 1..months months from now."""
+        t = np.arange(1, int(months) + 1, dtype=float) / MONTHS_PER_UNIT[self.unit]
+        return np.clip(self.at(t), 0.0, 1.0)
+
+    def predictions(self, horizons: tuple[float, ...]) -> pd.DataFrame:
+        """Per customer: ``tenure``, ``p_churn_<h>`` = 1 - curve(h) and ``expected_remaining``
+        (the curve integrated over [0, cap], trapezoid rule)."""
+        out = pd.DataFrame({"customer_id": self.customer_id, "tenure": self.tenure})
+        for h in horizons:
+            out[f"p_churn_{float(h):g}"] = 1.0 - self.at([float(h)])[0]
+        grid = np.arange(0.0, self.cap + GRID_STEP / 2, GRID_STEP)
+        out["expected_remaining"] = np.trapezoid(self.at(grid), grid, axis=0)
+        out.attrs["cap"] = float(self.cap)
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per customer: ``customer_id``, ``tenure`` and one column per time (``S@<u>``)."""
+        data = {"customer_id": self.customer_id, "tenure": self.tenure}
+        data.update({f"S@{float(t)!r}": self.S[i] for i, t in enumerate(self.times)})
+        return pd.DataFrame(data)
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, *, model: str, unit: str, cap: float) -> "SurvivalCurves":
+        """The inverse of :meth:`to_frame`."""
+        cols = [c for c in df.columns if c.startswith("S@")]
+        times = np.array([float(c[2:]) for c in cols])
+        order = np.argsort(times)
+        return cls(model, unit, df["customer_id"].to_numpy(), df["tenure"].to_numpy(float),
+                   times[order], df[[cols[i] for i in order]].to_numpy(float).T, float(cap))
+
+
+def survival_curves(model, design, st: pd.DataFrame, *, name: str, unit: str,
+                    times: np.ndarray, cap: float, duration: str = "duration",
+                    event: str = "event", id_col: str = "customer_id") -> SurvivalCurves:
+    """Evaluate a fitted lifelines model (``predict_survival_function`` with
+    ``conditional_after``) for the active customers of ``st`` at ``times``."""
+    active = st[st[event].astype(int) == 0]
+    if active.empty:
+        raise DataError("no active customers to predict for (everyone has churned)")
+    tenure = active[duration].to_numpy(dtype=float)
+    S = model.predict_survival_function(design.transform(active), times=np.asarray(times, float),
+                                        conditional_after=tenure).to_numpy()
+    return SurvivalCurves(name, unit, active[id_col].to_numpy(), tenure, np.asarray(times, float),
+                          S, float(cap))
