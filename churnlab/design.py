@@ -2,13 +2,22 @@
 
 * :func:`covariates` -- split the analysis table's columns into numeric and
   categorical covariates, leaving out identifiers, outcomes and the features
-  that define churn (used by the cause analysis and the survival models alike).
+  that define churn (used by the cause analysis and the survival models alike);
+* :class:`CovariateDesign` -- covariates as columns of a lifelines survival
+  model (median-filled numbers, treatment-coded categories ``column=level``);
+* :class:`FeatureDesign` -- the feature matrix of the early-warning models
+  (numbers as they are, one 0/1 column ``column_level`` per level seen), built
+  by :func:`churnlab.causes.warning.design_matrix`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+import numpy as np
 import pandas as pd
 
+from .errors import DataError
 from .schema import DEFINING_FEATURES
 
 #: Columns that are identifiers, outcomes or outcome-derived: never covariates.
@@ -70,3 +79,157 @@ def covariates(df: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> dict[str, 
         else:
             skipped.append(f"{col}: unsupported type {s.dtype}")
     return {"numeric": numeric, "categorical": categorical, "skipped": skipped}
+
+
+# --------------------------------------------------------------------------- levels and dummies
+
+
+def level_labels(df: pd.DataFrame, column: str) -> pd.Series:
+    """The values of ``column`` as text, missing values as the level ``"(missing)"``."""
+    return df[column].astype("string").fillna("(missing)")
+
+
+# --------------------------------------------------------------------------- survival models
+
+
+@dataclass
+class CovariateDesign:
+    """How covariates become columns of a lifelines model; :meth:`transform` applies it to new rows.
+
+    Numeric columns: missing values filled with the training median.
+    Categorical columns (text, bool, category): one 0/1 column per level except
+    the reference, named ``column=level`` (treatment coding against the
+    reference level). Columns that are constant in the training rows, or
+    identical to an earlier column (e.g. two counts that are always equal), are
+    left out (``dropped``): they would make the model unidentifiable.
+    """
+
+    numeric: dict[str, float]
+    categorical: dict[str, list[str]]
+    reference: dict[str, str]
+    columns: list[str]
+    dropped: list[str]
+
+    @classmethod
+    def fit(cls, df: pd.DataFrame, covariates: list[str], *,
+            reference: dict[str, str] | None = None) -> "CovariateDesign":
+        """Learn medians, levels and references from ``df``.
+
+        The reference level of a categorical covariate is ``reference[column]``
+        when given, else its most common level.
+        """
+        reference = dict(reference or {})
+        numeric, categorical, ref = {}, {}, {}
+        for col in covariates:
+            if col not in df:
+                raise DataError(f"analysis table: no covariate column {col!r}")
+            s = df[col]
+            if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+                counts = level_labels(df, col).value_counts()
+                base = str(reference.get(col, counts.index[0]))
+                if base not in counts.index:
+                    base = counts.index[0]
+                ref[col] = base
+                categorical[col] = sorted(str(v) for v in counts.index if str(v) != base)
+            else:
+                med = s.median()
+                numeric[col] = float(med) if pd.notna(med) else 0.0
+        d = cls(numeric, categorical, ref, [], [])
+        X = d._matrix(df)
+        const = [c for c in X.columns if X[c].nunique() < 2]
+        X = X.drop(columns=const)
+        twins = _twin_columns(X)
+        d.columns = [c for c in X.columns if c not in twins]
+        d.dropped = const + twins
+        return d
+
+    def _matrix(self, df: pd.DataFrame) -> pd.DataFrame:
+        parts = {col: df[col].astype(float).fillna(med) for col, med in self.numeric.items()}
+        for col, levels in self.categorical.items():
+            lv = level_labels(df, col)
+            for level in levels:
+                parts[f"{col}={level}"] = (lv == level).astype(float)
+        return pd.DataFrame(parts, index=df.index)
+
+    def transform(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Model columns for the rows of ``df`` (same columns as in the fit)."""
+        return self._matrix(df).reindex(columns=self.columns, fill_value=0.0)
+
+    def source(self, term: str) -> str:
+        """The covariate a model column came from (``plan=one_year`` -> ``plan``)."""
+        return term.split("=", 1)[0] if term not in self.numeric else term
+
+
+def _twin_columns(X: pd.DataFrame) -> list[str]:
+    """Columns identical to an earlier column (checked by a cheap signature, then exactly)."""
+    arr = X.to_numpy(dtype=float)
+    sig = np.round(np.c_[arr.sum(axis=0), (arr ** 2).sum(axis=0)], 9)
+    twins, seen = [], {}
+    for j, key in enumerate(map(tuple, sig)):
+        match = next((i for i in seen.get(key, []) if np.array_equal(arr[:, i], arr[:, j])), None)
+        if match is None:
+            seen.setdefault(key, []).append(j)
+        else:
+            twins.append(X.columns[j])
+    return twins
+
+
+# --------------------------------------------------------------------------- early-warning models
+
+
+def dummy_column(column: str, level: str) -> str:
+    """Name of the 0/1 column of ``column == level`` in a :class:`FeatureDesign`:
+    ``<column>_<level>`` (as ``pandas.get_dummies``), with the characters XGBoost
+    refuses in feature names ('[', ']', '<') replaced."""
+    return f"{column}_{level}".replace("[", "(").replace("]", ")").replace("<", "lt")
+
+
+@dataclass
+class FeatureDesign:
+    """Columns of a fitted feature matrix for the early-warning models (XGBoost and a
+    logistic baseline), and the transform that reproduces them
+    (built by :func:`churnlab.causes.warning.design_matrix`).
+
+    ``numeric``: numeric columns kept as they are (NaN allowed);
+    ``levels``: categorical column -> its levels seen at fit time, in sorted
+    order; ``columns``: final column order; ``source``: design column -> the
+    original feature it came from (a dummy's source is its categorical column);
+    ``dropped``: columns left out and why; ``fill``: the value that replaces a
+    missing value of a numeric column.
+    """
+
+    numeric: list[str]
+    levels: dict[str, list[str]]
+    columns: list[str]
+    source: dict[str, str]
+    dropped: dict[str, str] = field(default_factory=dict)
+    fill: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def dummies(self) -> list[str]:
+        return [c for c in self.columns if c not in self.numeric]
+
+    @property
+    def features(self) -> list[str]:
+        """Original feature names, in design order."""
+        return list(dict.fromkeys(self.source[c] for c in self.columns))
+
+    def transform(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The same columns for new rows: ``x = float(value)`` for numeric columns,
+        ``x_{col,level} = 1[value == level]`` for each level seen at fit time
+        (unseen levels and missing values give all zeros; a numeric column
+        absent from ``df`` is all missing)."""
+        parts = {}
+        for col in self.numeric:
+            parts[col] = (pd.to_numeric(df[col], errors="coerce").astype(float).to_numpy()
+                          if col in df else np.full(len(df), np.nan))
+            if col in self.fill:
+                parts[col] = np.where(np.isnan(parts[col]), self.fill[col], parts[col])
+        for col, levels in self.levels.items():
+            values = (df[col].astype("string").fillna("\0missing") if col in df  # missing: no level
+                      else pd.Series(pd.NA, index=df.index, dtype="string"))
+            arr = values.to_numpy(dtype=object)
+            for level in levels:
+                parts[dummy_column(col, level)] = (arr == level).astype(float)
+        out = pd.DataFrame(parts, index=df.index)
+        return out[self.columns]

@@ -1,4 +1,4 @@
-"""Kaplan-Meier summaries and the log-rank test against hand and published answers."""
+"""The survival models (churnlab.survival) against hand, published and simulated answers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from churnlab import survival
+from churnlab.survival.table import _calendar_months
 from churnlab.errors import DataError
 
 
@@ -306,14 +307,6 @@ def test_no_events_gives_clear_errors_everywhere():
             call()
 
 
-def test_design_drops_constant_and_identical_columns():
-    df = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [1.0, 2, 3, 4], "c": [5.0] * 4,
-                       "g": ["x", "y", "x", "y"], "h": ["p", "q", "p", "q"]})
-    d = survival.Design.fit(df, ["a", "b", "c", "g", "h"], reference={"g": "x", "h": "p"})
-    assert d.columns == ["a", "g=y"] and set(d.dropped) == {"b", "c", "h=q"}
-    assert d.transform(df.head(2)).columns.tolist() == ["a", "g=y"]
-
-
 def test_calendar_months_match_pandas_date_offsets():
     rng = np.random.default_rng(0)
     n = 1500
@@ -323,7 +316,7 @@ def test_calendar_months_match_pandas_date_offsets():
                       ignore_index=True)
     end = start + pd.to_timedelta(rng.integers(0, 2000, len(start)), "D")
     end.iloc[-3:] = pd.to_datetime(["2020-02-29", "2020-03-01", "2020-02-29"])
-    full, rest = survival.models._calendar_months(start, end)
+    full, rest = _calendar_months(start, end)
     for i in range(len(start)):  # k = the largest whole month with start + k months <= end
         k = int(full[i])
         assert start[i] + pd.DateOffset(months=k) <= end[i] < start[i] + pd.DateOffset(months=k + 1)

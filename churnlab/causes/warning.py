@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..design import FeatureDesign, dummy_column
 from ..errors import DataError
 from ..figures import axes
 
@@ -50,11 +51,6 @@ def _is_excluded(col: str, extra: tuple[str, ...]) -> bool:
     return col in EXCLUDED or col in extra or col.startswith("duration")
 
 
-def _safe(name: str) -> str:
-    """XGBoost refuses feature names containing '[', ']' or '<'."""
-    return name.replace("[", "(").replace("]", ")").replace("<", "lt")
-
-
 def label_column(df: pd.DataFrame) -> str:
     """``churn_next`` for snapshots, else ``churned`` (analysis table)."""
     for col in ("churn_next", "churned"):
@@ -64,57 +60,6 @@ def label_column(df: pd.DataFrame) -> str:
 
 
 # --------------------------------------------------------------------------- design matrix
-
-@dataclass
-class Design:
-    """Columns of a fitted design matrix, and the transform that reproduces them.
-
-    ``numeric``: numeric columns kept as they are (NaN allowed);
-    ``levels``: categorical column -> its levels seen at fit time, in sorted
-    order; ``columns``: final column order; ``source``: design column -> the
-    original feature it came from (a dummy's source is its categorical column);
-    ``dropped``: columns left out and why.
-    """
-
-    numeric: list[str]
-    levels: dict[str, list[str]]
-    columns: list[str]
-    source: dict[str, str]
-    dropped: dict[str, str] = field(default_factory=dict)
-    fill: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def dummies(self) -> list[str]:
-        return [c for c in self.columns if c not in self.numeric]
-
-    @property
-    def features(self) -> list[str]:
-        """Original feature names, in design order."""
-        return list(dict.fromkeys(self.source[c] for c in self.columns))
-
-    def transform(self, df: pd.DataFrame) -> pd.DataFrame:
-        """The same columns for new rows: ``x = float(value)`` for numeric columns,
-        ``x_{col,level} = 1[value == level]`` for each level seen at fit time
-        (unseen levels and missing values give all zeros; a numeric column
-        absent from ``df`` is all missing)."""
-        parts = {}
-        for col in self.numeric:
-            parts[col] = (pd.to_numeric(df[col], errors="coerce").astype(float).to_numpy()
-                          if col in df else np.full(len(df), np.nan))
-            if col in self.fill:
-                parts[col] = np.where(np.isnan(parts[col]), self.fill[col], parts[col])
-        for col, levels in self.levels.items():
-            values = _as_text(df[col]) if col in df else pd.Series(pd.NA, index=df.index, dtype="string")
-            arr = values.to_numpy(dtype=object)
-            for level in levels:
-                parts[_safe(f"{col}_{level}")] = (arr == level).astype(float)
-        out = pd.DataFrame(parts, index=df.index)
-        return out[self.columns]
-
-
-def _as_text(s: pd.Series) -> pd.Series:
-    return s.astype("string").fillna("\0missing")  # missing matches no level
-
 
 def _kind(s: pd.Series) -> str:
     if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
@@ -135,7 +80,7 @@ PER_CONTACT = ("response_hours_mean", "csat_mean", "unresolved_share")
 
 
 def design_matrix(df: pd.DataFrame, *, exclude: tuple[str, ...] | list[str] = (),
-                  max_levels: int = 50) -> tuple[pd.DataFrame, Design]:
+                  max_levels: int = 50) -> tuple[pd.DataFrame, FeatureDesign]:
     """Model inputs from a snapshot or analysis frame: ``(X, design)``.
 
     * numeric columns as they are (missing stays NaN; XGBoost routes it, the
@@ -189,7 +134,7 @@ def design_matrix(df: pd.DataFrame, *, exclude: tuple[str, ...] | list[str] = ()
             source[col] = col
         elif col in levels:
             for level in levels[col]:
-                name = _safe(f"{col}_{level}")
+                name = dummy_column(col, level)
                 columns.append(name)
                 source[name] = col
     fill = {}
@@ -197,8 +142,8 @@ def design_matrix(df: pd.DataFrame, *, exclude: tuple[str, ...] | list[str] = ()
         if col in PER_CONTACT:
             values = pd.to_numeric(df[col], errors="coerce")
             fill[col] = 0.0 if col == "unresolved_share" else float(values.mean()) if values.notna().any() else 0.0
-    design = Design(numeric=numeric, levels=levels, columns=columns, source=source, dropped=dropped,
-                    fill=fill)
+    design = FeatureDesign(numeric=numeric, levels=levels, columns=columns, source=source,
+                           dropped=dropped, fill=fill)
     return design.transform(df), design
 
 
@@ -263,7 +208,7 @@ class Models:
 
     xgboost: object
     logistic: object
-    design: Design
+    design: FeatureDesign
     label: str
 
     def matrix(self, df: pd.DataFrame) -> pd.DataFrame:

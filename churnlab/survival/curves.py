@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..units import MONTHS_PER_UNIT
+from .table import DEFAULT_HORIZONS
 
 #: Grid step (survival units) of the restricted mean remaining lifetime.
 GRID_STEP = 0.25
@@ -105,12 +106,38 @@ def survival_curves(model, design, st: pd.DataFrame, *, name: str, unit: str,
                     times: np.ndarray, cap: float, duration: str = "duration",
                     event: str = "event", id_col: str = "customer_id") -> SurvivalCurves:
     """Evaluate a fitted lifelines model (``predict_survival_function`` with
-    ``conditional_after``) for the active customers of ``st`` at ``times``."""
+    ``conditional_after``) for the active customers of ``st`` at ``times``
+    (customer ids from ``id_col``, else the row labels)."""
     active = st[st[event].astype(int) == 0]
     if active.empty:
         raise DataError("no active customers to predict for (everyone has churned)")
     tenure = active[duration].to_numpy(dtype=float)
     S = model.predict_survival_function(design.transform(active), times=np.asarray(times, float),
                                         conditional_after=tenure).to_numpy()
-    return SurvivalCurves(name, unit, active[id_col].to_numpy(), tenure, np.asarray(times, float),
-                          S, float(cap))
+    ids = active[id_col].to_numpy() if id_col in active else active.index.to_numpy()
+    return SurvivalCurves(name, unit, ids, tenure, np.asarray(times, float), S, float(cap))
+
+
+def current_predictions(model, design, df: pd.DataFrame, *,
+                        horizons: tuple[float, ...] = DEFAULT_HORIZONS, cap: float = 60,
+                        duration: str = "duration", event: str = "event",
+                        id_col: str = "customer_id") -> pd.DataFrame:
+    """For each active customer, conditional on having stayed ``duration`` periods:
+
+    * ``p_churn_<h>`` = P(T <= t + h | T > t) = 1 - S(t + h | x) / S(t | x);
+    * ``expected_remaining`` = integral_0^cap S(t + u | x) / S(t | x) du, the
+      mean remaining lifetime restricted to ``cap`` periods (unrestricted means
+      can be infinite for log-logistic tails and are mostly extrapolation).
+
+    ``model`` is a fitted lifelines model with ``predict_survival_function``
+    (an AFT model extrapolates smoothly; a Cox baseline stops at the longest
+    observed tenure), ``design`` its :class:`churnlab.design.CovariateDesign`.
+    The curves of :func:`survival_curves` on the grid of :func:`curve_times`,
+    read by :meth:`SurvivalCurves.predictions`. ``attrs["cap"]`` records the cap.
+    """
+    horizons = tuple(float(h) for h in horizons)
+    curves = survival_curves(model, design, df, name=type(model).__name__, unit="month",
+                             times=curve_times(unit="month", horizons=horizons, cap=cap), cap=cap,
+                             duration=duration, event=event, id_col=id_col)
+    out = curves.predictions(horizons)
+    return out.rename(columns={"customer_id": id_col}) if id_col != "customer_id" else out

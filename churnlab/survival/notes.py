@@ -1,0 +1,151 @@
+"""The sentences notebook 03 shows around its tables and figures, from a :class:`SurvivalResult`.
+
+:func:`note` returns Markdown for one part of the notebook (:data:`NOTES`):
+the skip reason when the part was skipped, else its headline sentence, or ""
+when there is nothing to say.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+#: Parts whose skip reason is shown in place of their note (the keys of ``SurvivalResult.skipped``).
+SKIPPABLE = ("Kaplan-Meier", "Hazard", "Cox model", "Parametric models", "Predictions", "Validation",
+             "sBG", "BG/NBD", "P(alive) vs inactivity")
+
+
+def _table(res) -> str:
+    st, sp, prep = res.table, res.params.survival, res.prepared
+    out = [f"**Scenario:** {res.params.scenario} · **customers:** {len(st):,} · **churned:** "
+           f"{int(st['event'].sum()):,} · **time unit:** {sp.unit} · **data window from:** "
+           f"{prep.observed_from or 'the start (no left truncation)'} · **left-truncated customers:** "
+           f"{st.attrs['left_truncated']:,} · **dropped (no time at risk observed):** {st.attrs['dropped']:,}"]
+    if prep.proxies:
+        out.append("Left out of the models as stand-ins for tenure itself (|Spearman ρ| with the "
+                   "duration above 0.85): " + ", ".join(f"`{c}`" for c in prep.proxies))
+    if st.attrs["renamed"]:
+        out.append(f"Counts turned into rates per {sp.unit} observed (a count grows with the time we "
+                   "watched a customer, which would make long stayers look protected): "
+                   + ", ".join(f"`{a}` → `{b}`" for a, b in st.attrs["renamed"].items()))
+    return "\n\n".join(out)
+
+
+def _km(res) -> str:
+    km, u = res.km_all, res.unit_label
+    return (f"**Median lifetime:** {km.median:g} {u} (95% CI {km.median_ci[0]:g}–{km.median_ci[1]:g}) "
+            f"· **RMST({km.tau:g})** = {km.rmst:.1f} {u}")
+
+
+def _left_truncation(res) -> str:
+    if res.km_all is None or not res.prepared.entry:
+        return ""
+    return ("The dashed curve ignores left truncation: customers who joined before the data window "
+            "are counted as at risk from their first day, although everyone like them who left "
+            "before the window is missing. Survival then looks far too good.")
+
+
+def _logrank(res) -> str:
+    return "\n\n".join(f"Log-rank for {c} skipped: {res.skipped[f'Log-rank for {c}']}"
+                       for c in res.segment_columns if f"Log-rank for {c}" in res.skipped)
+
+
+def _hazard(res) -> str:
+    if not res.hazard_marks:
+        return ""
+    return ("Dotted lines: the first month after a 12-, 24- and 36-month term (period 13 is the 13th "
+            "month of tenure).")
+
+
+def _cox(res) -> str:
+    return (f"**Concordance** (share of customer pairs ranked in the right order by risk): "
+            f"{res.remedy.first.concordance:.3f}")
+
+
+def _remedy(res) -> str:
+    return "\n".join(f"* {n}" for n in res.remedy.notes) if res.remedy is not None else ""
+
+
+def _after_remedy(res) -> str:
+    if not res.remedied:
+        return ""
+    strata = res.remedy.strata
+    return "**After the remedy**" + (f" (strata: {', '.join(strata)})" if strata else "")
+
+
+def _planted(res) -> str:
+    p = res.planted
+    if p is None:
+        return ""
+    return ("**Planted vs estimated.** The simulator planted these effects on the monthly hazard "
+            "(strongest first). The model sees customer-level summaries (averages, changes, rates), "
+            "not the simulator's internal variables, so the sizes differ; what must agree is the "
+            f"direction. Same direction: **{int(p['same_direction'].fillna(False).sum())} of "
+            f"{len(p)}**.")
+
+
+def _aft(res) -> str:
+    if res.aft.best is None:
+        return "**No parametric model converged**; the attempts are listed above."
+    return f"**Best by AIC: {res.aft.best}.**"
+
+
+def _validation(res) -> str:
+    v = res.validation
+    return f"Trained on {v.n_train:,} customers, tested on {v.n_test:,}."
+
+
+def _sbg(res) -> str:
+    sbg, sp = res.sbg, res.params.survival
+    f = sbg.fit
+    return (f"**{res.cohorts} {sp.cohort_period}ly cohorts**, fitted on their first {sbg.fit_periods} "
+            f"periods: **α = {f.alpha:.3f}, β = {f.beta:.3f}** (mean churn probability per "
+            f"{sp.cohort_period} α/(α+β) = {f.alpha / (f.alpha + f.beta):.3f}) · "
+            f"held-out MAPE {sbg.mape:.1%} · DERL of a customer who just renewed for the first time: "
+            f"**{res.derl:.2f} {sp.cohort_period}s** (at {sp.annual_discount_rate:.0%} a year)."
+            + ("" if f.converged else " · **The fit did not converge:** " + "; ".join(f.attempts)))
+
+
+def _sbg_spread(res) -> str:
+    if not res.sbg_geometric:
+        return ""
+    return ("α and β ran off to very large values together: the data show **no spread** in churn "
+            "probabilities between customers (polarization φ = 1/(α+β+1) ≈ 0), so the sBG reduces to "
+            "a geometric model with one churn probability for all. If the actual retention falls "
+            "*faster* than the projection, risk grows with tenure (e.g. customers disengaging) — "
+            "something the sBG, which only lets risk fall as the disloyal leave, cannot express.")
+
+
+def _bgnbd(res) -> str:
+    bg, f = res.bgnbd, res.bgnbd.fit
+    return (f"**r = {f.r:.3f}, α = {f.alpha:.3f}, a = {f.a:.3f}, b = {f.b:.3f}** (time unit: "
+            f"{res.params.survival.bgnbd_unit}) · {len(bg.summary):,} customers · mean P(alive) "
+            f"{bg.summary['p_alive'].mean():.2f}"
+            + ("" if f.converged else " · **The fit did not converge:** " + "; ".join(f.attempts)))
+
+
+def _bgnbd_dropout(res) -> str:
+    if not res.bgnbd_degenerate:
+        return ""
+    f = res.bgnbd.fit
+    return (f"The fitted drop-out probability per purchase is tiny (a/(a+b) = {f.a / (f.a + f.b):.4f}): "
+            "in this window the model sees almost nobody leave, so P(alive) is close to 1 for nearly "
+            "everyone. A longer history usually separates the two processes better.")
+
+
+#: Part -> its note (the parts named like a ``skipped`` key show the reason instead when skipped).
+NOTES: dict[str, Callable] = {
+    "table": _table, "Kaplan-Meier": _km, "left truncation": _left_truncation, "Log-rank": _logrank,
+    "Hazard": _hazard, "Cox model": _cox, "remedy": _remedy, "after remedy": _after_remedy,
+    "planted": _planted, "Parametric models": _aft, "Predictions": lambda res: "",
+    "Validation": _validation, "sBG": _sbg, "sBG spread": _sbg_spread, "BG/NBD": _bgnbd,
+    "BG/NBD drop-out": _bgnbd_dropout, "P(alive) vs inactivity": lambda res: "",
+}
+
+
+def note(res, part: str) -> str:
+    """Markdown for ``part`` of notebook 03 (a key of :data:`NOTES`)."""
+    if part not in NOTES:
+        raise KeyError(f"no note {part!r}; expected one of {sorted(NOTES)}")
+    if part in SKIPPABLE and part in res.skipped:
+        return f"**{part} skipped:** {res.skipped[part]}"
+    return NOTES[part](res)

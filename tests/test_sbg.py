@@ -1,0 +1,282 @@
+"""Tests of churnlab.clv.sbg, .cohorts and .optimise against Fader & Hardie (2007) and by hand."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import betaln
+
+from churnlab.errors import DataError
+from churnlab.clv import (SBGProjection, SBGResult, cohort_table, fit_sbg, fit_sbg_cohorts,
+                          maximise, per_period_discount, sbg_projection, sbg_projection_plot)
+
+# Fader & Hardie (2007), Table 1: survivors of 1000 customers, years 0-12.
+REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]
+HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491, 468, 445, 427, 409, 394]
+
+
+# --------------------------------------------------------------------------- sBG
+
+# alpha, beta: Fader & Hardie (2007), "How to Project Customer Retention", fitted on years 1-7.
+# The log-likelihoods are the maxima this fit reaches; they were not checked against the paper.
+@pytest.mark.parametrize("data, alpha, beta, loglik", [
+    (REGULAR, 0.704, 1.182, -1680.3),
+    (HIGH_END, 0.668, 3.806, -1611.2),
+])
+def test_sbg_reproduces_fader_hardie_2007(data, alpha, beta, loglik):
+    fit = fit_sbg(data[:8])  # years 0..7: the paper's calibration period
+    assert isinstance(fit, SBGResult)
+    assert fit.converged
+    assert fit.n_periods == 7
+    assert round(fit.alpha, 3) == alpha
+    assert round(fit.beta, 3) == beta
+    assert round(fit.loglik, 1) == loglik
+
+
+def test_sbg_quantities_are_consistent():
+    fit = fit_sbg(REGULAR[:8])
+    t = np.arange(1, 30)
+    s = fit.survival(np.arange(0, 30))
+    assert s[0] == pytest.approx(1.0)
+    # S(t) = prod r_i; P(T = t) = S(t-1) - S(t)
+    np.testing.assert_allclose(s[1:], np.cumprod(fit.retention_rate(t)), rtol=1e-12)
+    np.testing.assert_allclose(fit.churn_probability(t), s[:-1] - s[1:], rtol=1e-10)
+    # retention rises with tenure (heterogeneity sorting)
+    assert np.all(np.diff(fit.retention_rate(t)) > 0)
+    proj = fit.project(12, n0=1000)
+    assert list(proj.index) == list(range(13))
+    assert proj.loc[0, "expected_alive"] == pytest.approx(1000)
+    assert np.isnan(proj.loc[0, "retention_rate"])
+    # the calibration-period fit tracks the observed survivors closely
+    np.testing.assert_allclose(proj["expected_alive"].to_numpy()[:8], REGULAR[:8], rtol=0.03)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+@pytest.mark.parametrize("d", [0.1, 0.15])
+def test_derl_matches_direct_summation(n, d):
+    fit = fit_sbg(HIGH_END[:8])
+    t = np.arange(n, n + 5000)
+    log_s = betaln(fit.alpha, fit.beta + t) - betaln(fit.alpha, fit.beta + n - 1)
+    direct = np.sum(np.exp(log_s) / (1 + d) ** (t - n))
+    assert fit.discounted_expected_residual_lifetime(d, n) == pytest.approx(direct, rel=1e-9)
+
+
+def test_sbg_cohorts_pool_likelihoods():
+    one = fit_sbg(REGULAR[:8])
+    table = pd.DataFrame([REGULAR[:8], REGULAR[:8]])
+    two = fit_sbg_cohorts(table)
+    assert two.alpha == pytest.approx(one.alpha, rel=1e-4)
+    assert two.beta == pytest.approx(one.beta, rel=1e-4)
+    assert two.loglik == pytest.approx(2 * one.loglik, rel=1e-8)
+
+
+def test_sbg_cohorts_of_different_ages_recover_parameters():
+    rng = np.random.default_rng(7)
+    alpha, beta, n0, k = 1.2, 3.0, 4000, 8
+    rows = []
+    for age in range(1, k + 1):
+        theta = rng.beta(alpha, beta, size=n0)
+        life = rng.geometric(theta)  # T = period of churn, 1, 2, ...
+        rows.append([(life > t).sum() for t in range(age + 1)] + [np.nan] * (k - age))
+    table = pd.DataFrame(rows, columns=range(k + 1))
+    fit = fit_sbg_cohorts(table)
+    assert fit.converged and fit.n_periods == k
+    assert fit.alpha == pytest.approx(alpha, rel=0.2)
+    assert fit.beta == pytest.approx(beta, rel=0.2)
+
+
+def test_sbg_bad_input():
+    with pytest.raises(DataError, match="single period"):
+        fit_sbg([1000])
+    with pytest.raises(DataError, match="single period"):
+        fit_sbg_cohorts(pd.DataFrame([[1000, np.nan], [500, np.nan]]))
+    with pytest.raises(DataError, match="increasing"):
+        fit_sbg([1000, 800, 900])
+    with pytest.raises(DataError, match="no customer churned"):
+        fit_sbg([100, 100, 100])
+    fit = fit_sbg(REGULAR[:8])
+    with pytest.raises(DataError):
+        fit.discounted_expected_residual_lifetime(0.0, 1)
+
+
+# --------------------------------------------------------------------------- cohort_table
+
+def _tiny_customers() -> pd.DataFrame:
+    rows = [  # id, start, end
+        ("g", "2022-12-15", None),          # before observed_from = 2023-01-01
+        ("a", "2023-01-10", None),
+        ("b", "2023-01-20", "2023-01-25"),  # leaves in its acquisition month: lost at t = 1
+        ("c", "2023-01-31", "2023-02-28"),  # leaves on the last day of Feb: lost at t = 1
+        ("d", "2023-01-05", "2023-03-01"),  # active at the end of Feb, lost at t = 2
+        ("e", "2023-02-14", "2023-04-15"),
+        ("f", "2023-03-03", "2023-05-10"),
+        ("i", "2023-04-02", None),
+        ("h", "2023-04-20", None),
+    ]
+    df = pd.DataFrame(rows, columns=["customer_id", "start_date", "end_date"])
+    df["start_date"] = pd.to_datetime(df["start_date"])
+    df["end_date"] = pd.to_datetime(df["end_date"])
+    df["churned"] = df["end_date"].notna()
+    return df
+
+
+def _rows(table: pd.DataFrame) -> dict:
+    return {c: [v for v in row if not np.isnan(v)] for c, row in zip(table.index, table.to_numpy())}
+
+
+def test_cohort_table_by_hand_monthly():
+    df = _tiny_customers()
+    # as_of mid-April: the last complete month is March; f's May end has not happened yet
+    t = cohort_table(df, as_of="2023-04-15", observed_from="2023-01-01")
+    assert list(t.columns) == [0, 1, 2] and t.dtypes.eq(float).all()
+    assert t.index.name == "cohort" and t.columns.name == "age"
+    assert _rows(t) == {"2023-01": [4, 2, 1], "2023-02": [1, 1], "2023-03": [1], "2023-04": [1]}
+    assert np.isnan(t.loc["2023-02", 2])
+    a = t.attrs
+    assert a["last_complete_period"] == "2023-03"
+    assert a["left_out_before_window"] == 1 and a["left_out_after_as_of"] == 1
+    assert a["customers"] == 7
+    assert any("still being acquired" in n for n in a["notes"])
+    # as_of on the last day of April: April is complete, h (started 20 April) is in
+    t = cohort_table(df, as_of="2023-04-30", observed_from="2023-01-01")
+    assert _rows(t) == {"2023-01": [4, 2, 1, 1], "2023-02": [1, 1, 0], "2023-03": [1, 1],
+                        "2023-04": [2]}
+    assert t.attrs["last_complete_period"] == "2023-04"
+    # without a window start, December's cohort is used
+    t = cohort_table(df, as_of="2023-04-30")
+    assert _rows(t)["2022-12"] == [1, 1, 1, 1, 1] and t.attrs["left_out_before_window"] == 0
+    # observed_from inside a month drops that month's cohort (it is left-truncated too)
+    t = cohort_table(df, as_of="2023-04-30", observed_from="2023-01-15")
+    assert list(t.index) == ["2023-02", "2023-03", "2023-04"]
+    assert t.attrs["left_out_before_window"] == 5
+
+
+def test_cohort_table_by_hand_quarterly_and_yearly():
+    df = _tiny_customers()
+    t = cohort_table(df, period="quarter", as_of="2023-06-30", observed_from="2023-01-01")
+    # Q1: a b c d e f; at the end of Q2 only a is left (e left in April, f in May)
+    assert _rows(t) == {"2023Q1": [6, 1], "2023Q2": [2]}
+    t = cohort_table(df, period="quarter", as_of="2023-05-15", observed_from="2023-01-01")
+    assert _rows(t) == {"2023Q1": [6], "2023Q2": [2]}  # Q2 incomplete: nobody is past age 0
+    t = cohort_table(df, period="year", as_of="2023-12-31")
+    assert _rows(t) == {"2022": [1, 1], "2023": [8]}
+
+
+def test_cohort_table_bad_input():
+    df = _tiny_customers()
+    with pytest.raises(DataError, match=r"period must be one of \['month', 'quarter', 'year'\]"):
+        cohort_table(df, period="week", as_of="2023-04-30")
+    with pytest.raises(DataError, match="no column.*'end_date'"):
+        cohort_table(df.drop(columns="end_date"), as_of="2023-04-30")
+    with pytest.raises(DataError, match="no cohort in the window"):
+        cohort_table(df, as_of="2023-04-30", observed_from="2023-06-01")
+    with pytest.raises(DataError, match="no cohort in the window"):
+        cohort_table(df, as_of="2020-01-31")
+    bad = df.copy()
+    bad.loc[1, "end_date"] = pd.Timestamp("2022-12-31")
+    with pytest.raises(DataError, match="1 customer\\(s\\) have 'end_date' before 'start_date'"):
+        cohort_table(bad, as_of="2023-04-30")
+    with pytest.raises(DataError, match="as_of"):
+        cohort_table(df, as_of="not a date")
+
+
+# --------------------------------------------------------------------------- sBG projection
+
+SBG_TRUE = {"alpha": 0.8, "beta": 2.5}
+
+
+@pytest.fixture(scope="module")
+def sbg_customers():
+    """20 monthly cohorts (2022-01..2023-08) of 2000 customers with sBG lifetimes.
+
+    theta ~ Beta(0.8, 2.5); a customer is lost in month (cohort + T), T ~ Geometric(theta),
+    on a random day of that month; ends after June 2024 are not in the data yet (NaT).
+    Returns the customers and, per cohort, the true survivors S_c(t) = #(T > t).
+    """
+    rng = np.random.default_rng(2007)
+    n, n_coh = 2000, 20
+    c = np.repeat(np.arange(n_coh), n)
+    life = rng.geometric(rng.beta(SBG_TRUE["alpha"], SBG_TRUE["beta"], c.size))
+    months = pd.date_range("2022-01-01", periods=40, freq="MS")
+
+    def some_day(month_no):
+        return months[month_no] + pd.to_timedelta(rng.integers(0, 28, month_no.size), "D")
+
+    end = np.full(c.size, np.datetime64("NaT"), dtype="datetime64[ns]")
+    seen = c + life < 30
+    end[seen] = some_day(c[seen] + life[seen])
+    df = pd.DataFrame({"start_date": some_day(c), "end_date": end})
+    truth = [[(life[c == k] > t).sum() for t in range(n_coh - k)] for k in range(n_coh)]
+    return df, truth
+
+
+def test_cohort_table_matches_simulated_lifetimes(sbg_customers):
+    df, truth = sbg_customers
+    t = cohort_table(df, as_of="2023-08-31")
+    assert t.shape == (20, 20) and t.index[0] == "2022-01" and t.index[-1] == "2023-08"
+    assert list(_rows(t).values()) == truth
+
+
+def test_sbg_projection_recovers_simulated_parameters(sbg_customers):
+    df, _ = sbg_customers
+    proj = sbg_projection(cohort_table(df, as_of="2023-08-31"), fit_periods=6)
+    assert isinstance(proj, SBGProjection) and proj.period == "month"
+    assert proj.fit.converged and proj.fit.n_periods == 6
+    assert proj.fit.alpha == pytest.approx(SBG_TRUE["alpha"], rel=0.15)
+    assert proj.fit.beta == pytest.approx(SBG_TRUE["beta"], rel=0.15)
+    tab = proj.table
+    assert list(tab.index) == list(range(20))
+    assert tab["held_out"].tolist() == [False] * 7 + [True] * 13
+    assert tab["cohorts"].tolist() == list(range(20, 0, -1))
+    assert tab["customers"].tolist() == [2000.0 * k for k in range(20, 0, -1)]
+    assert tab.loc[0, "actual"] == 1.0 and tab.loc[0, "projected"] == pytest.approx(1.0)
+    np.testing.assert_allclose(tab["actual"], tab["actual_alive"] / tab["customers"])
+    np.testing.assert_allclose(tab["projected_alive"], tab["customers"] * tab["projected"])
+    h = tab[tab["held_out"]]
+    assert proj.mape == pytest.approx(np.mean(np.abs(h["projected"] / h["actual"] - 1)))
+    assert proj.mape < 0.05
+    # DERL at 10% a year, monthly periods
+    d = 1.1 ** (1 / 12) - 1
+    assert proj.discount_rate(0.10) == pytest.approx(d)
+    assert per_period_discount(0.10, 4) == pytest.approx(1.1 ** 0.25 - 1)
+    assert proj.derl(0.10) == pytest.approx(proj.fit.discounted_expected_residual_lifetime(d, 1))
+    ax = sbg_projection_plot(proj, ax=plt.subplots()[1])
+    assert ax.get_xlabel().startswith("periods since acquisition")
+    assert ax.get_ylabel() == "share still active"
+    assert ax.get_legend() is not None and len(ax.lines) >= 2
+
+
+def test_sbg_projection_bad_input():
+    df = _tiny_customers()
+    t = cohort_table(df, as_of="2023-04-30", observed_from="2023-01-01")
+    with pytest.raises(DataError, match="fit_periods must be a whole number >= 1"):
+        sbg_projection(t, fit_periods=0)
+    only_new = cohort_table(df, period="quarter", as_of="2023-05-15", observed_from="2023-01-01")
+    with pytest.raises(DataError, match="no cohort observed past its first period"):
+        sbg_projection(only_new, fit_periods=1)
+    calm = pd.DataFrame([[100.0, 100, 100, 90], [50.0, 50, np.nan, np.nan]])
+    with pytest.raises(DataError, match="no customer churned"):
+        sbg_projection(calm, fit_periods=2)
+    with pytest.raises(DataError, match="ages 0, 1, 2"):
+        sbg_projection(t.rename(columns={0: "n0"}), fit_periods=1)
+    # everything calibrates, nothing is held out: no MAPE
+    p = sbg_projection(t, fit_periods=5)
+    assert not p.table["held_out"].any() and np.isnan(p.mape)
+    with pytest.raises(DataError, match="periods_per_year"):
+        sbg_projection(pd.DataFrame([REGULAR[:8]]), fit_periods=7).discount_rate(0.1)
+
+
+
+# --------------------------------------------------------------------------- maximise
+
+def test_maximise_reports_failures():
+    _, _, ok, attempts = maximise(lambda x: np.inf, np.zeros(2))
+    assert not ok and len(attempts) == 2
+    assert attempts[0].startswith("BFGS: stopped (non-finite log-likelihood")
+    assert attempts[1].startswith("Nelder-Mead from the starting values: stopped")
+    x, ll, ok, attempts = maximise(lambda x: float(np.sum((x - 1.0) ** 2)), np.zeros(2))
+    assert ok and attempts == ["BFGS: converged"]
+    np.testing.assert_allclose(x, np.e, rtol=1e-6)
+
