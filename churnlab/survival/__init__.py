@@ -44,5 +44,5 @@ from .plots import (  # noqa: F401
     km_plot, hazard_ratio_plot, aft_curves, aft_fit_plot, period_hazard_plot, period_hazard_panels,
     prediction_hist, calibration_plot
 )
-from . import stage  # noqa: F401
+from . import notes, stage  # noqa: F401
 from .stage import SurvivalResult, analyse, curve_times_for, fit_curves  # noqa: F401
