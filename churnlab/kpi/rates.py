@@ -95,6 +95,29 @@ def per_period(annual_rate, periods_per_year: float):
     return 1.0 - (1.0 - np.asarray(annual_rate, dtype=float)) ** (1.0 / periods_per_year)
 
 
+def pooled_churn(rates: pd.DataFrame, *, last: int = 12) -> float:
+    """Churn pooled over the ``last`` periods of a :func:`churn_rates` table:
+    sum of churned / sum of customers at the start."""
+    t = rates.tail(last)
+    return float(t["churned"].sum() / t["at_start"].sum())
+
+
+def conversion_table(monthly: float, yearly_rates: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Monthly <-> annual churn: the pooled ``monthly`` rate annualised, and the latest
+    complete year's rate (from a yearly :func:`churn_rates` table, if any) per month.
+
+    A yearly rate counts only customers present at the start of the year, so it is
+    lower than the compounded monthly rate when many customers join during the year.
+    """
+    rows = [("monthly churn (last 12 months, pooled)", monthly),
+            ("→ annualised: 1 − (1 − c)^12", float(annualise(monthly, 12)))]
+    yearly = yearly_rates["churn_rate"].dropna() if yearly_rates is not None else pd.Series(dtype=float)
+    if len(yearly):
+        rows += [("annual churn, latest complete year", float(yearly.iloc[-1])),
+                 ("→ per month: 1 − (1 − C)^(1/12)", float(per_period(yearly.iloc[-1], 12)))]
+    return pd.DataFrame(rows, columns=["rate", "value"])
+
+
 def end_reasons(customers: pd.DataFrame, *, period: str, start, end) -> pd.DataFrame:
     """Churners per period by ``end_reason`` (voluntary / involuntary / ...), with shares."""
     if "end_reason" not in customers:

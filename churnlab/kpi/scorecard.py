@@ -40,6 +40,11 @@ def indicators(*, active_per_period: pd.Series, interactions: pd.DataFrame | Non
     return out
 
 
+#: Display unit of each scored KPI ("%": a share, "x": a ratio).
+KPI_UNITS = {"monthly_churn": "%", "monthly_retention": "%", "growth_rate": "%", "winback_rate": "%",
+             "save_rate": "%", "grr": "%", "nrr": "%", "quick_ratio": "x"}
+
+
 def scorecard(current: dict[str, float], previous: dict[str, float], targets: dict[str, float],
               *, tolerance: float = 0.1) -> pd.DataFrame:
     """Each KPI against its target: status and trend against the previous period.
