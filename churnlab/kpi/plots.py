@@ -74,7 +74,8 @@ def segment_rates_plot(segment_rates: pd.DataFrame, *, segment: str, ax: plt.Axe
 def end_reasons_plot(end_reasons: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
     """Churners per period stacked by end reason (:func:`churnlab.kpi.end_reasons`)."""
     ax = axes(ax, (10, 3.4))
-    end_reasons.plot.bar(stacked=True, ax=ax, color=["#e67e22", PALETTE["churned"], "0.6"][: end_reasons.shape[1]])
+    colors = ["#e67e22", PALETTE["churned"], "0.6"][: end_reasons.shape[1]]
+    end_reasons.plot.bar(stacked=True, ax=ax, color=colors)
     ax.set_title("Churners per quarter by kind")
     ax.legend(frameon=False)
     return ax
@@ -110,7 +111,8 @@ def mrr_movements_plot(mrr: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.
     x = np.arange(len(mrr))
     ax.bar(x, mrr["new"], color="#27ae60", label="new")
     ax.bar(x, mrr["expansion"], bottom=mrr["new"], color="#82e0aa", label="expansion")
-    ax.bar(x, mrr["reactivation"], bottom=mrr["new"] + mrr["expansion"], color="#1abc9c", label="reactivation")
+    ax.bar(x, mrr["reactivation"], bottom=mrr["new"] + mrr["expansion"], color="#1abc9c",
+           label="reactivation")
     ax.bar(x, -mrr["contraction"], color="#f5b041", label="contraction")
     ax.bar(x, -mrr["churn"], bottom=-mrr["contraction"], color=PALETTE["churned"], label="churn")
     ax.axhline(0, color="0.2", lw=0.8)
@@ -132,7 +134,8 @@ def lifecycle_area_plot(counts: pd.DataFrame, *, ax: plt.Axes | None = None) -> 
 
 
 def transition_heatmap(transitions: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
-    """Share moving from each stage (rows) to each stage (columns) (:func:`churnlab.kpi.transition_matrix`)."""
+    """Share moving from each stage (rows) to each stage (columns)
+    (:func:`churnlab.kpi.transition_matrix`)."""
     import seaborn as sns  # imported here: most notebooks never need it
 
     ax = axes(ax, (7.5, 4))

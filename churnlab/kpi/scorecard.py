@@ -71,3 +71,14 @@ def scorecard(current: dict[str, float], previous: dict[str, float], targets: di
         rows.append({"kpi": k, "value": float(v), "target": t, "previous": prev, "trend": trend,
                      "status": status, "higher_is_better": better_high})
     return pd.DataFrame(rows)
+
+
+_STATUS_COLORS = {"on track": "background-color: #d5f5e3", "watch": "background-color: #fcf3cf",
+                  "off track": "background-color: #f5b7b1"}
+
+
+def style_scorecard(card: pd.DataFrame):
+    """The scorecard for display: status cells coloured (green on track, yellow watch,
+    red off track), values to 4 significant digits, missing values as a dash."""
+    return card.style.map(lambda s: _STATUS_COLORS.get(s, ""), subset=["status"]).format(
+        {"value": "{:.4g}", "target": "{:.4g}", "previous": "{:.4g}"}, na_rep="–")

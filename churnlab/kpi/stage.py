@@ -27,7 +27,8 @@ Rules the notebook used to spell out, now here:
   rates (no previous value), complaints, response hours and satisfaction.
 
 A section that cannot run on the data is left empty (None) and ``skipped[section]``
-says why in one line.
+says why (sections: rates, segment, end_reasons, cohorts, mrr, lifecycle, indicators,
+scorecard, sensitivity, consistency).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from ..errors import DataError
 from ..params import StudyParams
 from ..units import UNIT_DAYS, tenure_months
 from . import lifecycle, rates, revenue, winback
+from .rates import Consistency
 from .scorecard import KPI_UNITS, indicators, scorecard
 
 if TYPE_CHECKING:
@@ -85,7 +87,8 @@ class KpiResult:
     ``mrr`` / ``mrr_trailing`` monthly MRR movements and their trailing-12-month
     ratios; ``winback`` and ``save_desk`` the dicts of :mod:`.winback`;
     ``sensitivity`` churn per inactivity window or re-subscription gap;
-    ``notes`` one-line explanations per section; ``skipped`` section -> why it is empty.
+    ``notes`` one-line explanations per section; ``skipped`` section -> why it is (partly)
+    empty, one sentence per reason.
     """
 
     params: StudyParams
@@ -109,9 +112,13 @@ class KpiResult:
     indicators: pd.DataFrame | None = None
     scorecard: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
-    consistency: rates.Consistency | None = None
+    consistency: Consistency | None = None
     notes: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+
+    def skip(self, section: str, reason: str) -> None:
+        """Record why (part of) ``section`` could not run."""
+        self.skipped[section] = f"{self.skipped[section]} {reason}" if section in self.skipped else reason
 
     # ------------------------------------------------------------------ views
 
@@ -135,13 +142,14 @@ class KpiResult:
     def monthly(self) -> pd.DataFrame | None:
         """The monthly rates of the months with customers at the start."""
         m = self.rates.get("month")
-        return None if m is None else m.dropna(subset=["churn_rate"])
+        m = None if m is None else m.dropna(subset=["churn_rate"])
+        return None if m is None or m.empty else m
 
     @property
     def pooled_monthly_churn(self) -> float | None:
         """Churned / customers at the start, pooled over the last 12 months."""
         m = self.monthly
-        return None if m is None or m.empty else rates.pooled_churn(m, last=12)
+        return None if m is None else rates.pooled_churn(m, last=12)
 
     @property
     def churn_by_kind(self) -> pd.Series | None:
@@ -164,7 +172,7 @@ class KpiResult:
         if wb is not None:
             rows.append({"kpi": f"win-back rate ({self.params.kpi.winback_days} days)", "value": wb["rate"],
                          "based on": f"{wb['returned']:,} of {wb['churn_events']:,} churn events"})
-        if desk["offers"]:
+        if desk.get("offers"):
             rows.append({"kpi": "save-desk success (kept / accepted offers)", "value": desk["success_rate"],
                          "based on": f"{desk['saved']:,} of {desk['accepted']:,} accepted offers"})
             rows.append({"kpi": "save rate (kept / all offers)", "value": desk["save_rate"],
@@ -178,12 +186,13 @@ class KpiResult:
         m: dict = {}
         if self.rates:
             monthly = self.monthly
-            m["churn_rate"] = {p: dict(zip(t["period"], t["churn_rate"])) for p, t in self.rates.items()}
-            m["retention_rate"] = {p: dict(zip(t["period"], t["retention_rate"])) for p, t in self.rates.items()}
-            m["churn_rate_latest"] = {p: float(t["churn_rate"].dropna().iloc[-1]) for p, t in self.rates.items()
+            per = self.rates.items()
+            m["churn_rate"] = {p: dict(zip(t["period"], t["churn_rate"])) for p, t in per}
+            m["retention_rate"] = {p: dict(zip(t["period"], t["retention_rate"])) for p, t in per}
+            m["churn_rate_latest"] = {p: float(t["churn_rate"].dropna().iloc[-1]) for p, t in per
                                       if t["churn_rate"].notna().any()}
             m["retention_rate_latest"] = {p: 1 - v for p, v in m["churn_rate_latest"].items()}
-            if monthly is not None and len(monthly):
+            if monthly is not None:
                 m["annualised_churn"] = float(rates.annualise(self.pooled_monthly_churn, 12))
                 m["growth_rate_latest"] = float(monthly["growth_rate"].iloc[-1])
             m["same_period_churn_rule"] = SAME_PERIOD_RULE
@@ -199,7 +208,7 @@ class KpiResult:
             m.update({k: last[k] for k in ("grr", "nrr", "quick_ratio", "net_mrr_churn")})
         if self.winback is not None:
             m["winback_rate"] = self.winback["rate"]
-        offers = bool(self.save_desk["offers"])
+        offers = bool(self.save_desk.get("offers"))
         m["save_rate"] = self.save_desk["save_rate"] if offers else None
         m["save_desk_success_rate"] = self.save_desk["success_rate"] if offers else None
         if self.lifecycle_counts is not None:
@@ -236,7 +245,7 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
     res = KpiResult(params, start, pd.Timestamp(params.as_of), float(a["churned"].mean()))
     customers = _dated_customers(a, params) if dated else a
     if not dated:
-        res.skipped["rates"] = ("This data has no start and end dates (a single customer table): period "
+        res.skip("rates", "This data has no start and end dates (a single customer table): period "
                                 "rates cannot be computed. Only the overall churn share is known: "
                                 f"**{res.overall_churn:.1%}**.")
     else:
@@ -254,10 +263,10 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
     current, previous = latest_kpis(res)
     res.scorecard = scorecard(current, previous, params.kpi.targets, tolerance=params.kpi.tolerance)
     if res.scorecard.empty:
-        res.skipped["scorecard"] = "No KPI could be computed for a scorecard from this data."
+        res.skip("scorecard", "No KPI could be computed for a scorecard from this data.")
         res.scorecard = pd.DataFrame(columns=["kpi", "value", "target", "previous", "trend", "status"])
     _sensitivity(res, tables)
-    if res.monthly is not None and len(res.monthly):
+    if res.monthly is not None:
         _consistency(res, a, prepared)
     return res
 
@@ -283,36 +292,40 @@ def _period_rates(res: KpiResult, customers: pd.DataFrame) -> None:
         try:
             res.rates[per] = rates.churn_rates(customers, period=per, start=res.start, end=res.end)
         except DataError as exc:
-            res.skipped[f"rates_{per}"] = f"{per}: {exc}"
-    if res.monthly is None or res.monthly.empty:
+            res.skip("rates", f"{per.capitalize()}ly rates skipped: {exc}.")
+    if res.monthly is None:
         return
     res.conversions = rates.conversion_table(res.pooled_monthly_churn, res.rates.get("year"))
     res.segment = choose_segment(customers, res.params)
     if res.segment is None:
-        res.skipped["segment"] = "No segment column with 2 to 8 levels."
+        res.skip("segment", "Rates by segment skipped: no segment column with 2 to 8 levels.")
         return
     res.segment_rates = rates.churn_rates(customers, period="month", start=res.start, end=res.end,
                                           segment=res.segment)
     try:
-        yearly = rates.churn_rates(customers, period="year", start=res.start, end=res.end, segment=res.segment)
+        yearly = rates.churn_rates(customers, period="year", start=res.start, end=res.end,
+                                   segment=res.segment)
         res.segment_yearly = yearly.pivot(index="segment", columns="period", values="churn_rate")
     except DataError as exc:
-        res.skipped["segment_yearly"] = f"Yearly rates by {res.segment}: {exc}"
+        res.skip("segment", f"Yearly rates by {res.segment} skipped: {exc}.")
 
 
 def _end_reasons(res: KpiResult, customers: pd.DataFrame) -> None:
     if "end_reason" in customers and customers["end_reason"].notna().any():
         res.end_reasons = rates.end_reasons(customers, period="quarter", start=res.start, end=res.end)
     else:
-        res.skipped["end_reasons"] = "No end reasons in this data (or churn has no end date)."
+        res.skip("end_reasons", "No end reasons in this data (or churn has no end date).")
 
 
 def _cohorts(res: KpiResult, a: pd.DataFrame, observed_from) -> None:
     """Survivors per acquisition month (also the sBG's input)."""
     try:
-        res.logo_cohorts = cohort_table(a, period="month", as_of=res.params.as_of, observed_from=observed_from)
+        res.logo_cohorts = cohort_table(a, period="month", as_of=res.params.as_of,
+                                        observed_from=observed_from)
     except DataError as exc:
-        res.skipped["cohorts"] = f"Cohorts skipped: {exc}"
+        res.skip("cohorts", f"Cohorts skipped: {exc}.")
+        if not res.silent:
+            res.skip("consistency", f"sBG skipped: {exc}.")
 
 
 def study_revenue(tables: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
@@ -330,7 +343,7 @@ def _revenue_cohorts(res: KpiResult, a: pd.DataFrame, tables: dict, observed_fro
         return
     rev = study_revenue(tables)
     if rev is None:
-        res.skipped["revenue_cohorts"] = "No revenue data: logo retention only."
+        res.skip("cohorts", "No revenue data: logo retention only.")
         return
     coh = pd.to_datetime(a.set_index("customer_id")["start_date"]).dt.to_period("M")
     ret = revenue.revenue_cohorts(rev, coh)
@@ -340,13 +353,13 @@ def _revenue_cohorts(res: KpiResult, a: pd.DataFrame, tables: dict, observed_fro
 def _mrr(res: KpiResult, usage: pd.DataFrame | None) -> None:
     """MRR movements from the window start on and their trailing-12-month ratios."""
     if usage is None or "mrr" not in usage:
-        res.skipped["mrr"] = "No recurring-revenue (MRR) data in this study."
+        res.skip("mrr", "No recurring-revenue (MRR) data in this study.")
         return
     mrr = revenue.mrr_movements(revenue.monthly_revenue(usage, value="mrr"))
     res.mrr = mrr[mrr["month"] >= str(pd.Period(res.start, "M"))] if res.start is not None else mrr
     trailing = revenue.trailing_mrr(res.mrr, months=12)
     if trailing.empty:
-        res.skipped["mrr_trailing"] = "Fewer than 12 months of MRR movements: no trailing ratios."
+        res.skip("mrr", "Fewer than 12 months of MRR movements: no trailing ratios.")
         return
     res.mrr_trailing = trailing
     s = trailing.iloc[-1]
@@ -374,7 +387,7 @@ def _lifecycle(res: KpiResult, a: pd.DataFrame, tables: dict) -> None:
     elif usage is not None:
         act = usage[["customer_id", "period"]].rename(columns={"period": "date"})
     else:
-        res.skipped["lifecycle"] = "No activity data (purchases or usage) for the lifecycle."
+        res.skip("lifecycle", "No activity data (purchases or usage) for the lifecycle.")
         return
     starts = a.set_index("customer_id")["start_date"]
     signup = cust.set_index("customer_id")["signup_date"] if cust is not None and "signup_date" in cust \
@@ -397,7 +410,7 @@ def _indicators(res: KpiResult, tables: dict) -> None:
     if ind.shape[1]:
         res.indicators = ind
     else:
-        res.skipped["indicators"] = "No interactions or usage to follow as indicators."
+        res.skip("indicators", "No interactions or usage to follow as indicators.")
 
 
 def latest_kpis(res: KpiResult) -> tuple[dict[str, float], dict[str, float]]:
@@ -416,7 +429,7 @@ def latest_kpis(res: KpiResult) -> tuple[dict[str, float], dict[str, float]]:
                 previous[kpi] = float(table[col].iloc[-2])
 
     m = res.monthly
-    if m is not None and len(m):
+    if m is not None:
         latest(m, {"monthly_churn": "churn_rate", "monthly_retention": "retention_rate",
                    "growth_rate": "growth_rate"})
     if res.mrr_trailing is not None:
@@ -447,7 +460,7 @@ def _sensitivity(res: KpiResult, tables: dict) -> None:
             res.notes["sensitivity"] = ("Here the definition changes nothing: every customer has a single "
                                         "contract, so no re-subscription gap is ever bridged.")
     else:
-        res.skipped["sensitivity"] = "No transactions or subscriptions to vary the churn definition on."
+        res.skip("sensitivity", "No transactions or subscriptions to vary the churn definition on.")
 
 
 def _consistency(res: KpiResult, a: pd.DataFrame, prepared: Prepared) -> None:
@@ -456,15 +469,13 @@ def _consistency(res: KpiResult, a: pd.DataFrame, prepared: Prepared) -> None:
                                 days_per_unit=UNIT_DAYS[res.params.survival.unit])
     sbg_rate = None
     cohorts = res.logo_cohorts
-    if not res.silent and cohorts is None:
-        res.skipped["sbg"] = res.skipped["cohorts"].replace("Cohorts", "sBG", 1)
-    elif not res.silent:
+    if not res.silent and cohorts is not None:
         try:
             fit = sbg_projection(cohorts, fit_periods=min(12, cohorts.shape[1] - 1)).fit
             ages = np.floor(tenure_months(a.loc[~a["churned"], "start_date"], res.end))
             sbg_rate = rates.sbg_monthly_churn(fit, ages)
         except DataError as exc:
-            res.skipped["sbg"] = f"sBG skipped: {exc}"
+            res.skip("consistency", f"sBG skipped: {exc}.")
     cons = rates.consistency(period_rate=res.pooled_monthly_churn, km_hazard=km_rate, sbg_rate=sbg_rate,
                              tolerance=res.params.kpi.consistency_tolerance)
     res.consistency = cons

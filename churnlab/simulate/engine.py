@@ -364,6 +364,18 @@ class Contracts:
         self.protect = np.full(n, -1)  # protected from leaving up to this month
         self.offers = offers_rows(desk)
 
+    def months(self, tl: Timeline, first: np.ndarray, signup: np.ndarray, s_month: np.ndarray):
+        """Month by month: activate the customers whose first simulated month it is and
+        yield ``(t, idx, month_start, month_end, lo, tenure)`` -- the active customers
+        ``idx``, the first day each is active in the month (``lo``) and their tenure in
+        months. Who is active is read again after the caller settled the month.
+        """
+        for t in range(tl.n_months):
+            self.alive[first == t] = True
+            idx = np.flatnonzero(self.alive)
+            ms, me = int(tl.month_start(t)), int(tl.month_start(t + 1)) - 1
+            yield t, idx, ms, me, np.maximum(ms, signup[idx]), t - s_month[idx]
+
     def free(self, idx, t: int) -> np.ndarray:
         """Whether customers ``idx`` may leave in month ``t`` (not just saved)."""
         return self.protect[idx] < t

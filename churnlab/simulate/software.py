@@ -1,4 +1,4 @@
-"""Software (contractual B2B SaaS, customer ids ``S0000001``...): params, one block of customers, ground truth.
+"""Software (contractual B2B SaaS, ids ``S0000001``...): params, one block of customers, ground truth.
 
 Monthly or annual billing (annual customers can only leave at renewal). A
 latent disengagement makes logins decline in the months before a voluntary
@@ -105,13 +105,8 @@ def block(rs, rm, tl: Timeline, n: int, ids: np.ndarray):
                    "payment_failures": INT})
     inter = Rows({**INTERACTION_COLS, "csat": FLOAT})
 
-    for t in range(tl.n_months):
-        subs.alive[first == t] = True
-        idx = np.flatnonzero(subs.alive)
+    for t, idx, ms, me, lo, tenure in subs.months(tl, first, signup, s_month):
         k = idx.size
-        ms, me = int(tl.month_start(t)), int(tl.month_start(t + 1)) - 1
-        lo = np.maximum(ms, signup[idx])
-        tenure = t - s_month[idx]
         ann = annual[idx]
         renewal = ann & (tenure > 0) & (tenure % 12 == 0)
         csat_run = (4.0 + csat_sum[idx]) / (1.0 + n_tickets[idx])

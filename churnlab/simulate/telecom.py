@@ -111,13 +111,8 @@ def block(rs, rm, tl: Timeline, n: int, ids: np.ndarray):
     inter = Rows(INTERACTION_COLS)
     spike = np.array(P.term_end_spike)
 
-    for t in range(tl.n_months):
-        subs.alive[first == t] = True
-        idx = np.flatnonzero(subs.alive)
+    for t, idx, ms, me, lo, tenure in subs.months(tl, first, signup, s_month):
         k = idx.size
-        ms, me = int(tl.month_start(t)), int(tl.month_start(t + 1)) - 1
-        lo = np.maximum(ms, signup[idx])
-        tenure = t - s_month[idx]
         pl = plan[idx]
         risen = has_rise[idx] & (t >= rise_month[idx])
         term_end = (pl > 0) & (tenure > 0) & (tenure % np.maximum(term[idx], 1) == 0)
