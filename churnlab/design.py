@@ -135,7 +135,7 @@ class CovariateDesign:
                 med = s.median()
                 numeric[col] = float(med) if pd.notna(med) else 0.0
         d = cls(numeric, categorical, ref, [], [])
-        X = d._matrix(df)
+        X = d.all_columns(df)
         const = [c for c in X.columns if X[c].nunique() < 2]
         X = X.drop(columns=const)
         twins = _twin_columns(X)
@@ -143,7 +143,9 @@ class CovariateDesign:
         d.dropped = const + twins
         return d
 
-    def _matrix(self, df: pd.DataFrame) -> pd.DataFrame:
+    def all_columns(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Every model column the covariates give for the rows of ``df``, including the ones
+        :meth:`fit` leaves out as constant or duplicate."""
         parts = {col: df[col].astype(float).fillna(med) for col, med in self.numeric.items()}
         for col, levels in self.categorical.items():
             lv = level_labels(df, col)
@@ -153,7 +155,7 @@ class CovariateDesign:
 
     def transform(self, df: pd.DataFrame) -> pd.DataFrame:
         """Model columns for the rows of ``df`` (same columns as in the fit)."""
-        return self._matrix(df).reindex(columns=self.columns, fill_value=0.0)
+        return self.all_columns(df).reindex(columns=self.columns, fill_value=0.0)
 
     def source(self, term: str) -> str:
         """The covariate a model column came from (``plan=one_year`` -> ``plan``)."""

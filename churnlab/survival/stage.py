@@ -54,7 +54,9 @@ class SurvivalResult:
     ``hazard_column`` (or of all customers), with dotted ``hazard_marks`` at
     contract ends; ``planted``: :func:`planted_comparison` (simulated data);
     ``curves``: conditional survival curves of the active customers from the
-    best AFT model, ``predictions`` read from them at the horizons; ``derl``:
+    best AFT model, ``predictions`` read from them at the horizons (one row per
+    active customer, most likely to leave within the first horizon first: the
+    content of ``survival_predictions.csv``); ``derl``:
     the sBG's discounted expected residual lifetime at the annual discount rate.
     """
 
@@ -117,14 +119,6 @@ class SurvivalResult:
         if self.predictions is None:
             return None
         return self.predictions.sort_values(self.focus_column, ascending=False).head(n)
-
-    def ranked_predictions(self) -> pd.DataFrame | None:
-        """All predictions, most likely to leave within the first horizon first
-        (the content of ``survival_predictions.csv``)."""
-        if self.predictions is None:
-            return None
-        first = f"p_churn_{self.params.survival.horizons[0]:g}"
-        return self.predictions.sort_values(first, ascending=False)
 
     def note(self, part: str) -> str:
         """The Markdown sentence(s) notebook 03 shows for ``part`` (see
@@ -351,7 +345,8 @@ def analyse(params, collection, prepared: Prepared, *,
 
     res.aft, res.curves = fit_curves(params, prepared, skipped=skipped)
     if res.curves is not None:
-        res.predictions = res.curves.predictions(horizons)
+        res.predictions = res.curves.predictions(horizons).sort_values(
+            f"p_churn_{horizons[0]:g}", ascending=False)
     try:
         res.validation = holdout_validation(
             st, covariates=prepared.covariates, entry=entry, horizon=sp.calibration_horizon,
