@@ -207,6 +207,7 @@ def fit_curves(params, prepared: Prepared, *, skipped: dict[str, str] | None = N
         skipped["Parametric models"] = str(exc)
         return None, None
     if aft.best is None:
+        skipped["Predictions"] = "no parametric model converged"
         return aft, None
     try:
         curves = survival_curves(aft.best_model, aft.design, st, name=aft.best,
@@ -252,8 +253,8 @@ def fit_bgnbd(params, collection, transactions: pd.DataFrame | None, *,
     """The BG/NBD study of notebook 03 (:func:`churnlab.clv.bgnbd_study` of
     ``transactions`` (customer_id, date) up to ``as_of``, in ``survival.bgnbd_unit``).
     None for contractual studies, without transactions, or when the fit fails
-    (reason in ``skipped["BG/NBD"]``). ``collection`` is the study's data (unused
-    for now: the transactions are passed read)."""
+    (reason in ``skipped["BG/NBD"]``). ``collection`` is taken for symmetry with
+    :func:`fit_sbg`; the transactions come already read (the study reads each table once)."""
     skipped = {} if skipped is None else skipped
     if transactions is None or params.churn.definition == "contractual":
         skipped["BG/NBD"] = ("it is for purchases without contracts; this study has no "
