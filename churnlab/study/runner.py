@@ -203,7 +203,9 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
     final = out_root / study.name
     tmp = out_root / f".{study.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
-    params = study.params.to_notebook() | {"output_dir": str(tmp)}
+    # notebooks open the study from its params file; the run writes into the temporary folder
+    params = study.params.to_notebook() | {"params_file": str(study.params_path.resolve()),
+                                           "output_dir": str(tmp)}
     started = dt.datetime.now(dt.timezone.utc)
     records: list[dict[str, Any]] = []
     result = StudyResult(study.name, False, final, notebooks=records)
