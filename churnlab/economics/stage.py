@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from ..errors import DataError
@@ -63,7 +62,8 @@ class EconomicsResult:
     ``revenue_column`` and ``survival_model`` (contracts), ``sbg_check``.
     Cost: ``churn_cost`` (:class:`.cost.ChurnCost`), ``cost_by_segment``,
     ``at_risk`` (:class:`RevenueAtRisk`). Campaign: ``inputs``
-    (:class:`.campaign.CampaignInputs`), ``planted_save_rate`` (simulated data),
+    (:class:`.campaign.CampaignInputs`), ``planted_save_rate`` (simulated data, when
+    the rate is estimated from the save desk's record),
     ``policies`` (:class:`.campaign.PolicyComparison`), ``profit``
     (:class:`.campaign.ProfitRisk`). ``fix_roi``, ``sensitivity`` (tornado table).
     ``skipped``: section -> one-line reason it could not run.
@@ -191,16 +191,16 @@ def _campaign(params, offers, tables, warning_list, skipped) -> Campaign | None:
     """The campaign on the early-warning list, or None (the reason in ``skipped``)."""
     camp = params.campaign
     if warning_list is None:
-        skipped["campaign"] = "No early-warning list (notebook 02 did not write one); campaign skipped."
+        skipped["campaign"] = "no early-warning list (notebook 02 did not write one)."
         return None
     if offers is None and camp.accept_rate is None:
-        skipped["campaign"] = ("This data has no retention offers to learn the save rate from, and the "
-                               "params give no `campaign.accept_rate`; campaign skipped.")
+        skipped["campaign"] = ("this data has no retention offers to learn the save rate from, and the "
+                               "params give no `campaign.accept_rate`.")
         return None
     try:
         inputs = campaign_inputs(offers, tables.get("exit_reasons"), camp)
     except DataError as exc:
-        skipped["campaign"] = f"Campaign skipped: {exc}"
+        skipped["campaign"] = str(exc)
         return None
     return Campaign(warning_list, driver_families(warning_list, params.playbook.families), inputs,
                     camp.incentive_cost, camp.contact_cost)
@@ -241,7 +241,7 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
     sbg_check = None
     if contractual and "start_date" in a:
         if sbg is None:
-            skipped["sBG cross-check"] = "sBG cross-check skipped: notebook 03 fitted no sBG."
+            skipped["sBG cross-check"] = "notebook 03 fitted no sBG."
         else:
             sbg_check = sbg_crosscheck(sbg.fit, val.table, period=params.survival.cohort_period,
                                        monthly_discount=monthly, horizon_months=vp.horizon_months)
@@ -258,7 +258,7 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
                                window=window, segments=seg_ids if segment else None)
     at_risk = None
     if curves is None:
-        skipped["revenue at risk"] = "No survival model converged (notebook 03): no revenue at risk."
+        skipped["revenue at risk"] = "no survival model converged (notebook 03)."
     else:
         h = camp.horizon_months
         risk = curves.predictions((h,)).set_index("customer_id")
@@ -281,7 +281,7 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
         roi = fix_roi(per.assign(reason=per["exit_reason"]), params.fixes, years=years,
                       benefit_years=vp.horizon_months / 12)
     else:
-        skipped["fix ranking"] = "This data has no exit reasons, so the fixes cannot be ranked by cause."
+        skipped["fix ranking"] = "this data has no exit reasons, so the fixes cannot be ranked by cause."
 
     # --- sensitivity
     inputs = campaign.inputs if campaign is not None else None
@@ -300,5 +300,5 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
         survival_model=curves.model if curves is not None and contractual else None,
         sbg_check=sbg_check, churn_cost=churn_cost, cost_by_segment=churn_cost.by_segment(),
         at_risk=at_risk, inputs=inputs,
-        planted_save_rate=truth.get("save_rate") if inputs is not None else None,
+        planted_save_rate=truth.get("save_rate") if inputs is not None and inputs.rates is not None else None,
         policies=policies, profit=profit, fix_roi=roi, sensitivity=sens, skipped=skipped)
