@@ -22,7 +22,8 @@ import pandas as pd
 from ..errors import DataError
 from ..survival.curves import SurvivalCurves
 from .campaign import (Campaign, CampaignInputs, CampaignPlan, PolicyComparison, ProfitRisk,
-                       campaign_inputs, compare_policies, driver_families, profit_risk)
+                       campaign_inputs, compare_policies, driver_families, listed_probabilities,
+                       profit_risk)
 from .cost import (COMPONENTS, ChurnCost, churners_and_retained, comparable_value, cost_of_churn,
                    fix_roi, revenue_at_risk)
 from .assumptions import assumption_ranges, sensitivity
@@ -202,7 +203,8 @@ def _campaign(params, offers, tables, warning_list, skipped) -> Campaign | None:
     except DataError as exc:
         skipped["campaign"] = str(exc)
         return None
-    return Campaign(warning_list, driver_families(warning_list, params.playbook.families), inputs,
+    listed = warning_list.assign(churn_probability=listed_probabilities(warning_list["churn_probability"]))
+    return Campaign(listed, driver_families(listed, params.playbook.families), inputs,
                     camp.incentive_cost, camp.contact_cost)
 
 
