@@ -59,7 +59,7 @@ def churn_rate_plot(monthly: Mapping[str, float | int | None], *, ax: Axes | Non
     ax.plot(x, s.rolling(3).mean().to_numpy(), color="0.35", lw=1, ls="--", label="3-month average")
     step = max(1, len(s) // 12)
     ax.set_xticks(list(x)[::step], list(s.index)[::step], rotation=45, ha="right")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     ax.set_ylim(bottom=0)
     ax.set_title("Churn rate per month (churned / customers at the start of the month)")
     ax.legend(frameon=False, loc="upper left")
