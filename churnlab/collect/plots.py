@@ -158,3 +158,27 @@ def metric_by_status(df: pd.DataFrame, *, column: str, ax: plt.Axes | None = Non
     ax.set_ylabel(f"mean {column}")
     ax.set_title(column)
     return ax
+
+
+def segment_panels(df: pd.DataFrame, *, columns: list[str]) -> plt.Figure | None:
+    """One :func:`churn_by_segment` panel per column, stacked; None when there are no columns."""
+    if not columns:
+        return None
+    height = 2.2 + 0.45 * sum(df[c].nunique() for c in columns)
+    fig, axs = plt.subplots(len(columns), 1, figsize=(8, height), squeeze=False)
+    for ax, c in zip(axs[:, 0], columns):
+        churn_by_segment(df, column=c, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def metric_panels(df: pd.DataFrame, *, columns: list[str]) -> plt.Figure | None:
+    """One :func:`metric_by_status` panel per column, side by side (at most 4)."""
+    columns = columns[:4]
+    if not columns:
+        return None
+    fig, axs = plt.subplots(1, len(columns), figsize=(3.6 * len(columns), 3.4), squeeze=False)
+    for ax, c in zip(axs[0], columns):
+        metric_by_status(df, column=c, ax=ax)
+    fig.tight_layout()
+    return fig

@@ -1,2 +1,1 @@
-"""The study layer: the study object, the runner and the command line."""
-
+"""The study layer: the study object (:mod:`.study`), the runner (:mod:`.runner`) and the CLI (:mod:`.cli`)."""

@@ -203,7 +203,9 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
     final = out_root / study.name
     tmp = out_root / f".{study.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
-    params = study.params.to_notebook() | {"output_dir": str(tmp)}
+    # notebooks open the study from its params file; the run writes into the temporary folder
+    params = study.params.to_notebook() | {"params_file": str(study.params_path.resolve()),
+                                           "output_dir": str(tmp)}
     started = dt.datetime.now(dt.timezone.utc)
     records: list[dict[str, Any]] = []
     result = StudyResult(study.name, False, final, notebooks=records)
@@ -287,6 +289,9 @@ def publish(tmp: Path, final: Path) -> None:
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
 
+
+#: Folder names under the output root that are not studies (``lab``: notebook runs outside the runner).
+RESERVED = frozenset({"lab"})
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -373,6 +378,10 @@ def resolve_studies(scenarios: list[str], params_files: list[str]) -> tuple[list
             study = plan_study(p)
         except ChurnlabError as exc:
             errors.append(str(exc))
+            continue
+        if study.name in RESERVED:
+            errors.append(f"{p}: a study cannot be named {study.name!r}: outputs/{study.name}/ holds the "
+                          "notebook runs made outside the runner; rename the params file")
             continue
         if study.name in seen:
             errors.append(f"{p}: a study named {study.name!r} is already in this run "

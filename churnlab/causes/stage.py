@@ -1,0 +1,192 @@
+"""Stage 2 as one result: what notebook 02 shows, and the ``causes`` and ``warning`` sections.
+
+Two entry points:
+
+* :func:`early_warning` -- the early-warning model, its validation, the SHAP ranking
+  and the warning list (what stage 4 needs: the cost notebook asks for this alone);
+* :func:`analyse` -- the whole cause analysis, including :func:`early_warning`.
+
+Retention offers (``n_offers``, ``offer_accepted``) are left out of every model:
+offers go to customers who are already cancelling, a consequence of churn, not a cause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..collect.pipeline import Collection
+from ..design import covariates
+from ..errors import DataError
+from ..params import StudyParams
+from . import drivers, playbook, warning
+
+#: Consequences of churn that are not causes.
+CONSEQUENCES = ("n_offers", "offer_accepted")
+
+
+@dataclass
+class EarlyWarning:
+    """The early-warning model and its list.
+
+    ``validation`` held-out metrics and predictions (time-ordered on snapshots, or
+    cross-validation for data without dates); ``ranking`` mean |SHAP| per feature on
+    the latest snapshot; ``warning_list`` every active customer with probability,
+    risk tier, top-3 reasons and the playbook's action; ``skipped`` why there is no
+    model (too few churners, no usable covariates), else None.
+    """
+
+    validation: warning.ValidationResult | None
+    ranking: pd.DataFrame | None
+    warning_list: pd.DataFrame | None
+    skipped: str | None = None
+
+    def metrics(self) -> dict[str, dict]:
+        """The ``warning`` section: held-out metrics of XGBoost and the logistic baseline."""
+        if self.validation is None:
+            return {}
+        m = self.validation.metrics.loc["xgboost"]
+        base = self.validation.metrics.loc["logistic"][["roc_auc", "pr_auc", "top_decile_lift", "brier"]]
+        return {"warning": {
+            "validation": self.validation.note, "auc": m["roc_auc"], "pr_auc": m["pr_auc"],
+            "top_decile_lift": m["top_decile_lift"], "brier": m["brier"], "baseline": base.to_dict(),
+            "n_high_risk": int((self.warning_list["risk_tier"] == "high").sum())}}
+
+
+def early_warning(params: StudyParams, collection: Collection) -> EarlyWarning:
+    """Fit, validate and rank the early-warning model; build the warning list.
+
+    Time-ordered validation when there are at least two snapshot dates
+    (:func:`warning.validate`), else stratified cross-validation on the analysis
+    table (:func:`warning.cross_validate`). Risk tiers by rank
+    (``params.warning.high_share``, ``medium_share``); actions from the playbook
+    (``params.playbook`` overrides the defaults).
+    """
+    a, snaps = collection.analysis, collection.snapshots
+    try:
+        if len(snaps) and snaps["snapshot_date"].nunique() >= 2:
+            result = warning.validate(snaps, seed=params.seed)
+        else:
+            result = warning.cross_validate(a, seed=params.seed)
+    except DataError as exc:
+        return EarlyWarning(None, None, None, str(exc))
+    rows = snaps[snaps["snapshot_date"] == snaps["snapshot_date"].max()] if len(snaps) else a
+    ranking = warning.shap_ranking(result.models, rows)
+    pb = params.playbook
+    actions = {f: playbook.action_for(f, families=pb.families, actions=pb.actions)
+               for f in set(ranking["feature"])}
+    wl = warning.early_warning_list(
+        result.models, warning.current_customers(a),
+        playbook={f: act for f, act in actions.items() if act},
+        tier_shares=(params.warning.high_share, params.warning.medium_share))
+    return EarlyWarning(result, ranking, wl)
+
+
+@dataclass
+class CausesResult:
+    """Notebook 02's content. Tables are as the :mod:`.drivers` functions return them;
+    ``skipped`` maps a section to the one-line reason it could not run."""
+
+    params: StudyParams
+    collection: Collection
+    covariates: dict[str, list[str]]
+    pareto: pd.DataFrame | None
+    reason_shares: pd.DataFrame | None
+    reason_segment: str | None
+    reasons_vs_drivers: pd.DataFrame | None
+    comparison: pd.DataFrame
+    segments: drivers.SegmentResult
+    cohorts: dict[str, pd.DataFrame]
+    cohort_summary: pd.DataFrame
+    top_cohorts: list[str]
+    logit: drivers.LogitResult | None
+    warning: EarlyWarning
+    planted: pd.DataFrame | None
+    action_counts: pd.DataFrame | None
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def churn_rate(self) -> float:
+        return float(self.collection.analysis["churned"].mean())
+
+    def metrics(self) -> dict[str, dict]:
+        """The ``causes`` section (and ``warning`` when there is a model)."""
+        seg: dict[str, dict] = {}
+        for r in self.segments.table.itertuples():
+            seg.setdefault(r.column, {})[str(r.level)] = {
+                "customers": r.customers, "churned": r.churned, "rate": r.churn_rate,
+                "ci_low": r.ci_low, "ci_high": r.ci_high}
+        ranking = self.warning.ranking
+        out = {"segment_churn": seg,
+               "top_drivers": ranking["feature"].head(10).tolist() if ranking is not None else [],
+               "logit_terms": int(len(self.logit.table)) if self.logit is not None else 0}
+        if self.pareto is not None:
+            out["exit_reasons"] = dict(zip(self.pareto["reason"], self.pareto["share"]))
+            out["exit_reasons_answered"] = int(self.pareto.attrs["answered"])
+        return {"causes": out, **self.warning.metrics()}
+
+
+def planted_vs_recovered(truth: dict | None, ranking: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The simulator's drivers (strongest first) and the rank the model gives each."""
+    if not truth or not truth.get("drivers") or ranking is None:
+        return None
+    pos = dict(zip(ranking["feature"], ranking["rank"]))
+    planted = pd.DataFrame(truth["drivers"])[["feature", "direction", "description"]]
+    planted.insert(0, "planted_rank", range(1, len(planted) + 1))
+    planted["recovered_rank"] = planted["feature"].map(pos)
+    return planted
+
+
+def cohort_summary(cohorts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per metric: number of decile groups and the churn rate in the lowest and highest."""
+    return pd.DataFrame([{"metric": m, "groups": len(c), "churn_rate_lowest": c["churn_rate"].iloc[0],
+                          "churn_rate_highest": c["churn_rate"].iloc[-1]} for m, c in cohorts.items()])
+
+
+def strongest_metrics(comparison: pd.DataFrame, candidates, k: int = 2) -> list[str]:
+    """The ``k`` numeric covariates with the largest |standardised difference| (among ``candidates``)."""
+    num = comparison[comparison["effect_kind"] == "smd"]
+    ordered = num.reindex(num["effect"].abs().sort_values(ascending=False).index)["covariate"]
+    return [m for m in ordered if m in candidates][:k]
+
+
+def _reasons(a: pd.DataFrame, cov: dict) -> tuple:
+    """Exit-reason Pareto, shares by the first segment column, and reasons vs behaviour."""
+    if "exit_reason" not in a or not a["exit_reason"].notna().any():
+        return None, None, None, None
+    pareto = drivers.exit_reason_pareto(a)
+    shares, seg = None, None
+    if cov["categorical"]:
+        seg = cov["categorical"][0]
+        by_seg = drivers.exit_reason_pareto(a, by=seg)
+        shares = by_seg.pivot_table(index="reason", columns=seg, values="share").fillna(0)
+        shares = shares.loc[pareto["reason"]]  # overall Pareto order
+    rvd = drivers.reasons_vs_drivers(a, drivers=cov["numeric"]) if cov["numeric"] else None
+    return pareto, shares, seg, rvd
+
+
+def analyse(params: StudyParams, collection: Collection,
+            early: EarlyWarning | None = None) -> CausesResult:
+    """The whole cause analysis of notebook 02 (``early`` reuses a fitted :func:`early_warning`)."""
+    a = collection.analysis
+    cov = covariates(a, exclude=CONSEQUENCES)
+    pareto, shares, seg, rvd = _reasons(a, cov)
+    comparison = drivers.compare_groups(a[[c for c in a if c not in CONSEQUENCES]])
+    segments = drivers.segment_churn(a, columns=cov["categorical"][:6])
+    cohorts = {m: drivers.metric_cohorts(a, column=m) for m in cov["numeric"]}
+    skipped = {}
+    try:
+        logit = drivers.logistic_drivers(a, numeric=cov["numeric"], categorical=cov["categorical"])
+    except DataError as exc:
+        logit, skipped["logistic regression"] = None, str(exc)
+    early = early or early_warning(params, collection)
+    if early.skipped:
+        skipped["early-warning model"] = early.skipped
+    pb = params.playbook
+    counts = (playbook.action_counts(early.warning_list, families=pb.families, actions=pb.actions)
+              if early.warning_list is not None else None)
+    return CausesResult(params, collection, cov, pareto, shares, seg, rvd, comparison, segments,
+                        cohorts, cohort_summary(cohorts), strongest_metrics(comparison, cohorts),
+                        logit, early, planted_vs_recovered(collection.ground_truth, early.ranking),
+                        counts, skipped)
