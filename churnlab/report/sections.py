@@ -16,8 +16,8 @@ from ..metrics import StudyMetrics
 from . import facts
 from .figures import churn_rate_plot, cost_plot, embed, survival_plot
 from .format import (
-    DASH, NA_TEXT, bar, bar_table, card, cards, esc, fmt_int, fmt_money, fmt_num, fmt_pct, fmt_ratio,
-    fmt_unit, label, lookup, na, num, plural, section, table, two_columns, words, fmt_date,
+    DASH, NA_TEXT, bar, bar_table, card, cards, esc, fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct,
+    fmt_ratio, fmt_unit, label, lookup, na, num, plural, section, table, two_columns, words,
 )
 
 # =========================================================================== header
