@@ -7,7 +7,10 @@ Usage (``make bench`` runs the default)::
                                [--skip-cox] [--cox-customers 1000000]
 
 1. **Whole default study**: ``churnlab run --jobs 3`` for all scenarios on the
-   built-in default data, into a scratch folder; wall time per repeat.
+   built-in default data, into a scratch folder; wall time per repeat. Side by side
+   (alternating) with **its floor**: the same CLI and runner on a copy of the project
+   whose five notebooks only import churnlab and draw one figure (``CHURNLAB_ROOT``
+   points the runner there). Target (issue 10): study <= 1.6x the floor.
 2. **Collection at scale**: a simulated retail log (1M customers, ~50M
    transaction lines, cached under ``data/bench/``) is collected (checked and
    aggregated to the customer-level analysis table, written as Parquet), and
@@ -145,15 +148,62 @@ def _step(step: str, args: list[str]) -> None:
     print(json.dumps(info))
 
 
+FLOOR_CELLS = [
+    ("code", 'params_file = "params/telecom.yaml"\noutput_dir = ""', ["parameters"]),
+    ("code", "import matplotlib.pyplot as plt\n\nimport churnlab\nfrom churnlab import metrics\n\n"
+             "plt.plot([0, 1], [0, 1])\nplt.show()\n"
+             "if output_dir:\n    metrics.write_json(f\"{output_dir}/metrics.json\", {})", []),
+]
+
+
+def floor_project(root: Path) -> Path:
+    """A project folder whose notebooks only import churnlab and draw one figure (the floor).
+
+    Same params files and notebook names as the real project, so ``churnlab run`` with
+    ``CHURNLAB_ROOT`` pointing here does everything the real run does (kernels,
+    papermill, HTML, manifest, report, index) except the study's own work.
+    """
+    import nbformat
+
+    from churnlab.config import NOTEBOOKS
+
+    shutil.copytree(ROOT / "params", root / "params")
+    (root / "notebooks").mkdir()
+    for name in NOTEBOOKS:
+        nb = nbformat.v4.new_notebook()
+        for kind, src, tags in FLOOR_CELLS:
+            cell = nbformat.v4.new_code_cell(src)
+            cell.metadata["tags"] = tags
+            nb.cells.append(cell)
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, root / "notebooks" / name)
+    return root
+
+
+def _run_cli(out: str, env: dict | None = None) -> float:
+    import os
+
+    t0 = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).with_name("churnlab")), "run", "--jobs", "3", "--out", out],
+                   check=True, capture_output=True, env={**os.environ, **(env or {})})
+    return time.perf_counter() - t0
+
+
 def bench_study(repeats: int) -> dict:
-    times = []
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as out:
-            t0 = time.perf_counter()
-            subprocess.run([str(Path(sys.executable).with_name("churnlab")), "run", "--jobs", "3",
-                            "--out", out], check=True, capture_output=True)
-            times.append(time.perf_counter() - t0)
-    return {"runs_s": [round(t, 2) for t in times], "median_s": round(statistics.median(times), 2)}
+    """The whole default study and its floor, run alternately (side by side on a noisy machine)."""
+    study, floor = [], []
+    with tempfile.TemporaryDirectory() as proj:
+        fp = floor_project(Path(proj) / "floor")
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory() as out:
+                study.append(_run_cli(out))
+            with tempfile.TemporaryDirectory() as out:
+                floor.append(_run_cli(out, {"CHURNLAB_ROOT": str(fp)}))
+    med_s, med_f = statistics.median(study), statistics.median(floor)
+    return {"runs_s": [round(t, 2) for t in study], "median_s": round(med_s, 2),
+            "floor_runs_s": [round(t, 2) for t in floor], "floor_median_s": round(med_f, 2),
+            "ratio": round(med_s / med_f, 2),
+            "ratios": [round(a / b, 2) for a, b in zip(study, floor)]}
 
 
 def _ensure_data(name: str, marker: str, what: str, step: str, *args: str) -> Path:
@@ -229,8 +279,10 @@ def main() -> None:
     results: dict = {"date": dt.datetime.now().isoformat(timespec="seconds"), "repeats": args.repeats}
     if not args.skip_study:
         results["study"] = bench_study(args.repeats)
-        print(f"whole default study (3 scenarios, --jobs 3): median {results['study']['median_s']} s",
-              flush=True)
+        st = results["study"]
+        print(f"whole default study (3 scenarios x 5 notebooks, --jobs 3): median {st['median_s']} s; "
+              f"floor (same runner, notebooks that only import churnlab and draw a figure): median "
+              f"{st['floor_median_s']} s; ratio {st['ratio']}x (target <= 1.6x)", flush=True)
     if not args.skip_collect:
         results["collect"] = bench_collect(args.repeats, args.customers, args.history_months)
         c = results["collect"]

@@ -45,7 +45,7 @@ from .config import SCENARIOS
 from .errors import ParamsError
 from .schema import SHAPE_TABLES, TABLES
 
-Scenario = Literal["telecom", "retail", "software"]
+Scenario = Literal[SCENARIOS]  # the built-in industries (config.SCENARIOS)
 
 #: The KPIs a scorecard target may name (``kpi.targets``) -> True when higher is better.
 HIGHER_IS_BETTER = {"monthly_churn": False, "quarterly_churn": False, "annual_churn": False,

@@ -12,10 +12,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-import churnlab.simulate.engine as sim
+import churnlab.simulate.retail as retail_sim
 from churnlab.errors import ParamsError
 from churnlab.schema import TABLES, validate_table
-from churnlab.simulate.engine import RNG_BLOCK, SCENARIOS, simulate, simulate_to_parquet
+from churnlab.simulate.run import RNG_BLOCK, SCENARIOS, simulate, simulate_to_parquet
 
 AS_OF = dt.date(2025, 12, 31)
 TS = pd.Timestamp(AS_OF)
@@ -268,7 +268,7 @@ def test_retail_partial_defection_is_planted(monkeypatch):
 
     planted, counts = flagged()
     assert counts["partial_defectors_by_as_of"] > 0 and counts["category_defectors_by_as_of"] > 0
-    monkeypatch.setattr(sim, "RETAIL", dataclasses.replace(sim.RETAIL, partial_hazard=0.0))
+    monkeypatch.setattr(retail_sim, "RETAIL", dataclasses.replace(retail_sim.RETAIL, partial_hazard=0.0))
     baseline, counts = flagged()
     assert counts["partial_defectors_by_as_of"] == 0
     assert planted > 1.5 * baseline + 5, (planted, baseline)
@@ -291,7 +291,7 @@ def test_retail_category_defection_is_planted(monkeypatch):
         return int((fav_late.groupby("customer_id").size().reindex(who, fill_value=0) == 0).sum())
 
     planted = flagged()
-    monkeypatch.setattr(sim, "RETAIL", dataclasses.replace(sim.RETAIL, category_hazard=0.0))
+    monkeypatch.setattr(retail_sim, "RETAIL", dataclasses.replace(retail_sim.RETAIL, category_hazard=0.0))
     baseline = flagged()
     assert planted > 2 * baseline + 5, (planted, baseline)
 

@@ -290,6 +290,9 @@ def publish(tmp: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+#: Folder names under the output root that are not studies (``lab``: notebook runs outside the runner).
+RESERVED = frozenset({"lab"})
+
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -375,6 +378,10 @@ def resolve_studies(scenarios: list[str], params_files: list[str]) -> tuple[list
             study = plan_study(p)
         except ChurnlabError as exc:
             errors.append(str(exc))
+            continue
+        if study.name in RESERVED:
+            errors.append(f"{p}: a study cannot be named {study.name!r}: outputs/{study.name}/ holds the "
+                          "notebook runs made outside the runner; rename the params file")
             continue
         if study.name in seen:
             errors.append(f"{p}: a study named {study.name!r} is already in this run "

@@ -1,0 +1,85 @@
+"""The customer lifecycle (seed 002): stages at each period end and the moves between them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .rates import period_index
+
+
+STAGES = ("potential", "first purchase", "repeat/stable", "dormant/churned", "recovered")
+
+
+def lifecycle_states(activity: pd.DataFrame, signup: pd.Series, *, period: str, start, end,
+                     dormant_days: int, first: pd.Series | None = None) -> pd.DataFrame:
+    """Each customer's lifecycle stage at the end of each period (seed 002).
+
+    ``activity``: customer_id, date of each active day (a purchase, or a month
+    with a subscription); ``signup``: signup date per customer. At a period's end:
+    *potential* (signed up, never active), *first purchase* (first activity in the
+    period), *recovered* (active in the period after being dormant at the previous
+    end), *repeat/stable* (active within ``dormant_days``), *dormant/churned*
+    (no activity for ``dormant_days``). ``first``: the true first purchase or
+    contract start per customer when the activity data begin later (customers
+    who started before the data window are then not "first purchase" in its first
+    period). Returns customers x periods of stages.
+    """
+    periods = period_index(start, end, period)
+    act = activity.assign(day=pd.to_datetime(activity["date"]).dt.normalize())
+    seen = act.groupby("customer_id")["day"].min()
+    if first is not None:
+        seen = pd.to_datetime(first).combine_first(seen)
+    first = seen
+    ids = signup.index.union(first.index)
+    signup = pd.to_datetime(signup.reindex(ids))
+    first = first.reindex(ids)
+    days = act.groupby("customer_id")["day"].apply(lambda x: np.sort(x.to_numpy())).reindex(ids)
+    out = {}
+    prev = pd.Series("potential", index=ids)
+    for p in periods:
+        a, b = p.start_time.normalize(), p.end_time.normalize()
+        last = pd.Series([_last_before(v, b) for v in days], index=ids)
+        active_in = pd.Series([_any_between(v, a, b) for v in days], index=ids)
+        state = pd.Series(pd.NA, index=ids, dtype="object")
+        state[signup <= b] = "potential"
+        recent = last.notna() & ((b - last).dt.days < dormant_days)
+        state[last.notna()] = "dormant/churned"
+        state[recent] = "repeat/stable"
+        state[active_in & (prev == "dormant/churned")] = "recovered"
+        state[(first >= a) & (first <= b)] = "first purchase"
+        out[str(p)] = state
+        prev = state
+    return pd.DataFrame(out)
+
+
+def _last_before(days, b):
+    if not isinstance(days, np.ndarray) or days.size == 0:
+        return pd.NaT
+    i = np.searchsorted(days, np.datetime64(b), side="right")
+    return pd.Timestamp(days[i - 1]) if i else pd.NaT
+
+
+def _any_between(days, a, b) -> bool:
+    if not isinstance(days, np.ndarray) or days.size == 0:
+        return False
+    i = np.searchsorted(days, np.datetime64(a), side="left")
+    return bool(i < days.size and days[i] <= np.datetime64(b))
+
+
+def lifecycle_counts(states: pd.DataFrame) -> pd.DataFrame:
+    """Customers per stage per period (periods as rows)."""
+    return states.apply(lambda c: c.value_counts()).T.reindex(columns=list(STAGES)).fillna(0).astype(int)
+
+
+def transition_matrix(states: pd.DataFrame) -> pd.DataFrame:
+    """Share of customers moving from each stage (rows) to each stage (columns)
+    between consecutive period ends, pooled over all periods."""
+    pairs = []
+    cols = list(states.columns)
+    for a, b in zip(cols[:-1], cols[1:]):
+        m = states[a].notna() & states[b].notna()
+        pairs.append(pd.DataFrame({"from": states.loc[m, a], "to": states.loc[m, b]}))
+    t = pd.concat(pairs)
+    counts = pd.crosstab(t["from"], t["to"]).reindex(index=list(STAGES), columns=list(STAGES)).fillna(0)
+    return counts.div(counts.sum(axis=1).replace(0, np.nan), axis=0)
