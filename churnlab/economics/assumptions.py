@@ -28,9 +28,11 @@ from .cost import comparable_value, cost_of_churn
 
 #: The assumptions moved by :func:`sensitivity`.
 ASSUMPTIONS = ("margin", "discount", "save_rate", "cac")
+#: assumption -> (low, high)
+Ranges = dict[str, tuple[float, float]]
 
 
-def tornado(compute: Callable[..., dict[str, float]], ranges: dict[str, tuple[float, float]],
+def tornado(compute: Callable[..., dict[str, float]], ranges: Ranges,
             base: dict[str, float]) -> pd.DataFrame:
     """One-at-a-time sensitivity: each assumption at its low and high value, the rest at base.
 
@@ -51,7 +53,7 @@ def tornado(compute: Callable[..., dict[str, float]], ranges: dict[str, tuple[fl
 
 
 def assumption_ranges(*, margin_rate: float, discount_rate: float, acquisition_cost: float,
-                      inputs: CampaignInputs | None = None) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+                      inputs: CampaignInputs | None = None) -> tuple[dict[str, float], Ranges]:
     """Base values and (low, high) ranges of the :data:`ASSUMPTIONS`.
 
     margin: 0.8x to 1.2x (at most 1); discount rate: 0.5x to 1.5x (at most 0.99);
@@ -69,7 +71,7 @@ def assumption_ranges(*, margin_rate: float, discount_rate: float, acquisition_c
 
 def sensitivity(value, churners: pd.DataFrame, retained: pd.DataFrame, offers: pd.DataFrame | None,
                 costs, *, discount_period: str, period: str, currency: str, window: tuple,
-                base: dict[str, float], ranges: dict[str, tuple[float, float]],
+                base: dict[str, float], ranges: Ranges,
                 campaign: Campaign | None = None) -> pd.DataFrame:
     """The tornado table (:func:`tornado`) of the total cost of churn and, with a
     ``campaign``, its best profit (see the module docstring).

@@ -6,6 +6,7 @@ saves a file. Money is labelled in the study's currency.
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -21,7 +22,8 @@ def _money_axis(axis) -> None:
     axis.set_major_formatter(lambda v, _: f"{v:,.0f}")
 
 
-def clv_histogram(clv: pd.Series, *, currency: str, horizon_months: int, ax=None):
+def clv_histogram(clv: pd.Series, *, currency: str, horizon_months: int,
+                  ax: plt.Axes | None = None) -> plt.Axes:
     """Distribution of CLV over the active customers."""
     ax = axes(ax, (6.5, 3.8))
     ax.hist(clv, bins=50, color="#2e86c1", alpha=0.85)
@@ -31,7 +33,7 @@ def clv_histogram(clv: pd.Series, *, currency: str, horizon_months: int, ax=None
 
 
 def clv_plot(clv: pd.Series, by_segment: pd.DataFrame, *, currency: str, horizon_months: int,
-             ax=None):
+             ax: plt.Axes | None = None) -> plt.Axes:
     """Mean CLV per segment with its bootstrap interval (horizontal bars)."""
     ax = axes(ax, (7, 0.9 + 0.45 * len(by_segment)))
     y = np.arange(len(by_segment))
@@ -49,7 +51,7 @@ def clv_plot(clv: pd.Series, by_segment: pd.DataFrame, *, currency: str, horizon
     return ax
 
 
-def waterfall(cost: ChurnCost, *, ax=None):
+def waterfall(cost: ChurnCost, *, ax: plt.Axes | None = None) -> plt.Axes:
     """Waterfall of the four components up to the total cost of churn."""
     ax = axes(ax, (8, 4.2))
     labels = ["direct", "indirect", "lost future revenue", "opportunity", "total"]
@@ -66,7 +68,7 @@ def waterfall(cost: ChurnCost, *, ax=None):
     return ax
 
 
-def cost_by_period_plot(cost: ChurnCost, *, period: str, ax=None):
+def cost_by_period_plot(cost: ChurnCost, *, period: str, ax: plt.Axes | None = None) -> plt.Axes:
     """The four components stacked by period."""
     ax = axes(ax, (7, 3.8))
     by_period = cost.table.groupby("period")[list(COMPONENTS)].sum()
@@ -79,7 +81,8 @@ def cost_by_period_plot(cost: ChurnCost, *, period: str, ax=None):
     return ax
 
 
-def cost_by_segment_plot(cost: ChurnCost, *, segment: str | None = None, ax=None):
+def cost_by_segment_plot(cost: ChurnCost, *, segment: str | None = None,
+                         ax: plt.Axes | None = None) -> plt.Axes:
     """The four components stacked by segment (horizontal bars)."""
     ax = axes(ax, (7, 3.8))
     by_seg = cost.table.groupby("segment")[list(COMPONENTS)].sum()
@@ -91,7 +94,7 @@ def cost_by_segment_plot(cost: ChurnCost, *, segment: str | None = None, ax=None
 
 
 def profit_curve_plot(curves: dict[str, pd.DataFrame], *, currency: str, plan: CampaignPlan | None = None,
-                      ax=None):
+                      ax: plt.Axes | None = None) -> plt.Axes:
     """Expected profit against the share of customers contacted, one line per policy."""
     ax = axes(ax, (8, 4.4))
     for name, c in curves.items():
@@ -110,7 +113,7 @@ def profit_curve_plot(curves: dict[str, pd.DataFrame], *, currency: str, plan: C
     return ax
 
 
-def profit_distribution_plot(risk: ProfitRisk, *, currency: str, ax=None):
+def profit_distribution_plot(risk: ProfitRisk, *, currency: str, ax: plt.Axes | None = None) -> plt.Axes:
     """Histogram of the campaign's profit over draws of the save rate, with its median
     and 90% interval in the title."""
     ax = axes(ax, (8, 3.4))
@@ -123,7 +126,7 @@ def profit_distribution_plot(risk: ProfitRisk, *, currency: str, ax=None):
     return ax
 
 
-def fix_roi_plot(roi: pd.DataFrame, *, currency: str, ax=None):
+def fix_roi_plot(roi: pd.DataFrame, *, currency: str, ax: plt.Axes | None = None) -> plt.Axes:
     """Value lost to each exit reason a year, and what its fix would save (:func:`.cost.fix_roi`)."""
     ax = axes(ax, (8, 0.9 + 0.45 * len(roi)))
     ax.barh(roi["reason"], roi["value_lost_per_year"], color="#c0392b", alpha=0.85,
@@ -138,7 +141,8 @@ def fix_roi_plot(roi: pd.DataFrame, *, currency: str, ax=None):
     return ax
 
 
-def tornado_plot(table: pd.DataFrame, *, result: str, currency: str, ax=None):
+def tornado_plot(table: pd.DataFrame, *, result: str, currency: str,
+                 ax: plt.Axes | None = None) -> plt.Axes:
     """Tornado chart of one result: bars from its value at each assumption's low to high."""
     t = table[table["result"] == result].sort_values("swing")
     ax = axes(ax, (7, 0.9 + 0.5 * len(t)))

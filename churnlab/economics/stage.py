@@ -159,7 +159,8 @@ class EconomicsResult:
         return {"value": value, "cost": cost, "retention": retention}
 
 
-def study_window(analysis: pd.DataFrame, observed_from, as_of) -> tuple[tuple[pd.Timestamp, pd.Timestamp], float]:
+def study_window(analysis: pd.DataFrame, observed_from,
+                 as_of) -> tuple[tuple[pd.Timestamp, pd.Timestamp], float]:
     """The study window (start of the observed data, ``as_of``) and its length in years
     (365.25-day years, at least 1/12)."""
     start = (observed_from or analysis["start_date"].min()) if "start_date" in analysis else as_of
