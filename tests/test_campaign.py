@@ -132,11 +132,3 @@ def test_profit_risk_summarises_the_draws():
     draws = campaign.profit_distribution(plan, alpha=5, beta=5, draws=5000, seed=1)
     assert np.array_equal(risk.draws, draws)
     assert risk.p05 < risk.median < risk.p95 and risk.p_loss == pytest.approx((draws < 0).mean())
-
-
-def test_listed_probabilities_are_the_csv_values(tmp_path):
-    p = pd.Series(np.array([0.39500105381, 0.1, 1 / 3], dtype=np.float32))
-    pd.DataFrame({"churn_probability": p}).to_csv(tmp_path / "list.csv", index=False)
-    read = pd.read_csv(tmp_path / "list.csv")["churn_probability"]
-    assert campaign.listed_probabilities(p).equals(read)
-    assert campaign.listed_probabilities(read).equals(read)  # float64 stays as it is

@@ -12,7 +12,7 @@ from .cost import (  # noqa: F401
 )
 from .campaign import (  # noqa: F401
     REASON_OFFER, FAMILY_OFFER, POLICIES, PLANNED, save_rates, CampaignInputs, campaign_inputs,
-    listed_probabilities, driver_families, Campaign, campaign_customers, profit_curve, CampaignPlan,
+    driver_families, Campaign, campaign_customers, profit_curve, CampaignPlan,
     best_target, profit_distribution, PolicyComparison, compare_policies, ProfitRisk, profit_risk
 )
 from .assumptions import ASSUMPTIONS, tornado, assumption_ranges, sensitivity  # noqa: F401

@@ -124,14 +124,6 @@ def campaign_inputs(offers: pd.DataFrame | None, reasons: pd.DataFrame | None, c
                           f"save rate from {n:,} offers of the save desk")
 
 
-def listed_probabilities(p: pd.Series) -> pd.Series:
-    """Churn probabilities as the published early-warning list (``early_warning.csv``)
-    holds them: float32 model scores (XGBoost) in their shortest decimal form, read
-    back as float64. A campaign planned from the list in memory and one planned from
-    the CSV then agree to the last digit."""
-    return p.astype(str).astype(float) if p.dtype == np.float32 else p.astype(float)
-
-
 def driver_families(warning: pd.DataFrame, families: dict[str, str] | None = None) -> pd.Series:
     """Each listed customer's driver family: the family of their top driver
     (``reason_1``, :func:`churnlab.causes.playbook.family_of` with the params'

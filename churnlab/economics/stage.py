@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import DataError
 from ..survival.curves import SurvivalCurves
 from .campaign import (Campaign, CampaignInputs, CampaignPlan, PolicyComparison, ProfitRisk,
-                       campaign_inputs, compare_policies, driver_families, listed_probabilities,
+                       campaign_inputs, compare_policies, driver_families,
                        profit_risk)
 from .cost import (COMPONENTS, ChurnCost, churners_and_retained, comparable_value, cost_of_churn,
                    fix_roi, revenue_at_risk)
@@ -204,7 +204,7 @@ def _campaign(params, offers, tables, warning_list, skipped) -> Campaign | None:
     except DataError as exc:
         skipped["campaign"] = str(exc)
         return None
-    listed = warning_list.assign(churn_probability=listed_probabilities(warning_list["churn_probability"]))
+    listed = warning_list.assign(churn_probability=warning_list["churn_probability"].astype(float))
     return Campaign(listed, driver_families(listed, params.playbook.families), inputs,
                     camp.incentive_cost, camp.contact_cost)
 
