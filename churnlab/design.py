@@ -25,6 +25,15 @@ OUTCOME_COLUMNS = ("customer_id", "churned", "event", "duration", "duration_days
                    "exit_reason", "n_returns", "defected_categories")
 
 
+#: The level that stands for a missing category.
+MISSING = "(missing)"
+
+
+def as_level(s: pd.Series) -> pd.Series:
+    """Category labels as text, missing values as the level ``(missing)``."""
+    return s.astype("string").fillna(MISSING).astype(str)
+
+
 def is_categorical(s: pd.Series) -> bool:
     if s.dtype == object or s.dtype == bool or isinstance(s.dtype, (pd.CategoricalDtype,
                                                                     pd.StringDtype)):

@@ -2,7 +2,8 @@
 
 ``--dump-dom`` returns the DOM after the page's load event (with a virtual-time
 budget), so the report's hook ``data-broken-images`` on ``<body>`` says how many
-``<img>`` failed to load; ``--screenshot`` renders the page at 1200 px wide.
+``<img>`` failed to load (the report's figures are embedded PNG data URLs);
+``--screenshot`` renders the page at 1200 px wide.
 
 Chromium is ``/usr/bin/chromium`` (or ``chromium`` on PATH; ``scripts/ensure_chromium.sh``
 installs it; ``CHURNLAB_CHROMIUM`` names another binary). Without it the tests are
@@ -81,13 +82,16 @@ def test_pages_load_with_all_images(chromium: str, tmp_path: Path, pages: dict[s
         assert f"<h1>{heading}</h1>" in dom
         title = "Churn studies compared" if name == "index" else f"Churn study: {name}"
         assert f"<title>{title}</title>" in dom
-    assert '<img src="figures/x.png"' in dump_dom(chromium, tmp_path, pages["alpha"])
+    assert dump_dom(chromium, tmp_path, pages["alpha"]).count('<img src="data:image/png;base64,') == 3
 
 
 def test_hook_counts_a_broken_image(chromium: str, tmp_path: Path, pages: dict[str, Path]):
     """Negative control: the hook really sees a failed image (so "0" above means something)."""
-    (pages["alpha"].parent / "figures" / "x.png").unlink()
-    assert broken_images(dump_dom(chromium, tmp_path, pages["alpha"])) == "1"
+    page = pages["alpha"]
+    html = page.read_text(encoding="utf-8")
+    page.write_text(html.replace('src="data:image/png;base64,', 'src="data:image/png;base64,AAAA', 1),
+                    encoding="utf-8")
+    assert broken_images(dump_dom(chromium, tmp_path, page)) == "1"
 
 
 def test_screenshots_are_not_blank(chromium: str, tmp_path: Path, pages: dict[str, Path]):

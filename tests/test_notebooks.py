@@ -49,7 +49,7 @@ def test_run_folder_is_complete(runs, scenario):
     run = runs[0] / scenario
     for nb in NOTEBOOKS:
         executed = nbformat.read(run / nb, as_version=4)
-        assert executed.metadata.papermill.parameters["scenario"] == scenario
+        assert executed.metadata.papermill.parameters["params_file"].endswith(f"{scenario}.yaml")
         assert (run / nb).with_suffix(".html").stat().st_size > 50_000  # figures are embedded
         errors = [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
         assert not errors
@@ -188,7 +188,7 @@ def test_report_and_index_link_what_exists(runs, scenario):
 
     report = runs[0] / scenario / "report.html"
     text = report.read_text()
-    assert "05_kpi_evaluation.html" in text and "figures/churn_rate.png" in text
+    assert "05_kpi_evaluation.html" in text and "data:image/png;base64," in text  # figures embedded
     assert check_links(report) == []
     index = runs[0] / "index.html"
     assert f"{scenario}/report.html" in index.read_text() and check_links(index) == []

@@ -119,13 +119,6 @@ def test_byod_shape_needs_its_table():
         validate_params(data, source="x.yaml")
 
 
-def test_run_dir_default_and_override(tmp_path):
-    p = validate_params(scenario_params("telecom"))
-    assert p.run_dir().name == "telecom"
-    p2 = validate_params(scenario_params("telecom", output_dir=str(tmp_path)))
-    assert p2.run_dir() == tmp_path
-
-
 def _flag_source(values: dict) -> dict:
     return {"scenario": "telecom", "seed": 1, "as_of": "2020-01-01",
             "churn": {"definition": "contractual"},

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import io
 import json
 import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
+from PIL import Image
 
 from churnlab import report
+from churnlab.metrics import MetricsError
 from churnlab.report import check_links, fmt_int, fmt_money, fmt_pct, write_index, write_report
+from churnlab.report.figures import churn_rate_plot, cost_plot, survival_plot
 
 EVIL = "<script>alert('x')</script>"
 
@@ -23,6 +28,7 @@ METRICS = {
         "churned_by_definition": {"contractual": 1523, "contractual: involuntary": 123},
     },
     "kpi": {
+        "churn_rate": {"month": {"2025-09": 0.0087, "2025-10": 0.0134, "2025-11": 0.0115, "2025-12": 0.0116}},
         "churn_rate_latest": {"month": 0.0116, "quarter": 0.0362, "year": 0.1203},
         "annualised_churn": 0.1287,
         "retention_rate_latest": {"month": 0.9884},
@@ -67,7 +73,7 @@ METRICS = {
              "revenue_at_risk": 244188.0, "revenue_at_risk_horizon_months": 12,
              "window": ["2023-01-01", "2025-12-31"]},
     "retention": {"currency": "EUR", "optimal_target_share": 0.0199795, "optimal_customers": 78,
-                  "expected_profit": 935.707, "break_even_accept_rate": 0.3836, "save_rate": 0.5113,
+                  "expected_profit": 935.707, "break_even_save_rate": 0.3836, "save_rate": 0.5113,
                   "profit_p05": 751.4, "profit_p95": 1116.6, "p_loss": 0.0,
                   "policies": {"by risk, differentiated offers": 935.707,
                                "by risk × value, differentiated": 1350.57,
@@ -89,9 +95,8 @@ MANIFEST = {
 }
 
 
-def make_run(root: Path, name: str, *, metrics: dict | None = None, manifest: dict | None | bool = True,
-             figure: bool = True) -> Path:
-    """A fake study folder: metrics.json, manifest.json, notebook HTML for the ok notebooks, figures/x.png."""
+def make_run(root: Path, name: str, *, metrics: dict | None = None, manifest: dict | None | bool = True) -> Path:
+    """A fake study folder: metrics.json, manifest.json and the HTML of the ok notebooks."""
     run = root / name
     run.mkdir(parents=True)
     (run / "metrics.json").write_text(json.dumps(METRICS if metrics is None else metrics), encoding="utf-8")
@@ -104,13 +109,6 @@ def make_run(root: Path, name: str, *, metrics: dict | None = None, manifest: di
             if rec["status"] == "ok":
                 (run / rec["notebook"]).with_suffix(".html").write_text(
                     f"<html><body>{rec['notebook']}</body></html>", encoding="utf-8")
-    if figure:
-        (run / "figures").mkdir()
-        fig, ax = plt.subplots(figsize=(4, 3), dpi=80)
-        ax.plot([0, 1, 2, 3], [3, 1, 2, 0], color="tab:red")
-        ax.set_title("fake churn curve")
-        fig.savefig(run / "figures" / "x.png")
-        plt.close(fig)
     return run
 
 
@@ -122,6 +120,12 @@ def run_dir(tmp_path: Path) -> Path:
 def text_of(html: str) -> str:
     """Visible text, tags dropped, whitespace collapsed (entities kept)."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def images_of(html: str) -> dict[str, Image.Image]:
+    """The embedded PNG figures of a page, by alt text."""
+    found = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)"', html)
+    return {alt: Image.open(io.BytesIO(base64.b64decode(data))) for data, alt in found}
 
 
 # --------------------------------------------------------------------------- formatting
@@ -192,10 +196,62 @@ def test_report_links_resolve(run_dir: Path):
     path = write_report(run_dir)
     html = path.read_text(encoding="utf-8")
     assert 'href="01_data_collection.html"' in html and 'href="02_cause_analysis.html"' in html
-    assert '<img src="figures/x.png" alt="X">' in html
     assert "04_cost_of_churn.html" not in html      # skipped: listed, not linked
     assert "skipped" in html and "the params have no value section" in html
     assert check_links(path) == []
+
+
+def test_report_embeds_its_figures_drawn_from_metrics(run_dir: Path):
+    (run_dir / "figures").mkdir()                      # a leftover figures/ folder is not read
+    (run_dir / "figures" / "churn_rate.png").write_bytes(b"not a png")
+    html = write_report(run_dir).read_text(encoding="utf-8")
+    assert "figures/" not in html
+    images = images_of(html)
+    assert set(images) == {"Monthly churn rate", "Share of customers still active", "Cost of churn by component"}
+    for alt, im in images.items():
+        assert im.format == "PNG" and im.width > 500 and im.height > 300, alt
+        colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
+        assert colours is not None and len(colours) > 20, f"{alt}: almost blank"
+    assert html.count('src="data:image/png;base64,') == 3
+
+
+def test_figures_need_their_metrics(tmp_path: Path):
+    m = copy.deepcopy(METRICS)
+    m["kpi"]["churn_rate"] = {"month": {"2025-12": 0.0116}}   # one month: no line to draw
+    del m["survival"]["km"]["survival"]
+    m["cost"]["components"] = {"direct": None}
+    html = write_report(make_run(tmp_path, "few", metrics=m)).read_text(encoding="utf-8")
+    assert "<img" not in html
+    assert "The cost breakdown is not available in this run" in text_of(html)
+
+
+def test_plot_helpers_draw_on_given_or_new_axes():
+    fig, ax = plt.subplots()
+    assert churn_rate_plot({"2025-01": 0.01, "2025-02": None, "2025-03": 0.02}, ax=ax) is ax
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2025-01", "2025-03"]
+    plt.close(fig)
+    ax = survival_plot({"12": 0.8, "3": 0.95}, median=30.0, median_ci=[25.0, None])
+    assert list(ax.lines[0].get_xdata()) == [0.0, 3.0, 12.0]
+    plt.close(ax.figure)
+    ax = cost_plot({"direct": 1.0, "indirect": 2.0, "lost_revenue": 3.0, "opportunity": 0.0}, currency="EUR")
+    assert [p.get_width() for p in ax.patches] == [1.0, 2.0, 3.0, 0.0, 6.0]   # the last bar is the total
+    plt.close(ax.figure)
+
+
+def test_report_rejects_metrics_that_do_not_match_the_definition(tmp_path: Path):
+    m = copy.deepcopy(METRICS)
+    m["retention"]["break_even_accept_rate"] = m["retention"].pop("break_even_save_rate")
+    run = make_run(tmp_path, "old", metrics=m)
+    with pytest.raises(MetricsError, match=r"retention\.break_even_accept_rate: unknown key "
+                                           r"\(renamed to retention\.break_even_save_rate\)"):
+        write_report(run)
+    m = copy.deepcopy(METRICS)
+    m["survival"]["km"]["medain"] = m["survival"]["km"].pop("median")
+    m["kpi"]["grr"] = "n/a"
+    (run / "metrics.json").write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(MetricsError) as err:
+        write_report(run)
+    assert "survival.km.medain: unknown key" in str(err.value) and "kpi.grr" in str(err.value)
 
 
 def test_report_ok_notebook_without_html_is_not_linked(run_dir: Path):
@@ -206,30 +262,30 @@ def test_report_ok_notebook_without_html_is_not_linked(run_dir: Path):
 
 
 def test_missing_sections_say_not_available(tmp_path: Path):
-    run = make_run(tmp_path, "bare", metrics={"data": METRICS["data"]}, manifest=False, figure=False)
-    text = text_of(write_report(run).read_text(encoding="utf-8"))
-    assert "12.3%" in text
+    run = make_run(tmp_path, "bare", metrics={"data": METRICS["data"]}, manifest=False)
+    html = write_report(run).read_text(encoding="utf-8")
+    text = text_of(html)
+    assert "12.3%" in text and "<img" not in html
     for what in ["KPIs (metrics.json section kpi) are not available in this run",
                  "Cause analysis (metrics.json sections causes, warning) is not available in this run",
                  "Survival results (metrics.json section survival) are not available in this run",
                  "Cost of churn (metrics.json sections cost, value) is not available in this run",
                  "Retention recommendations (metrics.json section retention) are not available in this run",
                  "The list of executed notebooks is not available in this run",
-                 "Figures are not available in this run",
                  "What produced it: not available in this run (no manifest.json)"]:
         assert what in text
 
 
 def test_partial_sections_are_tolerated(tmp_path: Path):
     m = copy.deepcopy(METRICS)
-    m["kpi"] = {"churn_rate_latest": 0.02, "scorecard": None, "grr": "n/a"}
+    m["kpi"] = {"churn_rate_latest": {"quarter": 0.02}, "scorecard": [], "grr": None}
     del m["causes"]["exit_reasons"]
     m["survival"]["km"]["median"] = None
     m["survival"]["cox"]["hazard_ratios"] = {}
     m["retention"] = {"currency": "EUR"}
     run = make_run(tmp_path, "partial", metrics=m)
     text = text_of(write_report(run).read_text(encoding="utf-8"))
-    assert "Churn, latest period" in text and "2.0%" in text
+    assert "Churn, latest quarter 2.0%" in text and "Churn, latest month" not in text
     assert "The KPI scorecard is not available in this run" in text
     assert "Stated exit reasons are not available in this run" in text
     assert "Median lifetime not reached" in text
@@ -294,12 +350,24 @@ def test_index_lists_studies_and_links_reports(tmp_path: Path):
 def test_index_without_reports_does_not_link(tmp_path: Path):
     out = tmp_path / "outputs"
     make_run(out, "alpha")
-    make_run(out, "bare", metrics={"data": METRICS["data"]}, manifest=False, figure=False)
+    make_run(out, "bare", metrics={"data": METRICS["data"]}, manifest=False)
     path = write_index(out)
     html = path.read_text(encoding="utf-8")
     assert "report.html" not in html and html.count("no report yet") == 2
     assert '<td title="not available in this run">—</td>' in html   # bare has no cost etc.
     assert check_links(path) == []
+
+
+def test_index_shows_a_study_whose_metrics_do_not_match(tmp_path: Path):
+    out = tmp_path / "outputs"
+    make_run(out, "alpha")
+    m = copy.deepcopy(METRICS)
+    m["data"]["n_customer"] = 3
+    make_run(out, "broken", metrics=m)
+    html = write_index(out).read_text(encoding="utf-8")
+    assert "metrics.json does not match this churnlab version" in html
+    assert "data.n_customer: unknown key" in html                  # the reason, as a tooltip
+    assert "12,345" in html                                        # alpha is still shown
 
 
 def test_index_of_empty_folder(tmp_path: Path):

@@ -9,34 +9,24 @@ import pytest
 from churnlab.economics import value
 from churnlab.errors import DataError
 from churnlab.clv import fit_sbg
+from churnlab.survival.curves import SurvivalCurves
+from churnlab.units import MONTHS_PER_UNIT
 
 
-class _Geometric:
-    """A stand-in survival model: S(t) = q^t (constant monthly retention q)."""
-
-    def __init__(self, q):
-        self.q = q
-
-    def predict_survival_function(self, X, times, conditional_after):
-        times = np.asarray(times, float)
-        # conditional on survival to c: S(c + t) / S(c) = q^t for every customer
-        return pd.DataFrame(np.repeat((self.q ** times)[:, None], len(X), axis=1), index=times)
+def _curves(q: float, months: int, unit: str = "month") -> SurvivalCurves:
+    """Survival curves of a constant monthly retention q for customers a and b
+    (active; c has churned and has no curve): S(t + u) / S(t) = q^u months."""
+    times = np.arange(0, months + 1, dtype=float) / MONTHS_PER_UNIT[unit]
+    S = np.repeat((q ** (times * MONTHS_PER_UNIT[unit]))[:, None], 2, axis=1)
+    return SurvivalCurves("Geometric", unit, np.array(["a", "b"]), np.array([5.0, 12.0]), times, S, 60.0)
 
 
-class _Design:
-    def transform(self, df):
-        return pd.DataFrame(index=df.index)
-
-
-def _table():
-    return pd.DataFrame({"customer_id": ["a", "b", "c"], "duration": [5.0, 12.0, 3.0],
-                         "event": [0, 0, 1], "monthly_charge_mean": [100.0, 50.0, 80.0]})
+REVENUE = pd.Series({"a": 100.0, "b": 50.0, "c": 80.0})
 
 
 def test_contractual_clv_is_margin_times_discounted_expected_months():
-    st = _table()
-    res = value.contractual_clv(_Geometric(0.9), _Design(), st, revenue="monthly_charge_mean",
-                                margin_rate=0.4, monthly_discount=0.01, horizon_months=3)
+    res = value.contractual_clv(_curves(0.9, 3), REVENUE, margin_rate=0.4, monthly_discount=0.01,
+                                horizon_months=3)
     # by hand: sum_k 0.9^k / 1.01^k for k = 1..3
     months = sum((0.9 / 1.01) ** k for k in (1, 2, 3))
     t = res.table.set_index("customer_id")
@@ -44,28 +34,42 @@ def test_contractual_clv_is_margin_times_discounted_expected_months():
     assert t.loc["a", "expected_months"] == pytest.approx(months)
     assert t.loc["a", "clv"] == pytest.approx(0.4 * 100 * months)
     assert t.loc["b", "clv"] == pytest.approx(0.4 * 50 * months)
+    assert res.clv["b"] == t.loc["b", "clv"]
     # recompute with another margin and no discounting
     again = res.recompute(margin_rate=0.5, monthly_discount=0.0)
     assert again["a"] == pytest.approx(0.5 * 100 * (0.9 + 0.81 + 0.729))
 
 
+def test_contractual_clv_in_weeks_and_missing_revenue():
+    res = value.contractual_clv(_curves(0.9, 2, unit="week"), REVENUE.drop("b"), margin_rate=1.0,
+                                monthly_discount=0.0, horizon_months=2)
+    t = res.table.set_index("customer_id")
+    assert t.loc["a", "tenure_months"] == pytest.approx(5 * 7 / (365.25 / 12))
+    assert t.loc["a", "clv"] == pytest.approx(100 * (0.9 + 0.81)) and t.loc["b", "clv"] == 0.0
+
+
+def test_contractual_clv_needs_the_months_on_the_curves():
+    with pytest.raises(DataError, match="grid"):
+        value.contractual_clv(_curves(0.9, 3), REVENUE, margin_rate=0.4, monthly_discount=0.01,
+                              horizon_months=6)
+
+
 def test_geometric_clv_converges_to_the_closed_form():
     # infinite horizon: sum_k (q / (1 + d))^k = q / (1 + d - q)
-    st = _table()
-    res = value.contractual_clv(_Geometric(0.95), _Design(), st, revenue="monthly_charge_mean",
-                                margin_rate=1.0, monthly_discount=0.01, horizon_months=600)
+    res = value.contractual_clv(_curves(0.95, 600), REVENUE, margin_rate=1.0, monthly_discount=0.01,
+                                horizon_months=600)
     assert res.table["expected_months"].iloc[0] == pytest.approx(0.95 / (1.01 - 0.95), rel=1e-6)
 
 
 def test_value_errors_name_the_key():
-    st = _table()
     with pytest.raises(DataError, match="margin_rate"):
-        value.contractual_clv(_Geometric(0.9), _Design(), st, revenue="monthly_charge_mean",
-                              margin_rate=-0.1, monthly_discount=0.01, horizon_months=3)
+        value.contractual_clv(_curves(0.9, 3), REVENUE, margin_rate=-0.1, monthly_discount=0.01,
+                              horizon_months=3)
     with pytest.raises(DataError, match="horizon_months"):
         value.discount_factors(0, 0.01)
     with pytest.raises(DataError, match="discount_rate"):
         value.discount_factors(3, 1.0)
+    st = pd.DataFrame({"customer_id": ["a"], "monthly_charge_mean": [1.0]})
     with pytest.raises(DataError, match="revenue_column"):
         value.revenue_column(st.drop(columns="monthly_charge_mean"))
     assert value.revenue_column(st) == "monthly_charge_mean"
@@ -104,3 +108,29 @@ def test_sbg_crosscheck_matches_a_hand_sum():
     s = fit.survival(np.arange(1, 5))
     assert out.loc[0, "expected_months"] == pytest.approx(12 * (s[1:] / s[0]).sum())
     assert out.loc[1, "expected_months"] == pytest.approx(21.0) and out.loc[1, "customers"] == 2
+
+
+def test_purchase_clv_is_the_bgnbd_times_gamma_gamma_value():
+    from churnlab.clv import bgnbd_clv, bgnbd_study
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(300):  # Poisson purchases at a gamma-distributed rate until an exponential lifetime
+        first = pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(rng.integers(0, 90)))
+        life, rate, t, days = rng.exponential(400), rng.gamma(2, 1 / 40), 0.0, [first]
+        while (t := t + rng.exponential(1 / rate)) < min(life, 700):
+            days.append(first + pd.Timedelta(days=int(t)))
+        rows += [{"customer_id": f"c{i}", "date": d, "amount": float(rng.gamma(4, 10))} for d in days]
+    tx = pd.DataFrame(rows)
+    bg = bgnbd_study(tx[["customer_id", "date"]], as_of="2024-12-31", unit="W")
+    res = value.purchase_clv(bg, tx, as_of="2024-12-31", margin_rate=0.3, monthly_discount=0.01,
+                             horizon_months=12)
+    s = bg.summary
+    spend = value.repeat_spend(tx, as_of="2024-12-31").reindex(s.index)
+    expected = bgnbd_clv(bg.fit, res.gamma_gamma, s["frequency"], s["recency"], s["T"], spend.fillna(0.0),
+                         margin_rate=0.3, periods=12, period_length=365.25 / 12 / 7, discount_rate=0.01)
+    assert np.allclose(res.clv.to_numpy(), expected) and list(res.clv.index) == list(s.index)
+    assert res.gamma_gamma.n_customers == int((s["frequency"] > 0).sum())
+    # the margin scales the value; no discounting raises it
+    assert np.allclose(res.recompute(margin_rate=0.6).to_numpy(), 2 * expected)
+    assert (res.recompute(monthly_discount=0.0) >= res.clv - 1e-12).all()

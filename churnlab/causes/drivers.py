@@ -12,10 +12,8 @@ statsmodels and scipy; the formulas are given in each docstring.
   decile of a metric, with Wilson intervals;
 * :func:`logistic_drivers` -- a multivariable logistic regression with a VIF
   collinearity screen (odds ratios per 1 SD / vs the most frequent level);
-* :func:`exit_reason_pareto`, :func:`reasons_vs_drivers` -- what churners said,
-  and whether it matches what they did;
-* plot helpers in the style of :mod:`churnlab.plots` (take ``ax=``, return it,
-  never save).
+
+Stated exit reasons are in :mod:`.reasons`, the figures in :mod:`.plots`.
 
 Associations here are not causal effects: churned and retained customers differ
 in many ways at once, and the logistic model only adjusts for what is measured.
@@ -26,18 +24,15 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from ..design import OUTCOME_COLUMNS, covariates, is_categorical  # noqa: F401 (re-exported)
+from ..design import MISSING, OUTCOME_COLUMNS, as_level, covariates, is_categorical  # noqa: F401 (re-exported)
 from ..errors import DataError
 from ..intervals import wilson
-from ..figures import PALETTE, axes, ratio_forest
 
-MISSING = "(missing)"
 Z95 = stats.norm.isf(0.025)
 
 COMPARE_COLUMNS = ["covariate", "level", "kind", "churned_value", "retained_value", "effect",
@@ -56,11 +51,6 @@ def _check_groups(df: pd.DataFrame, what: str = "the analysis table") -> pd.Seri
     if y.all():
         raise DataError(f"{what} has no retained customers; cause analysis needs both groups")
     return y
-
-
-def _as_level(s: pd.Series) -> pd.Series:
-    """Category labels as text, missing values as the level ``(missing)``."""
-    return s.astype("string").fillna(MISSING).astype(str)
 
 
 # --------------------------------------------------------------------------- group comparison
@@ -120,7 +110,7 @@ def compare_groups(df: pd.DataFrame, *, min_count: int = 30, alpha: float = 0.05
                            p_value=stats.ttest_ind(c, r, equal_var=False).pvalue)
         rows.append(row)
     for col in categorical:
-        lev = _as_level(df[col])
+        lev = as_level(df[col])
         for level in sorted(lev.unique()):
             m = lev.eq(level).to_numpy()
             n_in, n_out = int(m.sum()), int((~m).sum())
@@ -195,7 +185,7 @@ def segment_churn(df: pd.DataFrame, *, columns: list[str] | str,
         raise DataError(f"segment_churn: column(s) {', '.join(missing)} not in the analysis table")
     parts, skipped = [], []
     for col in columns:
-        lev = _as_level(df[col])
+        lev = as_level(df[col])
         g = y.groupby(lev, sort=True)
         counts = pd.DataFrame({"customers": g.size(), "churned": g.sum().astype(int)})
         small = counts["customers"] < min_count
@@ -349,7 +339,7 @@ def logistic_drivers(df: pd.DataFrame, *, numeric: list[str] | None = None,
         notes.append("Missing values were replaced by the column median, with no "
                      "missing-value indicator added: " + ", ".join(imputed) + ".")
     for col in categorical:
-        lev = _as_level(df[col])
+        lev = as_level(df[col])
         counts = lev.value_counts()
         if len(counts) < 2:
             dropped.append({"term": col, "reason": "constant", "vif": np.nan})
@@ -438,142 +428,3 @@ def logistic_drivers(df: pd.DataFrame, *, numeric: list[str] | None = None,
     return LogitResult(table=table,
                        dropped=pd.DataFrame(dropped, columns=["term", "reason", "vif"]),
                        notes=notes, model=res, regularized=regularized)
-
-
-# --------------------------------------------------------------------------- stated exit reasons
-
-def _answered(df: pd.DataFrame) -> pd.DataFrame:
-    if "exit_reason" not in df.columns:
-        raise DataError("the analysis table has no exit_reason column; no stated reasons to analyse")
-    if "churned" not in df.columns or not df["churned"].astype(bool).any():
-        raise DataError("the analysis table has no churned customers; cause analysis needs both groups")
-    d = df[df["churned"].astype(bool) & df["exit_reason"].notna()]
-    if d.empty:
-        raise DataError("no churned customer stated an exit reason")
-    return d
-
-
-def exit_reason_pareto(df: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
-    """Stated exit reasons among churners who gave one, most frequent first.
-
-    Columns: [``by``], reason, count, share (of answering churners, within the
-    ``by`` group), cumulative_share. ``result.attrs`` holds ``answered`` and
-    ``churned`` (how many churners gave a reason, overall).
-    """
-    d = _answered(df)
-    keys = [_as_level(d[by]).rename(by)] if by else []
-    parts = []
-    for key, g in (d.groupby(keys, sort=True) if by else [(None, d)]):
-        c = g["exit_reason"].astype(str).value_counts()
-        c = c.sort_index().sort_values(ascending=False, kind="stable")
-        t = pd.DataFrame({"reason": c.index, "count": c.to_numpy()})
-        t["share"] = t["count"] / t["count"].sum()
-        t["cumulative_share"] = t["share"].cumsum()
-        if by:
-            t.insert(0, by, key[0] if isinstance(key, tuple) else key)
-        parts.append(t)
-    out = pd.concat(parts, ignore_index=True)
-    out.attrs.update(answered=len(d), churned=int(df["churned"].astype(bool).sum()))
-    return out
-
-
-def reasons_vs_drivers(df: pd.DataFrame, *, drivers: list[str]) -> pd.DataFrame:
-    """Do stated reasons match behaviour? Per reason and numeric driver, churners
-    who gave the reason vs churners who gave another one.
-
-    Columns: reason, driver, n_reason, n_other, mean_reason, mean_other,
-    difference (``mean_reason - mean_other``), p_value (Welch t-test, scipy;
-    NaN with fewer than 2 values on a side). E.g. a positive difference for
-    ``price`` × ``monthly_charge_change`` says customers who named price did see
-    larger price rises. Only churners who stated a reason are used.
-    """
-    d = _answered(df)
-    missing = [c for c in drivers if c not in df.columns]
-    if missing:
-        raise DataError(f"reasons_vs_drivers: column(s) {', '.join(missing)} not in the analysis table")
-    reason = d["exit_reason"].astype(str)
-    rows = []
-    for r in sorted(reason.unique()):
-        m = reason.eq(r)
-        for col in drivers:
-            x = pd.to_numeric(d[col].astype(float) if d[col].dtype == bool else d[col],
-                              errors="coerce")
-            a, b = x[m].dropna(), x[~m].dropna()
-            p = stats.ttest_ind(a, b, equal_var=False).pvalue \
-                if len(a) >= 2 and len(b) >= 2 and (a.std() > 0 or b.std() > 0) else np.nan
-            rows.append({"reason": r, "driver": col, "n_reason": len(a), "n_other": len(b),
-                         "mean_reason": a.mean() if len(a) else np.nan,
-                         "mean_other": b.mean() if len(b) else np.nan, "p_value": p})
-    out = pd.DataFrame(rows, columns=["reason", "driver", "n_reason", "n_other", "mean_reason",
-                                      "mean_other", "p_value"])
-    out.insert(6, "difference", out["mean_reason"] - out["mean_other"])
-    return out
-
-
-# --------------------------------------------------------------------------- plots
-
-def pareto_plot(pareto: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
-    """Bars of stated exit reasons (from :func:`exit_reason_pareto`, ``by=None``) with
-    the cumulative share on a second axis."""
-    ax = axes(ax)
-    ax.bar(pareto["reason"], pareto["count"], color=PALETTE["churned"])
-    ax.set_ylabel("churners stating the reason")
-    ax.tick_params(axis="x", rotation=30)
-    ax2 = ax.twinx()
-    ax2.plot(pareto["reason"], pareto["cumulative_share"], color="0.25", marker="o")
-    ax2.set_ylim(0, 1.05)
-    ax2.axhline(0.8, color="0.6", ls=":", lw=1)
-    ax2.yaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
-    ax2.set_ylabel("cumulative share")
-    n = pareto.attrs.get("answered", int(pareto["count"].sum()))
-    ax.set_title(f"Stated exit reasons ({n:,} churners answered)")
-    return ax
-
-
-def segment_plot(table: pd.DataFrame, *, column: str | None = None, overall: float | None = None,
-                 ax: plt.Axes | None = None) -> plt.Axes:
-    """Churn rate per level (``SegmentResult.table``) with 95% Wilson error bars."""
-    t = table if column is None else table[table["column"] == column]
-    ax = axes(ax, (7, 0.8 + 0.45 * len(t)))
-    labels = t["level"] if column is not None or t["column"].nunique() == 1 \
-        else t["column"] + ": " + t["level"]
-    ypos = np.arange(len(t))
-    ax.barh(ypos, t["churn_rate"], color=PALETTE["churned"], alpha=0.85)
-    ax.errorbar(t["churn_rate"], ypos, xerr=[t["churn_rate"] - t["ci_low"],
-                                             t["ci_high"] - t["churn_rate"]],
-                fmt="none", ecolor="0.2", capsize=3, lw=1)
-    for i, (hi, r, n) in enumerate(zip(t["ci_high"], t["churn_rate"], t["customers"])):
-        ax.text(hi, i, f" {r:.1%} (n={n:,})", va="center", fontsize=9)
-    if overall is not None:
-        ax.axvline(overall, color="0.3", ls="--", lw=1)
-    ax.set_yticks(ypos, labels)
-    ax.invert_yaxis()
-    ax.set_xlim(0, max(t["ci_high"].max() * 1.35, 0.05))
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
-    ax.set_xlabel("churn rate (95% Wilson interval)")
-    ax.set_title(f"Churn rate by {column or ', '.join(t['column'].unique())}")
-    return ax
-
-
-def cohort_plot(cohorts: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
-    """Churn rate per quantile group of a metric (:func:`metric_cohorts`) with Wilson bands."""
-    ax = axes(ax)
-    x = cohorts["cohort"]
-    ax.plot(x, cohorts["churn_rate"], marker="o", color=PALETTE["churned"])
-    ax.fill_between(x, cohorts["ci_low"], cohorts["ci_high"], color=PALETTE["churned"], alpha=0.2,
-                    lw=0)
-    ax.set_xticks(x, [f"{m:.3g}" for m in cohorts["mean"]], rotation=30)
-    col = cohorts.attrs.get("column", "metric")
-    ax.set_xlabel(f"{col} (mean of each of {len(cohorts)} quantile groups)")
-    ax.set_ylabel("churn rate")
-    ax.set_ylim(0, None)
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.set_title(f"Churn rate by {col}")
-    return ax
-
-
-def odds_ratio_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
-    """Forest plot of :class:`LogitResult` odds ratios with 95% CIs, log x-axis."""
-    return ratio_forest(table, value="odds_ratio",
-                        xlabel="odds ratio of churning (log scale; numeric: per 1 SD)",
-                        title="Drivers of churn, adjusted for each other (grey: p ≥ 0.05)", ax=ax)

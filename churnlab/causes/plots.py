@@ -1,14 +1,16 @@
-"""Multi-panel figures of notebook 02, built from the single-panel helpers of
-:mod:`.drivers` and :mod:`.warning`. Each returns the Figure (or None when there is
-nothing to draw) and never saves it."""
+"""Figures of the cause analysis (notebook 02).
+
+Single-panel helpers take ``ax=None`` and return the Axes; the multi-panel ones return
+the Figure (or None when there is nothing to draw). None saves a file."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
-from ..figures import axes
-from . import drivers, warning
+from ..figures import PALETTE, axes, ratio_forest
+from . import warning
 
 
 def reason_shares_plot(shares: pd.DataFrame, *, segment: str, ax: plt.Axes | None = None) -> plt.Axes:
@@ -31,7 +33,7 @@ def segment_panels(table: pd.DataFrame, *, columns: list[str], overall: float) -
         return None
     fig, axs = plt.subplots(len(columns), 1, figsize=(8, 1.6 + 1.9 * len(columns)), squeeze=False)
     for ax, c in zip(axs[:, 0], columns):
-        drivers.segment_plot(table, column=c, overall=overall, ax=ax)
+        segment_plot(table, column=c, overall=overall, ax=ax)
     fig.tight_layout()
     return fig
 
@@ -42,7 +44,7 @@ def cohort_panels(cohorts: dict[str, pd.DataFrame], *, metrics: list[str]) -> pl
         return None
     fig, axs = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 3.6), squeeze=False)
     for ax, m in zip(axs[0], metrics):
-        drivers.cohort_plot(cohorts[m], ax=ax)
+        cohort_plot(cohorts[m], ax=ax)
         ax.set_title(f"Churn rate by decile of {m}")
     fig.tight_layout()
     return fig
@@ -56,3 +58,70 @@ def evaluation_panels(predictions: pd.DataFrame) -> plt.Figure:
     warning.calibration_plot(predictions, ax=axs[2])
     fig.tight_layout()
     return fig
+
+
+def pareto_plot(pareto: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """Bars of stated exit reasons (from :func:`exit_reason_pareto`, ``by=None``) with
+    the cumulative share on a second axis."""
+    ax = axes(ax)
+    ax.bar(pareto["reason"], pareto["count"], color=PALETTE["churned"])
+    ax.set_ylabel("churners stating the reason")
+    ax.tick_params(axis="x", rotation=30)
+    ax2 = ax.twinx()
+    ax2.plot(pareto["reason"], pareto["cumulative_share"], color="0.25", marker="o")
+    ax2.set_ylim(0, 1.05)
+    ax2.axhline(0.8, color="0.6", ls=":", lw=1)
+    ax2.yaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
+    ax2.set_ylabel("cumulative share")
+    n = pareto.attrs.get("answered", int(pareto["count"].sum()))
+    ax.set_title(f"Stated exit reasons ({n:,} churners answered)")
+    return ax
+
+
+def segment_plot(table: pd.DataFrame, *, column: str | None = None, overall: float | None = None,
+                 ax: plt.Axes | None = None) -> plt.Axes:
+    """Churn rate per level (``SegmentResult.table``) with 95% Wilson error bars."""
+    t = table if column is None else table[table["column"] == column]
+    ax = axes(ax, (7, 0.8 + 0.45 * len(t)))
+    labels = t["level"] if column is not None or t["column"].nunique() == 1 \
+        else t["column"] + ": " + t["level"]
+    ypos = np.arange(len(t))
+    ax.barh(ypos, t["churn_rate"], color=PALETTE["churned"], alpha=0.85)
+    ax.errorbar(t["churn_rate"], ypos, xerr=[t["churn_rate"] - t["ci_low"],
+                                             t["ci_high"] - t["churn_rate"]],
+                fmt="none", ecolor="0.2", capsize=3, lw=1)
+    for i, (hi, r, n) in enumerate(zip(t["ci_high"], t["churn_rate"], t["customers"])):
+        ax.text(hi, i, f" {r:.1%} (n={n:,})", va="center", fontsize=9)
+    if overall is not None:
+        ax.axvline(overall, color="0.3", ls="--", lw=1)
+    ax.set_yticks(ypos, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(t["ci_high"].max() * 1.35, 0.05))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
+    ax.set_xlabel("churn rate (95% Wilson interval)")
+    ax.set_title(f"Churn rate by {column or ', '.join(t['column'].unique())}")
+    return ax
+
+
+def cohort_plot(cohorts: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """Churn rate per quantile group of a metric (:func:`metric_cohorts`) with Wilson bands."""
+    ax = axes(ax)
+    x = cohorts["cohort"]
+    ax.plot(x, cohorts["churn_rate"], marker="o", color=PALETTE["churned"])
+    ax.fill_between(x, cohorts["ci_low"], cohorts["ci_high"], color=PALETTE["churned"], alpha=0.2,
+                    lw=0)
+    ax.set_xticks(x, [f"{m:.3g}" for m in cohorts["mean"]], rotation=30)
+    col = cohorts.attrs.get("column", "metric")
+    ax.set_xlabel(f"{col} (mean of each of {len(cohorts)} quantile groups)")
+    ax.set_ylabel("churn rate")
+    ax.set_ylim(0, None)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_title(f"Churn rate by {col}")
+    return ax
+
+
+def odds_ratio_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """Forest plot of :class:`LogitResult` odds ratios with 95% CIs, log x-axis."""
+    return ratio_forest(table, value="odds_ratio",
+                        xlabel="odds ratio of churning (log scale; numeric: per 1 SD)",
+                        title="Drivers of churn, adjusted for each other (grey: p ≥ 0.05)", ax=ax)

@@ -20,7 +20,7 @@ from ..collect.pipeline import Collection
 from ..design import covariates
 from ..errors import DataError
 from ..params import StudyParams
-from . import drivers, playbook, warning
+from . import drivers, playbook, reasons, warning
 
 #: Consequences of churn that are not causes.
 CONSEQUENCES = ("n_offers", "offer_accepted")
@@ -155,14 +155,14 @@ def _reasons(a: pd.DataFrame, cov: dict) -> tuple:
     """Exit-reason Pareto, shares by the first segment column, and reasons vs behaviour."""
     if "exit_reason" not in a or not a["exit_reason"].notna().any():
         return None, None, None, None
-    pareto = drivers.exit_reason_pareto(a)
+    pareto = reasons.exit_reason_pareto(a)
     shares, seg = None, None
     if cov["categorical"]:
         seg = cov["categorical"][0]
-        by_seg = drivers.exit_reason_pareto(a, by=seg)
+        by_seg = reasons.exit_reason_pareto(a, by=seg)
         shares = by_seg.pivot_table(index="reason", columns=seg, values="share").fillna(0)
         shares = shares.loc[pareto["reason"]]  # overall Pareto order
-    rvd = drivers.reasons_vs_drivers(a, drivers=cov["numeric"]) if cov["numeric"] else None
+    rvd = reasons.reasons_vs_drivers(a, drivers=cov["numeric"]) if cov["numeric"] else None
     return pareto, shares, seg, rvd
 
 

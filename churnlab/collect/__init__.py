@@ -1,13 +1,14 @@
 """Stage 1, data collection: canonical tables, churn definitions, features, the analysis table.
 
-Modules: :mod:`.schema` (canonical tables), :mod:`.sources` (exports -> tables, DuckDB),
-:mod:`.definitions` (churn definitions), :mod:`.features` (features as of a cutoff),
-:mod:`.pipeline` (the stage: quality report, analysis table, snapshots), :mod:`.plots`.
+Modules: :mod:`.sources` (exports -> tables, DuckDB), :mod:`.definitions` (churn definitions),
+:mod:`.features` (features as of a cutoff), :mod:`.pipeline` (tables, analysis table, snapshots),
+:mod:`.quality` (the data-quality report), :mod:`.summary` (definitions compared, the ``data``
+metrics), :mod:`.stage` (notebook 01's result), :mod:`.plots` (its figures).
 """
 
 from .pipeline import (  # noqa: F401
-    DATE_COLUMNS, Collection, missingness, load_small_table, load_transactions, check_simulated,
-    id_coverage, gather_tables, churn_status, ACTIVITY, analysis_table, snapshot_dates,
-    SNAPSHOT_DROP, snapshots, collect, collect_tables, load, compare_definitions,
-    table_overview, summary_metrics
+    ACTIVITY, SNAPSHOT_DROP, Collection, analysis_table, churn_status, collect, collect_tables,
+    gather_tables, load, load_small_table, load_transactions, snapshot_dates, snapshots,
 )
+from .quality import DATE_COLUMNS, check_simulated, id_coverage, missingness  # noqa: F401
+from .summary import compare_definitions, summary_metrics, table_overview  # noqa: F401

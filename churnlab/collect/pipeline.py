@@ -30,11 +30,8 @@ from . import definitions, features
 from ..errors import DataError
 from ..params import FileSource, SimulatedSource, StudyParams, TableSource
 from ..schema import TABLES, validate_table
+from .quality import check_as_of, check_simulated, id_coverage, missingness, qrow
 from .sources import check_conversions, connect, ident, lit, open_table
-
-#: Tables whose rows are events in time (checked against ``as_of``).
-DATE_COLUMNS = {"subscriptions": "start_date", "transactions": "date", "usage": "period",
-                "interactions": "date", "exit_reasons": "date", "offers": "date"}
 
 
 @dataclass
@@ -64,22 +61,6 @@ class Collection:
 
 # --------------------------------------------------------------------------- quality report
 
-def _qrow(table: str, check: str, rows: int, action: str, detail: str = "") -> dict:
-    return {"table": table, "check": check, "rows": int(rows), "detail": detail, "action": action}
-
-
-def missingness(df: pd.DataFrame, table: str, *, skip: tuple[str, ...] = ()) -> list[dict]:
-    """Quality rows for columns with empty cells (kept as missing).
-
-    Open end dates and their end reasons are not missing data (active contracts).
-    """
-    out = []
-    for col, n in df.isna().sum().items():
-        if n and col not in ("end_date", "end_reason") + skip:
-            out.append(_qrow(table, f"missing {col}", n, "kept as missing",
-                             f"{n / len(df):.1%} of rows"))
-    return out
-
 
 # --------------------------------------------------------------------------- loading
 
@@ -101,7 +82,7 @@ def load_small_table(con: duckdb.DuckDBPyConnection, name: str, spec: TableSourc
     for col in TABLES[name].columns:
         if col.kind == "date" and col.name in df:
             df[col.name] = pd.to_datetime(df[col.name]).astype("datetime64[ns]")
-    quality = [_qrow(name, "rows read", len(df), "", src.label)]
+    quality = [qrow(name, "rows read", len(df), "", src.label)]
     blanks = _coerce_attributes(df) if name == "customers" else {}
     df = validate_table(df, name, source=src.label, raw=src.raw)
     if name == "subscriptions":
@@ -112,7 +93,7 @@ def load_small_table(con: duckdb.DuckDBPyConnection, name: str, spec: TableSourc
                 f"{src.label}: {int(bad.sum())} row(s) have end date before start date "
                 f"(e.g. customer {ex['customer_id']}: {ex['start_date']:%Y-%m-%d} -> "
                 f"{ex['end_date']:%Y-%m-%d})")
-    quality += [_qrow(name, f"blank {col}", n, "read as a number; blanks kept as missing")
+    quality += [qrow(name, f"blank {col}", n, "read as a number; blanks kept as missing")
                 for col, n in blanks.items()]
     quality += missingness(df, name, skip=tuple(blanks))
     df = df.sort_values(_sort_keys(df), kind="stable").reset_index(drop=True)
@@ -185,109 +166,16 @@ def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Pa
     con.execute(f"""COPY ({cte} SELECT {cols} FROM canon WHERE {keep}
                     ORDER BY customer_id, date, amount) TO {lit(str(path))} (FORMAT parquet)""")
     quality = [
-        _qrow("transactions", "rows read", n_raw, "", src.label),
-        _qrow("transactions", "exact duplicate lines", n_raw - n_distinct, "dropped"),
-        _qrow("transactions", "missing customer_id", no_customer, "dropped"),
-        _qrow("transactions", f"cancellations (invoice starts with {spec.cancel_prefix!r})",
+        qrow("transactions", "rows read", n_raw, "", src.label),
+        qrow("transactions", "exact duplicate lines", n_raw - n_distinct, "dropped"),
+        qrow("transactions", "missing customer_id", no_customer, "dropped"),
+        qrow("transactions", f"cancellations (invoice starts with {spec.cancel_prefix!r})",
               cancelled, "dropped") if spec.cancel_prefix else None,
-        _qrow("transactions", "missing amount", no_amount, "dropped"),
-        _qrow("transactions", "amount <= 0 (returns, free items)", nonpositive, "dropped"),
-        _qrow("transactions", "missing date", no_date, "dropped"),
+        qrow("transactions", "missing amount", no_amount, "dropped"),
+        qrow("transactions", "amount <= 0 (returns, free items)", nonpositive, "dropped"),
+        qrow("transactions", "missing date", no_date, "dropped"),
     ]
     return path, [q for q in quality if q is not None], src.label
-
-
-def check_simulated(con: duckdb.DuckDBPyConnection, paths: dict[str, Path]) -> list[dict]:
-    """Check the simulator's canonical files from their Parquet statistics.
-
-    The simulator writes canonical tables (its own tests check the schemas and
-    values); here every required column must be present, non-nullable columns
-    must hold no empty value and bounded columns (``amount > 0``,
-    ``response_hours >= 0``) must respect their bounds. Row-group statistics
-    answer this without scanning, which matters at 50M transaction lines.
-    """
-    quality = []
-    for name, path in paths.items():
-        spec = TABLES[name]
-        stats = {r[0]: r[1:] for r in con.execute(f"""
-            SELECT path_in_schema, sum(stats_null_count),
-                   min(TRY_CAST(stats_min_value AS DOUBLE))
-            FROM parquet_metadata({lit(str(path))}) GROUP BY path_in_schema""").fetchall()}
-        for col in spec.columns:
-            if col.name not in stats:
-                if col.required:
-                    raise DataError(f"{path}: required column {col.name!r} is missing")
-                continue
-            nulls, vmin = stats[col.name]
-            if nulls and not col.nullable:
-                raise DataError(f"{path}: column {col.name!r} has {nulls} empty value(s)")
-            if vmin is None:
-                continue
-            if col.name == "amount" and vmin <= 0:
-                raise DataError(f"{path}: column 'amount' has values <= 0")
-            if col.min_value is not None and vmin < col.min_value:
-                raise DataError(f"{path}: column {col.name!r} has values below {col.min_value}")
-        nrows = con.execute(
-            f"SELECT sum(num_rows) FROM parquet_file_metadata({lit(str(path))})").fetchall()[0][0]
-        quality.append(_qrow(name, "rows read", nrows, "", "simulated"))
-    return quality
-
-
-def _check_as_of(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], labels: dict[str, str],
-                 as_of: dt.date) -> list[dict]:
-    """Date coverage per table; ``as_of`` before all data is an error."""
-    rows = []
-    for name, col in DATE_COLUMNS.items():
-        if name not in tables:
-            continue
-        lo, hi, after = con.execute(
-            f"SELECT min({ident(col)}), max({ident(col)}), "
-            f"count(*) FILTER (WHERE {ident(col)} >= TIMESTAMP {lit(str(as_of))} + INTERVAL 1 DAY) "
-            f"FROM read_parquet({lit(str(tables[name]))})").fetchall()[0]
-        if lo is None:
-            continue
-        if name in ("subscriptions", "transactions") and pd.Timestamp(lo).date() > as_of:
-            raise DataError(f"{labels.get(name, tables[name])}: as_of {as_of} is before all data "
-                            f"(first {col} is {pd.Timestamp(lo):%Y-%m-%d}); "
-                            "expected an as_of within the data's dates")
-        rows.append(_qrow(name, "date coverage", 0, "",
-                          f"{pd.Timestamp(lo):%Y-%m-%d} to {pd.Timestamp(hi):%Y-%m-%d}"))
-        if after:
-            rows.append(_qrow(name, f"{col} after as_of", after,
-                              "kept for holdout checks; not used in features or churn"))
-    return rows
-
-
-def id_coverage(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], labels: dict[str, str],
-                analysis: pd.DataFrame, *, sample: int = 1000) -> list[dict]:
-    """Check that every table speaks of the study's customers; none at all is an error.
-
-    IDs written differently in two exports ('0012' vs 12, '17850.0' vs
-    '17850') would otherwise leave every attribute or event silently empty.
-    The first ``sample`` IDs of each table are looked up (enough to see a
-    format mismatch without scanning a 50M-line file); for the customers table
-    the report also counts study customers it lacks.
-    """
-    con.register("churnlab_ids", analysis[["customer_id"]])
-    rows = []
-    for name, path in tables.items():
-        ids = [r[0] for r in con.execute(
-            f"SELECT customer_id FROM read_parquet({lit(str(path))}) WHERE customer_id IS NOT NULL "
-            f"LIMIT {int(sample)}").fetchall()]
-        known = None
-        if name == "customers":  # one row per customer: worth the full count
-            known = con.execute(f"""
-                SELECT count(*) FROM churnlab_ids WHERE customer_id IN
-                    (SELECT customer_id FROM read_parquet({lit(str(path))}))""").fetchall()[0][0]
-        if ids and (known == 0 or (known is None and not analysis["customer_id"].isin(ids).any())):
-            raise DataError(
-                f"{labels.get(name, path)}: none of its customer IDs matches a customer of the "
-                f"study (e.g. {ids[0]!r} here, {analysis['customer_id'].iloc[0]!r} there); "
-                "check that IDs are written the same way in every file")
-        if known is not None and known < len(analysis):
-            rows.append(_qrow(name, "study customers without a customers row",
-                              len(analysis) - known, "attributes left missing"))
-    return rows
 
 
 def gather_tables(params: StudyParams, data_dir: Path,
@@ -514,7 +402,7 @@ def collect_tables(con: duckdb.DuckDBPyConnection, params: StudyParams, data_dir
     aggregation, the ID cross-check and the snapshots.
     """
     labels = labels or {}
-    quality = list(quality or []) + _check_as_of(con, tables, labels, params.as_of)
+    quality = list(quality or []) + check_as_of(con, tables, labels, params.as_of)
     analysis = analysis_table(con, tables, params)
     if analysis.empty:
         raise DataError(f"{labels.get('transactions') or labels.get('subscriptions') or 'data'}: "
@@ -543,104 +431,3 @@ def load(run_dir: str | Path) -> Collection:
                       pd.read_parquet(data_dir / "snapshots.parquet"), truth)
 
 
-def compare_definitions(collection: Collection, params: StudyParams) -> pd.DataFrame:
-    """How many customers churned as of ``as_of`` under each applicable definition.
-
-    Contractual data gives one row per end reason; transaction data gives the
-    inactivity, partial and category definitions with the params' settings.
-    """
-    tables = collection.tables
-    rows = []
-    c = params.churn
-    if "subscriptions" in tables:
-        st = definitions.contractual(pd.read_parquet(tables["subscriptions"]), as_of=params.as_of,
-                                     resubscribe_gap_days=c.resubscribe_gap_days)
-        rows.append(("contractual", f"contract ended, no new one within {c.resubscribe_gap_days} days",
-                     len(st), int(st["churned"].sum())))
-        if "end_reason" in st:
-            for reason, n in st.loc[st["churned"], "end_reason"].value_counts().sort_index().items():
-                rows.append((f"contractual: {reason}", "by end reason", len(st), int(n)))
-    if "transactions" in tables:
-        a = collection.analysis
-        con = connect()
-        try:
-            if set(ACTIVITY[2:]) <= set(a.columns) and "start_date" in a:
-                # a purchase-based analysis table already holds the activity as of as_of
-                act = a[["customer_id", "start_date"] + ACTIVITY[2:]].rename(
-                    columns={"start_date": "first_purchase"})
-            else:
-                act = features.transaction_activity(con, tables["transactions"], cutoff=params.as_of,
-                                                    window_days=c.window_days)
-            cats = pd.DataFrame()
-            if "category" in features.columns(con, tables["transactions"]):
-                cats = features.category_activity(con, tables["transactions"], cutoff=params.as_of,
-                                                  window_days=c.window_days)
-        finally:
-            con.close()
-        defs = [
-            ("inactivity", f"no purchase in {c.inactivity_days} days",
-             definitions.inactivity(act, as_of=params.as_of, inactivity_days=c.inactivity_days)),
-            ("partial", f"spend fell >= {c.partial_drop:.0%} (last {c.window_days} days vs the "
-                        f"{c.window_days} before)",
-             definitions.partial(act, as_of=params.as_of, window_days=c.window_days,
-                                 partial_drop=c.partial_drop)),
-        ]
-        if not cats.empty:
-            defs.append(("category", f"stopped buying a category bought >= "
-                                     f"{c.category_min_purchases} times",
-                         definitions.category(cats, act, as_of=params.as_of, window_days=c.window_days,
-                                              category_min_purchases=c.category_min_purchases)))
-        rows += [(name, rule, len(st), int(st["churned"].sum())) for name, rule, st in defs]
-    if not rows:  # shape (a): the export's own flag is the definition
-        a = collection.analysis
-        rows.append((c.definition, "the export's own churn flag", len(a), int(a["churned"].sum())))
-    out = pd.DataFrame(rows, columns=["definition", "rule", "customers", "churned"])
-    out["churn_rate"] = out["churned"] / out["customers"]
-    out["chosen"] = out["definition"] == c.definition
-    return out
-
-
-def table_overview(collection: Collection) -> pd.DataFrame:
-    """Rows and columns of each canonical table written."""
-    import pyarrow.parquet as pq
-
-    rows = []
-    for name, path in collection.tables.items():
-        meta = pq.ParquetFile(path).metadata
-        rows.append({"table": name, "rows": meta.num_rows, "columns": meta.num_columns,
-                     "file": path.name})
-    rows.append({"table": "analysis (one row per customer)", "rows": len(collection.analysis),
-                 "columns": collection.analysis.shape[1], "file": "analysis.parquet"})
-    rows.append({"table": "snapshots (customer x observation date)",
-                 "rows": len(collection.snapshots), "columns": collection.snapshots.shape[1],
-                 "file": "snapshots.parquet"})
-    return pd.DataFrame(rows)
-
-
-def summary_metrics(collection: Collection, params: StudyParams,
-                    defs: pd.DataFrame | None = None) -> dict:
-    """The ``data`` section of ``metrics.json``.
-
-    ``churn_rate`` is the share of customers (started on or before ``as_of``)
-    who churned by ``as_of`` under the chosen definition.
-    """
-    a = collection.analysis
-    out = {
-        "n_customers": collection.n_customers,
-        "n_churned": collection.n_churned,
-        "churn_rate": collection.churn_rate,
-        "definition": params.churn.definition,
-        "as_of": params.as_of,
-        "source": params.source.kind,
-        "tables": {k: int(v) for k, v in table_overview(collection).set_index("file")["rows"].items()},
-        "median_duration_months": float(a["duration"].median()),
-        "n_snapshots": int(collection.snapshots["snapshot_date"].nunique())
-        if len(collection.snapshots) else 0,
-        "snapshot_positive_rate": float(collection.snapshots["churn_next"].mean())
-        if len(collection.snapshots) else None,
-    }
-    if defs is not None:
-        out["churned_by_definition"] = {r.definition: int(r.churned) for r in defs.itertuples()}
-    dropped = collection.quality[collection.quality["action"] == "dropped"]
-    out["rows_dropped"] = {r.check: int(r.rows) for r in dropped.itertuples()}
-    return out

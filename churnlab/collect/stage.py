@@ -14,7 +14,8 @@ import pandas as pd
 from ..params import StudyParams
 from ..schema import DEFINING_FEATURES
 from . import plots
-from .pipeline import Collection, compare_definitions, summary_metrics, table_overview
+from .pipeline import Collection
+from .summary import compare_definitions, summary_metrics, table_overview
 
 
 @dataclass

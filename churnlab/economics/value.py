@@ -2,9 +2,10 @@
 
 Two settings (GUIDE §1.7, seeds 001 and 004):
 
-* **Contractual** (telecom, software): the margin of a month, times the
-  *discounted expected remaining lifetime* from the survival model of
-  notebook 03, conditional on the tenure the customer has reached::
+* **Contractual** (telecom, software), :func:`contractual_clv`: the margin of a
+  month, times the *discounted expected remaining lifetime* from the survival
+  curves of notebook 03 (:class:`churnlab.survival.curves.SurvivalCurves`),
+  conditional on the tenure the customer has reached::
 
       CLV_i = m * r_i * sum_{k=1..H} S_i(t_i + k) / S_i(t_i) / (1 + d)^k
 
@@ -13,9 +14,9 @@ Two settings (GUIDE §1.7, seeds 001 and 004):
   earned at the end of each month the customer is still there). The sBG gives
   an independent cross-check of the expected discounted months
   (:func:`sbg_crosscheck`).
-* **Non-contractual** (retail): BG/NBD expected purchases in each coming month
-  times the Gamma-Gamma expected spend per purchase, discounted
-  (Fader, Hardie & Lee 2005, "RFM and CLV").
+* **Non-contractual** (retail), :func:`purchase_clv`: BG/NBD expected purchases
+  in each coming month times the Gamma-Gamma expected spend per purchase,
+  discounted (Fader, Hardie & Lee 2005, "RFM and CLV").
 
 Intervals per segment come from a **bootstrap over customers** (percentile
 95% interval of the segment mean): the uncertainty of the average value of a
@@ -27,18 +28,19 @@ All money is in the params' currency; CLV is the value over the next
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from ..units import DAYS_PER_MONTH, MONTHS_PER_PERIOD, MONTHS_PER_UNIT, UNITS_PER_MONTH
 from .. import discount
+from ..clv import BGNBDStudy, GammaGammaResult, bgnbd_clv, fit_gamma_gamma
 from ..errors import DataError
+from ..survival.curves import SurvivalCurves
+from ..units import MONTHS_PER_PERIOD, MONTHS_PER_UNIT, UNITS_PER_MONTH
 
 #: Revenue-per-month columns tried in order when ``value.revenue_column`` is empty.
 REVENUE_COLUMNS = ("monthly_charge_mean", "mrr_mean", "MonthlyCharges")
-#: Months per survival time unit (day, week, month, quarter, year).
-#: BG/NBD time units (D, W, M) per month.
 
 
 def revenue_column(analysis: pd.DataFrame, configured: str = "") -> str:
@@ -68,19 +70,24 @@ def discount_factors(months: int, monthly_discount: float) -> np.ndarray:
 
 @dataclass
 class ContractualValue:
-    """CLV of active customers from a survival model.
+    """CLV of active customers from their survival curves.
 
     ``stay``: months x customers matrix of S(t + k) / S(t), k = 1..H (the chance
     of still being a customer k months from now); ``table``: customer_id,
-    tenure (in the survival unit), tenure_months, revenue (per month), expected_months (discounted months still to
-    come), clv. :meth:`recompute` applies another margin or discount rate
-    without refitting (used by the sensitivity analysis).
+    tenure (in the survival unit), tenure_months, revenue (per month), expected_months
+    (discounted months still to come), clv. :meth:`recompute` applies another margin
+    or discount rate without refitting (used by the sensitivity analysis).
     """
 
     table: pd.DataFrame
     stay: np.ndarray
     margin_rate: float
     monthly_discount: float
+
+    @property
+    def clv(self) -> pd.Series:
+        """CLV per active customer (index: customer_id)."""
+        return self.table.set_index("customer_id")["clv"]
 
     def recompute(self, *, margin_rate: float | None = None,
                   monthly_discount: float | None = None) -> pd.Series:
@@ -92,33 +99,80 @@ class ContractualValue:
                          index=self.table["customer_id"], name="clv")
 
 
-def contractual_clv(model, design, st: pd.DataFrame, *, revenue: str, margin_rate: float,
-                    monthly_discount: float, horizon_months: int, unit: str = "month",
-                    id_col: str = "customer_id") -> ContractualValue:
-    """CLV of each active customer of the survival table ``st`` (see the module docstring).
+def contractual_clv(curves: SurvivalCurves, revenue: pd.Series, *, margin_rate: float,
+                    monthly_discount: float, horizon_months: int) -> ContractualValue:
+    """CLV of each active customer of the survival ``curves`` (see the module docstring).
 
-    ``model``/``design``: a fitted lifelines model with ``predict_survival_function``
-    and its :class:`churnlab.survival.Design` (notebook 03's best AFT model),
-    ``unit`` the survival table's time unit. Missing revenue counts as 0.
+    ``curves``: the conditional survival curves of notebook 03's best AFT model
+    (:class:`churnlab.survival.curves.SurvivalCurves`, evaluated at whole months
+    1..``horizon_months``); ``revenue``: revenue per month by customer id.
+    Missing revenue counts as 0.
     """
     if not 0 < margin_rate <= 1:
         raise DataError(f"value.margin_rate: expected a share in (0, 1], got {margin_rate}")
     disc = discount_factors(int(horizon_months), monthly_discount)
-    active = st[st["event"].astype(int) == 0]
-    if active.empty:
+    if len(curves.customer_id) == 0:
         raise DataError("no active customers to value (everyone has churned)")
-    per_unit = MONTHS_PER_UNIT[unit]
-    months = np.arange(1, int(horizon_months) + 1, dtype=float)
-    S = model.predict_survival_function(design.transform(active), times=months / per_unit,
-                                        conditional_after=active["duration"].to_numpy(float))
-    stay = np.clip(S.to_numpy(), 0.0, 1.0)
-    rev = active[revenue].astype(float).fillna(0.0).to_numpy()
+    stay = curves.stay_months(int(horizon_months))
+    rev = revenue.reindex(curves.customer_id).astype(float).fillna(0.0).to_numpy()
     expected = disc @ stay
-    table = pd.DataFrame({id_col: active[id_col].to_numpy(), "tenure": active["duration"].to_numpy(),
-                          "tenure_months": active["duration"].to_numpy() * per_unit,
+    table = pd.DataFrame({"customer_id": curves.customer_id, "tenure": curves.tenure,
+                          "tenure_months": curves.tenure * MONTHS_PER_UNIT[curves.unit],
                           "revenue": rev, "expected_months": expected,
                           "clv": margin_rate * rev * expected})
     return ContractualValue(table, stay, margin_rate, monthly_discount)
+
+
+@dataclass
+class PurchaseValue:
+    """CLV of shoppers (no contract) from the BG/NBD and the Gamma-Gamma models.
+
+    ``bgnbd``: the BG/NBD study of notebook 03 (its ``fit`` and ``summary``
+    frequency / recency / T); ``gamma_gamma``: the spend model fitted on the repeat
+    buyers' average spend ``spend`` (:func:`repeat_spend`, NaN -> 0 for the others);
+    ``clv``: CLV of every customer of the summary. :meth:`recompute` applies another
+    margin or discount rate without refitting.
+    """
+
+    bgnbd: BGNBDStudy
+    gamma_gamma: GammaGammaResult
+    spend: pd.Series
+    horizon_months: int
+    margin_rate: float
+    monthly_discount: float
+
+    @cached_property
+    def clv(self) -> pd.Series:
+        """CLV per customer of the BG/NBD summary (index: customer_id)."""
+        return self.recompute()
+
+    def recompute(self, *, margin_rate: float | None = None,
+                  monthly_discount: float | None = None) -> pd.Series:
+        """CLV per customer under another margin and/or monthly discount rate."""
+        s = self.bgnbd.summary
+        clv = bgnbd_clv(self.bgnbd.fit, self.gamma_gamma, s["frequency"], s["recency"], s["T"],
+                        self.spend.fillna(0.0),
+                        margin_rate=self.margin_rate if margin_rate is None else margin_rate,
+                        periods=int(self.horizon_months),
+                        period_length=UNITS_PER_MONTH[self.bgnbd.unit],
+                        discount_rate=self.monthly_discount if monthly_discount is None
+                        else monthly_discount)
+        return pd.Series(clv, index=s.index, name="clv")
+
+
+def purchase_clv(bgnbd: BGNBDStudy, transactions: pd.DataFrame, *, as_of, margin_rate: float,
+                 monthly_discount: float, horizon_months: int) -> PurchaseValue:
+    """CLV of each customer of a BG/NBD study (see the module docstring).
+
+    The Gamma-Gamma model is fitted on the average spend per repeat purchase day
+    up to ``as_of`` (:func:`repeat_spend`) of the customers with frequency > 0;
+    CLV = :func:`churnlab.clv.bgnbd_clv` over ``horizon_months`` months of the
+    BG/NBD unit, discounted monthly.
+    """
+    summ = bgnbd.summary
+    spend = repeat_spend(transactions, as_of=as_of).reindex(summ.index)
+    gg = fit_gamma_gamma(summ["frequency"], spend.where(summ["frequency"] > 0))
+    return PurchaseValue(bgnbd, gg, spend, int(horizon_months), margin_rate, monthly_discount)
 
 
 def repeat_spend(transactions: pd.DataFrame, *, as_of, customer_col: str = "customer_id",
@@ -179,27 +233,6 @@ def segment_column(analysis: pd.DataFrame, configured: str = "",
         if col in analysis and 2 <= analysis[col].nunique() <= 8:
             return col
     return None
-
-
-def clv_plot(clv: pd.Series, by_segment: pd.DataFrame, *, currency: str, horizon_months: int,
-             ax=None):
-    """Mean CLV per segment with its bootstrap interval (horizontal bars)."""
-    from ..figures import PALETTE, axes
-
-    ax = axes(ax, (7, 0.9 + 0.45 * len(by_segment)))
-    y = np.arange(len(by_segment))
-    ax.barh(y, by_segment["clv_mean"], color=PALETTE["retained"], alpha=0.85)
-    ax.errorbar(by_segment["clv_mean"], y,
-                xerr=[by_segment["clv_mean"] - by_segment["ci_low"],
-                      by_segment["ci_high"] - by_segment["clv_mean"]],
-                fmt="none", ecolor="0.2", capsize=3)
-    ax.axvline(float(clv.mean()), color="0.4", ls="--", lw=1, label="all customers")
-    ax.set_yticks(y, by_segment["segment"])
-    ax.invert_yaxis()
-    ax.set_xlabel(f"mean CLV, {currency} over the next {horizon_months} months "
-                  "(bootstrap 95% CI)")
-    ax.legend(frameon=False)
-    return ax
 
 
 def sbg_crosscheck(fit, clv_table: pd.DataFrame, *, period: str, monthly_discount: float,

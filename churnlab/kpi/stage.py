@@ -238,7 +238,6 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
     keys: the study has no such table).
     """
     a = collection.analysis
-    tx = tables.get("transactions")
     dated = "start_date" in a and a["start_date"].notna().all()
     observed_from = prepared.observed_from
     start = pd.Timestamp(observed_from) if observed_from else (a["start_date"].min() if dated else None)

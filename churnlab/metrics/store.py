@@ -1,9 +1,11 @@
-"""Headline numbers of a run: ``<run>/metrics.json``.
+"""Reading and writing ``<run>/metrics.json``, the headline numbers of a run.
 
-Each notebook records its section (``data``, later ``causes``, ``survival``,
-...) with :func:`record`. The file holds results only, never timings, and is
-written with sorted keys and rounded floats so that the same params and seed
-give a byte-identical file. Keys are documented in the README.
+Each stage records its section (``data``, ``causes``, ``survival``, ...) with
+:func:`record`, which checks it against its model in
+:mod:`churnlab.metrics.sections` first. The file holds results only, never
+timings, and is written with sorted keys and floats rounded to 12 significant
+digits (``NaN`` -> ``null``) so that the same params and seed give a
+byte-identical file.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .sections import StudyMetrics, dump, parse, validate_section
 
 FILENAME = "metrics.json"
 SIGNIFICANT = 12
@@ -63,9 +67,20 @@ def read(run_dir: str | Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
+def load(run_dir: str | Path) -> StudyMetrics:
+    """The metrics of ``run_dir`` as :class:`StudyMetrics` (:class:`MetricsError` if the file does not fit)."""
+    return parse(read(run_dir))
+
+
 def record(run_dir: str | Path, section: str, values: dict) -> dict:
-    """Set ``metrics[section] = values`` in ``<run_dir>/metrics.json``; return the whole mapping."""
+    """Set ``metrics[section] = values`` in ``<run_dir>/metrics.json``; return the whole mapping.
+
+    ``values`` is cleaned (:func:`clean`) and validated against the section's
+    model first: an unknown section, a misspelt key or a value of the wrong
+    type raises :class:`~churnlab.metrics.sections.MetricsError` naming the
+    section and key, and nothing is written.
+    """
     data = read(run_dir)
-    data[section] = clean(values)
+    data[section] = dump(validate_section(section, clean(values)))
     write_json(Path(run_dir) / FILENAME, data)
     return data

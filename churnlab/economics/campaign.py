@@ -1,0 +1,317 @@
+"""Stage 4, a retention campaign on the early-warning list (GUIDE §1.7, seeds 001 and 004).
+
+* :func:`save_rates` / :func:`campaign_inputs` -- how the save desk did (acceptance
+  and save rates with Wilson intervals), or the rate given in the params, and the
+  Beta distribution of the save rate's uncertainty.
+* :func:`campaign_customers` -- per customer of the list, the expected profit of
+  contacting them. For a contacted customer i with churn probability p_i, value
+  CLV_i, acceptance a_i (P(takes the offer)), save rate s (P(stays | offer)),
+  incentive c_i paid by everyone who accepts (also by those who would have
+  stayed: that is the waste) and contact cost f::
+
+      E[profit_i] = p_i * s * CLV_i - a_i * c_i - f
+
+* :func:`profit_curve` / :func:`best_target` -- cumulative expected profit of
+  contacting the top share k, the best k and its break-even save rate;
+  :func:`compare_policies` -- targeting by risk, by risk x value, one offer for
+  everyone, and the untargeted mass campaign;
+* :func:`profit_risk` -- the planned campaign's profit when the save rate is uncertain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..causes.playbook import family_of
+from ..errors import DataError
+from ..intervals import wilson
+
+#: Offer that fits each stated exit reason (the playbook of seeds 000/001/004).
+REASON_OFFER = {"price": "discount", "service": "service_recovery", "product": "service_recovery",
+                "competitor": "renewal", "moved": "loyalty", "no_longer_needed": "loyalty"}
+#: Offer that fits each driver family (notebook 02's playbook).
+FAMILY_OFFER = {"price": "discount", "service": "service_recovery", "engagement": "loyalty",
+                "contract_end": "renewal"}
+#: The targeting policies compared: name -> (offer, order). ``offer`` is
+#: ``differentiated`` (the offer that fits the driver) or one offer for everyone;
+#: ``order`` the ranking of :func:`profit_curve` (``random``: untargeted).
+POLICIES = {"by risk, differentiated offers": ("differentiated", "risk"),
+            "by risk × value, differentiated": ("differentiated", "risk_value"),
+            "by risk, a discount for everyone": ("discount", "risk"),
+            "mass campaign (untargeted)": ("differentiated", "random")}
+#: The policy the campaign plans with.
+PLANNED = "by risk, differentiated offers"
+
+
+def save_rates(offers: pd.DataFrame, reasons: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How the save desk did: acceptance and save rates with Wilson 95% intervals.
+
+    Rows: ``all`` offers and, when exit reasons are known (``reasons``:
+    customer_id, reason), offers that ``fit`` the stated reason
+    (:data:`REASON_OFFER`) and those that did not (``no fit``). Exit reasons
+    exist only for customers who eventually left, so the ``fit``/``no fit`` rows
+    describe those customers only (kept customers are missing from them): they
+    show the pattern, not rates to plan with. Columns: offers,
+    accept_rate (+ CI), save_rate = P(kept | offer) (+ CI).
+    """
+    if offers is None or offers.empty:
+        raise DataError("no retention offers in the data; give campaign.accept_rate in the params")
+    groups = {"all": offers}
+    if reasons is not None and len(reasons):
+        reason = offers["customer_id"].map(reasons.drop_duplicates("customer_id")
+                                           .set_index("customer_id")["reason"])
+        known = reason.notna()
+        fit = offers["offer_type"] == reason.map(REASON_OFFER)
+        if known.any():
+            groups["fit"] = offers[known & fit]
+            groups["no fit"] = offers[known & ~fit]
+    rows = []
+    for name, o in groups.items():
+        n = len(o)
+        if n == 0:
+            continue
+        acc, kept = int(o["accepted"].sum()), int(o["saved"].sum())
+        (al,), (ah,) = wilson(np.array([acc]), np.array([n]))
+        (sl,), (sh,) = wilson(np.array([kept]), np.array([n]))
+        rows.append({"offers": name, "n": n, "accept_rate": acc / n, "accept_low": al,
+                     "accept_high": ah, "save_rate": kept / n, "save_low": sl, "save_high": sh})
+    return pd.DataFrame(rows).set_index("offers")
+
+
+@dataclass
+class CampaignInputs:
+    """Save and acceptance rates the campaign plans with, and the Beta(alpha, beta)
+    describing the save rate's uncertainty. ``rates`` is the save desk's table
+    (None when the rate comes from the params); ``note`` says where they came from."""
+
+    save_rate: float
+    accept_rate: float
+    alpha: float
+    beta: float
+    rates: pd.DataFrame | None
+    note: str
+
+    @property
+    def save_range(self) -> tuple[float, float]:
+        """The save rate's 95% interval (Wilson from the desk's record, else Beta quantiles)."""
+        if self.rates is not None:
+            return float(self.rates.loc["all", "save_low"]), float(self.rates.loc["all", "save_high"])
+        from scipy import stats
+
+        lo, hi = stats.beta.ppf([0.025, 0.975], self.alpha, self.beta)
+        return float(lo), float(hi)
+
+
+def campaign_inputs(offers: pd.DataFrame | None, reasons: pd.DataFrame | None, campaign) -> CampaignInputs:
+    """The rates for the campaign: ``campaign.accept_rate`` when the params give one
+    (Beta with strength ``accept_uncertainty``), else the save desk's record
+    (:func:`save_rates`, ``all`` row; Beta(kept + 1, not kept + 1), the posterior
+    under a flat prior). The same rate is used for acceptance (who takes, and is
+    paid, the incentive) when estimated from the desk's offers."""
+    if campaign.accept_rate is not None:
+        a, k = campaign.accept_rate, campaign.accept_uncertainty
+        return CampaignInputs(a, a, a * k, (1 - a) * k, None,
+                              f"save rate from the params: {a:.0%} (Beta, strength {k:g})")
+    rates = save_rates(offers, reasons)
+    n = int(rates.loc["all", "n"])
+    kept = int(round(rates.loc["all", "save_rate"] * n))
+    return CampaignInputs(float(rates.loc["all", "save_rate"]), float(rates.loc["all", "accept_rate"]),
+                          kept + 1.0, n - kept + 1.0, rates,
+                          f"save rate from {n:,} offers of the save desk")
+
+
+def driver_families(warning: pd.DataFrame, families: dict[str, str] | None = None) -> pd.Series:
+    """Each listed customer's driver family: the family of their top driver
+    (``reason_1``, :func:`churnlab.causes.playbook.family_of` with the params'
+    ``playbook.families``), ``price`` when it maps to none. Index: customer_id."""
+    fam = warning["reason_1"].map(lambda f: family_of(f, families) if isinstance(f, str) else None)
+    return pd.Series(fam.fillna("price").to_numpy(), index=warning["customer_id"])
+
+
+@dataclass
+class Campaign:
+    """A campaign on the early-warning list: the list (customer_id, churn_probability),
+    each customer's driver ``families``, the rates (:class:`CampaignInputs`), the
+    incentive per accepted offer by family and the contact cost."""
+
+    warning: pd.DataFrame
+    families: pd.Series
+    inputs: CampaignInputs
+    incentive: dict[str, float]
+    contact_cost: float
+
+    def customers(self, value: pd.Series, *, save_rate: float | None = None,
+                  offer_for: Callable[[str | None], str | None] | None = None) -> pd.DataFrame:
+        """:func:`campaign_customers` with these inputs (``save_rate`` overrides the planned one)."""
+        rate = self.inputs.save_rate if save_rate is None else save_rate
+        return campaign_customers(self.warning, value, incentive=self.incentive,
+                                  families=self.families, accept_fit=self.inputs.accept_rate,
+                                  accept_other=self.inputs.accept_rate, save_rate=rate,
+                                  contact_cost=self.contact_cost, offer_for=offer_for)
+
+
+def campaign_customers(warning: pd.DataFrame, value: pd.Series, *, incentive: dict[str, float],
+                       families: pd.Series, accept_fit: float, accept_other: float,
+                       save_rate: float, contact_cost: float,
+                       offer_for: Callable[[str | None], str | None] | None = None) -> pd.DataFrame:
+    """Per active customer: churn probability, value, offer, and expected profit of contacting.
+
+    ``warning``: customer_id, churn_probability (notebook 02's list); ``value``:
+    CLV by customer id; ``families``: each customer's driver family (from the
+    top reason); ``incentive``: cost per accepted offer by family. The offer is
+    the one that fits the family (differentiated), or ``offer_for(family)`` to
+    force another policy (e.g. a discount for all); acceptance is ``accept_fit``
+    when the offer fits the family, else ``accept_other``.
+    """
+    df = warning[["customer_id", "churn_probability"]].copy()
+    df["customer_id"] = df["customer_id"].astype(str)  # a CSV may have read ids as numbers
+    value = value.set_axis(value.index.astype(str))
+    families = families.set_axis(families.index.astype(str))
+    df["clv"] = df["customer_id"].map(value)
+    if df["clv"].isna().all():
+        raise DataError("no customer of the early-warning list has a value")
+    df["clv"] = df["clv"].fillna(0.0)
+    df["family"] = df["customer_id"].map(families)
+    fitting = df["family"].map(FAMILY_OFFER)
+    offer = fitting if offer_for is None else df["family"].map(offer_for)
+    df["offer"] = offer.fillna("discount")
+    fam_of_offer = {v: k for k, v in FAMILY_OFFER.items()}
+    df["incentive"] = df["offer"].map(lambda o: incentive.get(fam_of_offer.get(o, "price"), 0.0))
+    df["accept"] = np.where(df["offer"] == fitting, accept_fit, accept_other)
+    p = df["churn_probability"].astype(float)
+    df["expected_profit"] = p * save_rate * df["clv"] - df["accept"] * df["incentive"] - contact_cost
+    df.attrs.update(save_rate=save_rate, contact_cost=contact_cost)
+    return df
+
+
+def _ranked(customers: pd.DataFrame, order: str) -> pd.DataFrame:
+    """Customers from the highest ``risk`` (churn probability) or ``risk_value``
+    (probability x CLV) down; ties keep their order."""
+    key = {"risk": customers["churn_probability"],
+           "risk_value": customers["churn_probability"] * customers["clv"]}[order]
+    return customers.iloc[np.argsort(-key.to_numpy(), kind="stable")]
+
+
+def profit_curve(customers: pd.DataFrame, *, order: str = "risk", steps: int = 100) -> pd.DataFrame:
+    """Cumulative expected profit of contacting the top share k of customers.
+
+    ``order``: ``risk`` (churn probability) or ``risk_value`` (probability x CLV),
+    highest first; ``random`` gives the untargeted (mass) campaign's expectation,
+    k x the sum over everyone. Columns: share, customers, profit.
+    """
+    n = len(customers)
+    if order == "random":
+        total = customers["expected_profit"].sum()
+        shares = np.linspace(0, 1, steps + 1)
+        return pd.DataFrame({"share": shares, "customers": np.round(shares * n).astype(int),
+                             "profit": shares * total})
+    cum = np.concatenate([[0.0], _ranked(customers, order)["expected_profit"].to_numpy().cumsum()])
+    counts = np.unique(np.round(np.linspace(0, 1, steps + 1) * n).astype(int))
+    return pd.DataFrame({"share": counts / n, "customers": counts, "profit": cum[counts]})
+
+
+@dataclass
+class CampaignPlan:
+    """The best targeting on a profit curve: share, customers, expected profit,
+    the save rate at which that campaign breaks even, and its two parts: ``gain``
+    = sum p_i CLV_i (the value at stake) and ``spend`` = sum(a_i c_i + f)."""
+
+    share: float
+    customers: int
+    profit: float
+    break_even_save_rate: float
+    gain: float
+    spend: float
+
+
+def best_target(customers: pd.DataFrame, curve: pd.DataFrame, *, order: str = "risk") -> CampaignPlan:
+    """The k that maximises expected profit, and the break-even save rate there.
+
+    Break-even: the save rate s* at which the chosen customers' expected profit
+    is 0: s* = sum(a_i c_i + f) / sum(p_i CLV_i).
+    """
+    i = int(curve["profit"].to_numpy().argmax())
+    k = int(curve["customers"].iloc[i])
+    top = _ranked(customers, order).iloc[:k]
+    gain = float((top["churn_probability"] * top["clv"]).sum())
+    spend = float((top["accept"] * top["incentive"]).sum() + k * customers.attrs["contact_cost"])
+    return CampaignPlan(float(curve["share"].iloc[i]), k, float(curve["profit"].iloc[i]),
+                        spend / gain if gain > 0 else float("nan"), gain, spend)
+
+
+def profit_distribution(plan: CampaignPlan, *, alpha: float, beta: float, draws: int = 4000,
+                        seed: int = 0) -> np.ndarray:
+    """Profit of the planned campaign when the save rate is uncertain: s ~ Beta(alpha, beta).
+
+    Profit is linear in s: profit(s) = s x gain - spend (:class:`CampaignPlan`);
+    one value per draw (seeded).
+    """
+    s = np.random.default_rng(seed).beta(alpha, beta, size=draws)
+    return s * plan.gain - plan.spend
+
+
+@dataclass
+class PolicyComparison:
+    """The targeting policies of :data:`POLICIES` on one list: ``customers`` (with the
+    differentiated offers), a profit ``curves`` per policy, the best ``plans`` of the
+    targeted ones and the ``table`` comparing them with contacting everyone."""
+
+    customers: pd.DataFrame
+    curves: dict[str, pd.DataFrame]
+    plans: dict[str, CampaignPlan]
+    table: pd.DataFrame
+
+    @property
+    def plan(self) -> CampaignPlan:
+        """The plan the campaign goes with (:data:`PLANNED`)."""
+        return self.plans[PLANNED]
+
+
+def compare_policies(campaign: Campaign, value: pd.Series) -> PolicyComparison:
+    """Profit curves and best plans of every policy of :data:`POLICIES`.
+
+    Table columns: policy, best_share, customers, expected_profit,
+    break_even_save_rate; the last row is the mass campaign to everyone (the
+    untargeted curve at 100%).
+    """
+    by_offer = {"differentiated": campaign.customers(value),
+                "discount": campaign.customers(value, offer_for=lambda f: "discount")}
+    curves = {name: profit_curve(by_offer[offer], order=order)
+              for name, (offer, order) in POLICIES.items()}
+    plans = {name: best_target(by_offer[offer], curves[name], order=order)
+             for name, (offer, order) in POLICIES.items() if order != "random"}
+    mass = next(name for name, (_, order) in POLICIES.items() if order == "random")
+    rows = [{"policy": k, "best_share": p.share, "customers": p.customers,
+             "expected_profit": p.profit, "break_even_save_rate": p.break_even_save_rate}
+            for k, p in plans.items()]
+    rows.append({"policy": "mass campaign: everyone", "best_share": 1.0,
+                 "customers": len(by_offer["differentiated"]),
+                 "expected_profit": float(curves[mass]["profit"].iloc[-1]),
+                 "break_even_save_rate": np.nan})
+    return PolicyComparison(by_offer["differentiated"], curves, plans, pd.DataFrame(rows))
+
+
+@dataclass
+class ProfitRisk:
+    """The planned campaign's profit over draws of the save rate ~ Beta(alpha, beta):
+    the draws, their 5%, 50% and 95% quantiles and P(profit < 0)."""
+
+    draws: np.ndarray
+    alpha: float
+    beta: float
+    p05: float
+    median: float
+    p95: float
+    p_loss: float
+
+
+def profit_risk(plan: CampaignPlan, *, alpha: float, beta: float, draws: int = 4000,
+                seed: int = 0) -> ProfitRisk:
+    """:func:`profit_distribution` summarised (quantiles and the chance of a loss)."""
+    prof = profit_distribution(plan, alpha=alpha, beta=beta, draws=draws, seed=seed)
+    lo, mid, hi = np.quantile(prof, [0.05, 0.5, 0.95])
+    return ProfitRisk(prof, alpha, beta, float(lo), float(mid), float(hi), float((prof < 0).mean()))

@@ -1,0 +1,456 @@
+"""What ``metrics.json`` may hold: one pydantic model per section, one field per key.
+
+These models are the single definition of the file. :func:`churnlab.metrics.record`
+validates a section against its model before writing it, and the report reads
+the file through :class:`StudyMetrics` (attribute access, no string paths), so
+a misspelt or renamed key fails loudly instead of showing up as "—".
+
+Rules of the models:
+
+- ``extra="forbid"``: an unknown key is an error naming the section and key.
+- ``strict=True`` and numbers typed ``int | float`` (:data:`Number`): nothing
+  is coerced, so a validated section dumps back to exactly the same JSON
+  (``model_dump(exclude_unset=True)``); ints stay ints, floats stay floats.
+- Every key is optional (a notebook writes some keys only when the data allow),
+  and every computed number may be ``None`` (``NaN`` is written as ``null``).
+- Keys that are data (segments, periods, horizons, model names) are
+  ``dict[str, ...]`` maps.
+
+Each field's ``description`` is its documentation; the README's
+"``metrics.json`` keys" table summarises them (``tests/test_metrics_readme.py``
+checks that the two agree).
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import ChurnlabError
+
+Number = Union[int, float]
+"""A JSON number, kept as written (an int stays an int)."""
+
+Num = Optional[Number]
+Map = dict[str, Optional[Number]]
+"""A dynamic-key map (segment, period, horizon, model, ...) to a number or None."""
+
+#: keys renamed since earlier versions of the file: (section, old key) -> new key
+RENAMED = {("retention", "break_even_accept_rate"): "break_even_save_rate"}
+
+
+class MetricsError(ChurnlabError, ValueError):
+    """A ``metrics.json`` section (or the whole file) does not match its definition."""
+
+
+def _f(description: str):
+    """An optional field documented by ``description``."""
+    return Field(default=None, description=description)
+
+
+class Strict(BaseModel):
+    """Base of every metrics model: unknown keys are errors, values are never coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# =========================================================================== data (notebook 01)
+
+
+class DataSection(Strict):
+    """``data``: what was collected and which churn definition was applied (notebook 01)."""
+
+    n_customers: Optional[int] = _f("customers who started on or before `as_of`")
+    n_churned: Optional[int] = _f("of those, churned by `as_of` under the chosen definition")
+    churn_rate: Num = _f("`n_churned / n_customers`")
+    definition: Optional[str] = _f("the churn definition applied (contractual, inactivity, partial, category)")
+    as_of: Optional[str] = _f("the analysis date (ISO)")
+    source: Optional[str] = _f("where the data came from: `simulate` or `files`")
+    tables: Optional[dict[str, int]] = _f("rows per written Parquet file")
+    median_duration_months: Num = _f("median of `duration` (censored durations included as they are)")
+    n_snapshots: Optional[int] = _f("snapshot dates built for prediction")
+    snapshot_positive_rate: Num = _f("share of snapshot rows labelled `churn_next` (None without snapshots)")
+    churned_by_definition: Optional[dict[str, int]] = _f(
+        "churners under each definition that applies to the data (contractual also split by end reason)")
+    rows_dropped: Optional[dict[str, int]] = _f("rows removed by cleaning, per reason")
+
+
+# =========================================================================== causes, warning (notebook 02)
+
+
+class SegmentRate(Strict):
+    """Churn of one level of a categorical column."""
+
+    customers: Optional[int] = _f("customers in the level")
+    churned: Optional[int] = _f("of those, churned")
+    rate: Num = _f("`churned / customers`")
+    ci_low: Num = _f("Wilson 95% interval, lower bound")
+    ci_high: Num = _f("Wilson 95% interval, upper bound")
+
+
+class CausesSection(Strict):
+    """``causes``: stated and revealed causes of churn (notebook 02)."""
+
+    segment_churn: Optional[dict[str, dict[str, SegmentRate]]] = _f(
+        "per categorical column and level: customers, churned, rate and its Wilson 95% CI")
+    top_drivers: Optional[list[str]] = _f(
+        "features ordered by mean absolute SHAP value of the early-warning model (top 10)")
+    logit_terms: Optional[int] = _f("terms of the multivariable logistic regression (0 if not fitted)")
+    exit_reasons: Optional[Map] = _f("share of answering churners per stated exit reason")
+    exit_reasons_answered: Optional[int] = _f("churners who stated an exit reason")
+
+
+class WarningBaseline(Strict):
+    """The logistic-regression baseline of the early-warning model, same validation."""
+
+    roc_auc: Num = _f("held-out ROC AUC")
+    pr_auc: Num = _f("held-out precision-recall AUC")
+    top_decile_lift: Num = _f("churn rate of the riskiest 10% / the average churn rate")
+    brier: Num = _f("Brier score (mean squared error of the probabilities)")
+
+
+class WarningSection(Strict):
+    """``warning``: the early-warning model (notebook 02; absent when it was skipped)."""
+
+    validation: Optional[str] = _f("how it was validated: time-ordered snapshots, or 5-fold CV without dates")
+    auc: Num = _f("held-out ROC AUC of the XGBoost model")
+    pr_auc: Num = _f("held-out precision-recall AUC")
+    top_decile_lift: Num = _f("churn rate of the riskiest 10% / the average churn rate")
+    brier: Num = _f("Brier score")
+    baseline: Optional[WarningBaseline] = _f("the same metrics for the logistic baseline")
+    n_high_risk: Optional[int] = _f("active customers in the high risk tier of the early-warning list")
+
+
+# =========================================================================== survival (notebook 03)
+
+
+class KaplanMeier(Strict):
+    """Kaplan-Meier estimate of all customers (with entry times)."""
+
+    median: Num = _f("median lifetime in `survival.unit`s (None when not reached)")
+    median_ci: Optional[list[Num]] = _f("95% confidence interval of the median [low, high]")
+    rmst: Num = _f("restricted mean survival time up to `rmst_tau`")
+    rmst_tau: Num = _f("the restriction time of `rmst`")
+    survival: Optional[Map] = _f("S(h) per horizon h (in `survival.unit`s, as text)")
+
+
+class LogRank(Strict):
+    """Log-rank test of one segment column."""
+
+    statistic: Num = _f("test statistic")
+    p_value: Num = _f("p-value")
+
+
+class CoxRemedy(Strict):
+    """The Cox model refitted where proportional hazards fail."""
+
+    strata: Optional[list[str]] = _f("categorical columns turned into strata")
+    time_interactions: Optional[list[str]] = _f("numeric terms split at the median tenure")
+    hazard_ratios: Optional[Map] = _f("hazard ratio per term of the refitted model")
+
+
+class CoxModel(Strict):
+    """Cox proportional-hazards model (all covariates, entry times)."""
+
+    hazard_ratios: Optional[Map] = _f("hazard ratio per term")
+    concordance: Num = _f("Harrell's C")
+    ph_violations: Optional[list[str]] = _f("terms failing the Schoenfeld test")
+    remedy: Optional[CoxRemedy] = _f("the strata, time interactions and refitted hazard ratios")
+
+
+class AftModels(Strict):
+    """Weibull / log-normal / log-logistic accelerated-failure-time models."""
+
+    best: Optional[str] = _f("the model with the lowest AIC")
+    aic: Optional[Map] = _f("AIC per model")
+
+
+class SurvivalValidation(Strict):
+    """Held-out validation of the survival models."""
+
+    concordance_test: Optional[Map] = _f("held-out concordance per model")
+    calibration_ici: Optional[Map] = _f("calibration ICI per model at `horizon`")
+    horizon: Num = _f("the calibration horizon (in `survival.unit`s)")
+
+
+class SBGFit(Strict):
+    """Shifted-beta-geometric model on acquisition cohorts (contractual studies)."""
+
+    alpha: Num = _f("sBG α")
+    beta: Num = _f("sBG β; α/(α+β) is the mean churn probability per period")
+    period: Optional[str] = _f("the cohort period (month or quarter)")
+    fit_periods: Optional[int] = _f("periods used for the fit")
+    cohorts: Optional[int] = _f("acquisition cohorts")
+    holdout_mape: Num = _f("mean absolute percentage error of the projection on held-out periods")
+    derl: Num = _f("discounted expected residual lifetime, in periods")
+    converged: Optional[bool] = _f("whether the optimiser converged")
+
+
+class BGNBDHoldout(Strict):
+    """BG/NBD prediction against what happened after `as_of`."""
+
+    days: Optional[int] = _f("length of the holdout in days")
+    predicted: Num = _f("predicted purchases in the holdout")
+    actual: Num = _f("actual purchases in the holdout")
+
+
+class BGNBDFit(Strict):
+    """BG/NBD model as of `as_of` (non-contractual studies)."""
+
+    r: Num = _f("BG/NBD r")
+    alpha: Num = _f("BG/NBD α")
+    a: Num = _f("BG/NBD a")
+    b: Num = _f("BG/NBD b")
+    time_unit: Optional[str] = _f("the time unit of the fit (day, week or month)")
+    converged: Optional[bool] = _f("whether the optimiser converged")
+    horizon: Num = _f("horizon of the expected purchases, in `time_unit`s")
+    mean_p_alive: Num = _f("mean P(alive) of the customers")
+    holdout: Optional[BGNBDHoldout] = _f("predicted vs actual purchases when data go past `as_of`")
+
+
+class SurvivalSection(Strict):
+    """``survival``: the survival picture (notebook 03)."""
+
+    unit: Optional[str] = _f("the time unit of durations (day, week, month)")
+    customers: Optional[int] = _f("customers in the survival table")
+    left_truncated: Optional[int] = _f("customers entering late (joined before the data window)")
+    dropped_no_time_at_risk: Optional[int] = _f("rows with no time at risk observed")
+    km: Optional[KaplanMeier] = _f("Kaplan-Meier (with entry times): median, S(h) per horizon, RMST")
+    logrank: Optional[dict[str, LogRank]] = _f("per segment column: log-rank statistic and p-value")
+    cox: Optional[CoxModel] = _f("Cox model: hazard ratios, concordance, PH violations and remedy")
+    aft: Optional[AftModels] = _f("AFT models by AIC")
+    validation: Optional[SurvivalValidation] = _f("held-out concordance and calibration per model")
+    sbg: Optional[SBGFit] = _f("contractual studies: sBG on acquisition cohorts")
+    bgnbd: Optional[BGNBDFit] = _f("non-contractual studies: BG/NBD")
+
+
+# =========================================================================== value, cost, retention (notebook 04)
+
+
+class SegmentCLV(Strict):
+    """Mean CLV of one segment."""
+
+    mean: Num = _f("mean CLV")
+    ci_low: Num = _f("bootstrap 95% interval, lower bound")
+    ci_high: Num = _f("bootstrap 95% interval, upper bound")
+    customers: Optional[int] = _f("active customers in the segment")
+
+
+class GammaGamma(Strict):
+    """Gamma-Gamma spend model (non-contractual studies)."""
+
+    p: Num = _f("Gamma-Gamma p")
+    q: Num = _f("Gamma-Gamma q")
+    gamma: Num = _f("Gamma-Gamma γ")
+    mean_spend: Num = _f("expected mean spend per purchase")
+
+
+class ValueSection(Strict):
+    """``value``: customer lifetime value of the active customers (notebook 04)."""
+
+    currency: Optional[str] = _f("currency of the money amounts")
+    horizon_months: Optional[Number] = _f("CLV horizon in months")
+    margin_rate: Num = _f("margin as a share of revenue")
+    discount_rate: Num = _f("discount rate per `discount_period`")
+    discount_period: Optional[str] = _f("the period of `discount_rate` (year or month)")
+    method: Optional[str] = _f("survival model (contractual) or BG/NBD × Gamma-Gamma")
+    clv_mean: Num = _f("mean CLV of active customers")
+    clv_total: Num = _f("total CLV of active customers")
+    customers: Optional[int] = _f("active customers valued")
+    clv_by_segment: Optional[dict[str, SegmentCLV]] = _f(
+        "per segment: mean CLV with bootstrap 95% interval, and customers")
+    interval: Optional[str] = _f("how the segment intervals were computed")
+    gamma_gamma: Optional[GammaGamma] = _f("non-contractual: the Gamma-Gamma fit")
+    sbg_check: Optional[Map] = _f(
+        "contractual: expected discounted months from the sBG and from the survival model, side by side")
+
+
+class CostComponents(Strict):
+    """The parts of the cost of churn; they sum to ``cost.total``."""
+
+    direct: Num = _f("churners × (termination + equipment recovery + compensation)")
+    indirect: Num = _f("churners × (acquisition cost of a replacement + extra service cost)")
+    lost_revenue: Num = _f(
+        "per churner, the mean CLV of retained customers at the same tenure (and segment): "
+        "the value the churner would have brought")
+    opportunity: Num = _f(
+        "retention spend that changed nothing: offers to customers who left anyway, and the "
+        "stay-anyway share of offers to customers who were kept")
+
+
+class CostSection(Strict):
+    """``cost``: the cost of churn in the study window (notebook 04)."""
+
+    currency: Optional[str] = _f("currency of the money amounts")
+    window: Optional[list[str]] = _f("the study window [start, end] (ISO dates)")
+    total: Num = _f("cost of churn in `window`")
+    churners: Optional[int] = _f("churners in `window`")
+    components: Optional[CostComponents] = _f("`direct`, `indirect`, `lost_revenue`, `opportunity`")
+    revenue_at_risk: Num = _f(
+        "Σ over active customers of P(churn within `revenue_at_risk_horizon_months`) × CLV")
+    revenue_at_risk_horizon_months: Optional[Number] = _f("horizon of `revenue_at_risk`, in months")
+
+
+class RetentionSection(Strict):
+    """``retention``: the recommended retention campaign and fixes (notebook 04)."""
+
+    currency: Optional[str] = _f("currency of the money amounts")
+    optimal_target_share: Num = _f("best share of the early-warning list to contact (by risk)")
+    optimal_customers: Optional[int] = _f("customers contacted at that share")
+    expected_profit: Num = _f("expected profit of that plan")
+    break_even_save_rate: Num = _f(
+        "the save rate at which the plan breaks even (share of contacted would-be churners "
+        "who accept the offer and stay)")
+    save_rate: Num = _f("the save rate the plan uses")
+    save_rate_ci: Optional[list[Num]] = _f("95% interval of the save rate [low, high]")
+    save_rate_source: Optional[str] = _f("where the save rate comes from")
+    profit_p05: Num = _f("5th percentile of the simulated profit")
+    profit_p95: Num = _f("95th percentile of the simulated profit")
+    p_loss: Num = _f("probability of a loss")
+    policies: Optional[Map] = _f(
+        "expected profit per targeting policy (differentiated, by risk × value, one discount for all, "
+        "mass campaign)")
+    fix_ranking: Optional[list[str]] = _f("exit reasons ordered by return on investment of fixing them")
+
+
+# =========================================================================== kpi (notebook 05)
+
+
+class PeriodSeries(Strict):
+    """A rate per period, for each period length."""
+
+    month: Optional[Map] = _f("period (`2025-12`) -> rate")
+    quarter: Optional[Map] = _f("period (`2025Q4`) -> rate")
+    year: Optional[Map] = _f("period (`2025`) -> rate")
+
+
+class PeriodValues(Strict):
+    """A rate of the latest complete period, for each period length."""
+
+    month: Num = _f("latest complete month")
+    quarter: Num = _f("latest complete quarter")
+    year: Num = _f("latest complete year")
+
+
+class ScorecardRow(Strict):
+    """One KPI of the scorecard."""
+
+    kpi: Optional[str] = _f("KPI name")
+    value: Num = _f("value in the latest period")
+    target: Num = _f("target from the params (None: no target)")
+    previous: Num = _f("value in the period before")
+    trend: Optional[str] = _f("up, down or flat against `previous`")
+    status: Optional[str] = _f("on track, watch, off track or no target")
+    unit: Optional[str] = _f("`%` (a fraction), `x` (a ratio) or empty")
+
+
+class DefinitionSensitivity(Strict):
+    """Churn under other definitions: gap (contractual) or inactivity window (transactions)."""
+
+    gap_days: Optional[list[Num]] = _f("contractual: re-subscription gaps tried, in days")
+    churn_events: Optional[list[Num]] = _f("contractual: churn events at each gap")
+    window_days: Optional[list[Num]] = _f("transactions: inactivity windows tried, in days")
+    customers: Optional[list[Num]] = _f("transactions: customers evaluated at each window")
+    churned: Optional[list[Num]] = _f("transactions: churned at each window")
+    churn_share: Optional[list[Num]] = _f("transactions: churned / customers at each window")
+    returned_share: Optional[list[Num]] = _f("share of churners who came back, at each gap or window")
+
+
+class Consistency(Strict):
+    """Cross-check of the monthly churn rate by several methods."""
+
+    methods: Optional[Map] = _f("monthly churn rate per method")
+    agree: Optional[bool] = _f("whether all methods agree within `tolerance`")
+    tolerance: Num = _f("relative tolerance of the check")
+
+
+class KpiSection(Strict):
+    """``kpi``: KPIs per period, scorecard and checks (notebook 05)."""
+
+    churn_rate: Optional[PeriodSeries] = _f(
+        "per `month`, `quarter`, `year`: period -> churned in the period / customers at its start")
+    retention_rate: Optional[PeriodSeries] = _f("per `month`, `quarter`, `year`: period -> 1 - churn rate")
+    churn_rate_latest: Optional[PeriodValues] = _f("churn rate of the latest complete periods")
+    retention_rate_latest: Optional[PeriodValues] = _f("retention rate of the latest complete periods")
+    annualised_churn: Num = _f("1 − (1 − c)^12 of the pooled monthly rate c of the last 12 months")
+    growth_rate_latest: Num = _f("customer growth of the latest month")
+    same_period_churn_rule: Optional[str] = _f(
+        "how customers who join and churn in the same period are counted")
+    churn_by_kind: Optional[Map] = _f("share of churners per end reason (voluntary, involuntary)")
+    cohort_logo_retention_12m: Num = _f("share of acquired customers still active 12 months later")
+    grr: Num = _f("software: gross revenue retention, MRR movements pooled over the last 12 months")
+    nrr: Num = _f("software: net revenue retention, last 12 months")
+    quick_ratio: Num = _f("software: (new + expansion + reactivation) / (contraction + churn) MRR")
+    net_mrr_churn: Num = _f("software: net MRR churn rate, last 12 months")
+    winback_rate: Num = _f("share of churn events won back within `kpi.winback_days` (params)")
+    save_rate: Num = _f("save desk: kept / all offers (None without offers)")
+    save_desk_success_rate: Num = _f("save desk: kept / accepted offers (None without offers)")
+    lifecycle_latest: Optional[Map] = _f("customers per lifecycle stage at the end of the latest quarter")
+    indicators_latest: Optional[Map] = _f("leading indicators of the latest month (complaints per 100, ...)")
+    scorecard: Optional[list[ScorecardRow]] = _f(
+        "per KPI: value, target, previous, trend, status (on track / watch / off track / no target), unit")
+    definition_sensitivity: Optional[DefinitionSensitivity] = _f("churn under other definitions")
+    consistency: Optional[Consistency] = _f("monthly churn rate by several methods, and whether they agree")
+
+
+# =========================================================================== the file
+
+
+class StudyMetrics(Strict):
+    """The whole ``metrics.json`` of a run: every section optional."""
+
+    data: Optional[DataSection] = _f("data collection (notebook 01)")
+    causes: Optional[CausesSection] = _f("cause analysis (notebook 02)")
+    warning: Optional[WarningSection] = _f("the early-warning model (notebook 02)")
+    survival: Optional[SurvivalSection] = _f("survival modelling (notebook 03)")
+    value: Optional[ValueSection] = _f("customer lifetime value (notebook 04)")
+    cost: Optional[CostSection] = _f("cost of churn (notebook 04)")
+    retention: Optional[RetentionSection] = _f("retention campaign and fixes (notebook 04)")
+    kpi: Optional[KpiSection] = _f("KPI evaluation (notebook 05)")
+
+
+#: section name -> its model
+SECTIONS: dict[str, type[Strict]] = {
+    "data": DataSection, "causes": CausesSection, "warning": WarningSection, "survival": SurvivalSection,
+    "value": ValueSection, "cost": CostSection, "retention": RetentionSection, "kpi": KpiSection,
+}
+
+
+def _problems(exc: ValidationError, prefix: tuple[str, ...]) -> str:
+    """One line per error: ``retention.break_even_accept_rate: unknown key (renamed to ...)``."""
+    lines = []
+    for err in exc.errors():
+        loc = prefix + tuple(str(p) for p in err["loc"])
+        where = ".".join(loc)
+        if err["type"] == "extra_forbidden":
+            new = RENAMED.get(loc[:2]) if len(loc) == 2 else None
+            hint = f" (renamed to {loc[0]}.{new})" if new else ""
+            lines.append(f"{where}: unknown key{hint}")
+        else:
+            lines.append(f"{where}: {err['msg']} (got {err.get('input')!r:.60})")
+    return "; ".join(lines)
+
+
+def validate_section(section: str, values: dict) -> Strict:
+    """``values`` (already JSON-clean) as the model of ``section``; :class:`MetricsError` if it does not fit."""
+    model = SECTIONS.get(section)
+    if model is None:
+        raise MetricsError(f"metrics.json has no section {section!r}; the sections are {', '.join(SECTIONS)}")
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise MetricsError(f"metrics.json section {section!r}: {_problems(exc, (section,))}") from None
+
+
+def parse(data: dict) -> StudyMetrics:
+    """A whole ``metrics.json`` mapping as :class:`StudyMetrics`; :class:`MetricsError` if it does not fit."""
+    try:
+        return StudyMetrics.model_validate(data)
+    except ValidationError as exc:
+        raise MetricsError(f"metrics.json: {_problems(exc, ())}") from None
+
+
+def dump(model: BaseModel) -> dict:
+    """The JSON mapping of a validated model: exactly the keys that were set."""
+    return model.model_dump(exclude_unset=True)

@@ -1,0 +1,137 @@
+"""Reading and validating params files: every problem becomes one line naming the file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..config import SCENARIOS
+from ..errors import ParamsError
+from .study import StudyParams
+
+_TYPE_WORDS = {
+    "int_parsing": "an integer",
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "dict_type": "a mapping (key: value lines)",
+    "list_type": "a list",
+    "date_parsing": "a date YYYY-MM-DD",
+    "date_from_datetime_parsing": "a date YYYY-MM-DD",
+    "date_type": "a date YYYY-MM-DD",
+    "model_type": "a mapping (key: value lines)",
+    "model_attributes_type": "a mapping (key: value lines)",
+}
+
+
+def _describe(err: dict[str, Any]) -> tuple[str, str]:
+    """Turn one pydantic error into (key path, what was expected)."""
+    loc = [str(p) for p in err["loc"] if p not in ("simulate", "files", "function-after[_known_tables(), dict[str,TableSource]]")]
+    # discriminated unions put the tag in the path; drop pydantic's internal labels
+    loc = [p for p in loc if not p.startswith("function-")]
+    key = ".".join(loc) or "(top level)"
+    typ = err["type"]
+    got = err.get("input")
+    if typ == "extra_forbidden":
+        return key, "unknown key (not a churnlab parameter; check the spelling)"
+    if typ == "missing":
+        return key, "required key is missing"
+    if typ == "literal_error":
+        exp = err.get("ctx", {}).get("expected", "")
+        return key, f"expected one of {exp}, got {got!r}"
+    if typ == "union_tag_invalid" or typ == "union_tag_not_found":
+        return key + ".kind" if not key.endswith("kind") else key, "expected kind 'simulate' or 'files'"
+    if typ in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        ctx = err.get("ctx", {})
+        op = {"greater_than_equal": ">=", "less_than_equal": "<=", "greater_than": ">",
+              "less_than": "<"}[typ]
+        bound = next(iter(ctx.values()))
+        bound = f"{bound:g}" if isinstance(bound, float) else bound
+        return key, f"expected a value {op} {bound}, got {got!r}"
+    if typ in _TYPE_WORDS:
+        return key, f"expected {_TYPE_WORDS[typ]}, got {got!r}"
+    if typ == "value_error":
+        msg = str(err.get("ctx", {}).get("error", err["msg"]))
+        k, _, rest = msg.partition(": ")
+        if rest and " " not in k:  # the message starts with a sub-key: join it to the path
+            return (f"{key}.{k}" if loc else k), rest
+        return key, msg
+    if typ == "int_type" and isinstance(got, bool):
+        return key, f"expected an integer, got {got!r}"
+    return key, err["msg"]
+
+
+def validate_params(data: Any, *, source: str = "params") -> StudyParams:
+    """Validate a parameters mapping; raise one :class:`ParamsError` line on failure."""
+    if not isinstance(data, dict):
+        raise ParamsError(f"{source}: expected a mapping of key: value lines at the top level, "
+                          f"got {type(data).__name__}")
+    try:
+        return StudyParams.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        key, what = _describe(errors[0])
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ParamsError(f"{source}: {key}: {what}{more}") from None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, but a key given twice is an error (not last-one-wins)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_params_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML params file as a dict; one-line :class:`ParamsError` if it can't be."""
+    p = Path(path)
+    if not p.exists():
+        raise ParamsError(f"{p}: params file not found")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParamsError(f"{p}: cannot read params file ({exc.__class__.__name__}: {exc})") from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParamsError(f"{p}: YAML syntax error{where}: {problem}") from None
+    except ValueError as exc:  # e.g. an unquoted date that does not exist: 2025-13-01
+        raise ParamsError(f"{p}: a value cannot be read ({exc}); write dates as quoted "
+                          "YYYY-MM-DD strings") from None
+    if data is None:
+        raise ParamsError(f"{p}: params file is empty; expected keys scenario, seed, as_of, churn, source")
+    return data
+
+
+def load_params(path: str | Path) -> StudyParams:
+    """Read and validate a params file: the one early check before any notebook runs."""
+    return validate_params(read_params_file(path), source=str(path))
+
+
+def scenario_params_path(name: str) -> Path:
+    """The params file of a built-in scenario; :class:`ParamsError` for an unknown name."""
+    from ..config import PARAMS_DIR
+
+    if name not in SCENARIOS:
+        raise ParamsError(
+            f"unknown scenario {name!r}: expected one of {', '.join(SCENARIOS)} "
+            "(or give your own file with --params FILE)"
+        )
+    return PARAMS_DIR / f"{name}.yaml"

@@ -1,0 +1,142 @@
+"""The report's figures, drawn from ``metrics.json`` alone and embedded in the page.
+
+Plot helpers follow the house shape ``f(data, *, ..., ax=None) -> Axes`` and
+never save files; :func:`embed` draws one on a fresh Agg figure (no pyplot
+state, default style, so a notebook's settings do not leak in) and returns an
+``<figure>`` whose ``<img>`` holds the PNG as a ``data:image/png;base64`` URL.
+The page stays one self-contained file, and the same metrics give the same
+bytes (the PNG carries no software version or date).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Callable, Mapping
+
+import matplotlib
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from ..figures import axes
+from .format import esc, fmt_money, fmt_num, num, plural, words
+
+CHURN = "#c0392b"
+ACTIVE = "#2e86c1"
+TOTAL = "#1d2330"
+STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.spines.top": False, "axes.spines.right": False,
+         "axes.grid": True, "grid.color": "#e3e6ec", "grid.linewidth": 0.8, "axes.axisbelow": True}
+DPI = 150
+"""Pixels per inch of the PNG; it is shown at 100 px per inch (sharp on high-density screens)."""
+
+
+def _finite(values: Mapping[str, float | int | None]) -> dict[str, float]:
+    return {str(k): float(v) for k, v in values.items() if num(v) is not None}
+
+
+def _short_money(value: float, _pos: object = None) -> str:
+    """Axis ticks: ``1.2M``, ``350k``, ``75``."""
+    a = abs(value)
+    if a >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if a >= 1e3:
+        return f"{value / 1e3:.0f}k"
+    return f"{value:.0f}"
+
+
+def churn_rate_plot(monthly: Mapping[str, float | int | None], *, ax: Axes | None = None) -> Axes:
+    """Churn rate per month (period -> churned in the month / customers at its start) and its 3-month mean.
+
+    ``monthly`` is ``kpi.churn_rate.month`` of metrics.json; missing months are skipped.
+    """
+    ax = axes(ax, (10.4, 3.0))
+    s = pd.Series(_finite(monthly), dtype=float).sort_index()
+    x = range(len(s))
+    ax.plot(x, s.to_numpy(), marker="o", ms=3, lw=1.4, color=CHURN, label="monthly churn rate")
+    ax.plot(x, s.rolling(3).mean().to_numpy(), color="0.35", lw=1, ls="--", label="3-month average")
+    step = max(1, len(s) // 12)
+    ax.set_xticks(list(x)[::step], list(s.index)[::step], rotation=45, ha="right")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+    ax.set_ylim(bottom=0)
+    ax.set_title("Churn rate per month (churned / customers at the start of the month)")
+    ax.legend(frameon=False, loc="upper left")
+    return ax
+
+
+def survival_plot(points: Mapping[str, float | int | None], *, median: float | None = None,
+                  median_ci: list | None = None, unit: str = "month", ax: Axes | None = None) -> Axes:
+    """Share of customers still active at each reported horizon (Kaplan–Meier), and the median.
+
+    ``points`` is ``survival.km.survival`` (horizon -> S(h), S(0) = 1 is added);
+    ``median`` where S = 50% (``survival.km.median``) with its 95% CI as a
+    horizontal bar. The line only joins the reported points: the curve between
+    them is not in metrics.json.
+    """
+    ax = axes(ax, (5.2, 3.2))
+    pts = sorted((float(h), v) for h, v in _finite(points).items())
+    xs, ys = [0.0] + [h for h, _ in pts], [1.0] + [v for _, v in pts]
+    ax.plot(xs, ys, marker="o", ms=4, lw=1.6, color=ACTIVE, label="still active (Kaplan–Meier)")
+    ax.axhline(0.5, color="0.6", lw=0.8, ls=":")
+    med = num(median)
+    if med is not None:
+        if pts and med > pts[-1][0]:
+            ax.plot([pts[-1][0], med], [pts[-1][1], 0.5], color=ACTIVE, lw=1, ls=":")
+        ci = [num(c) for c in (median_ci or [])]
+        xerr = [[med - ci[0]], [ci[1] - med]] if len(ci) == 2 and None not in ci else None
+        ax.errorbar([med], [0.5], xerr=xerr, fmt="D", ms=6, color=CHURN, capsize=3,
+                    label=f"median: {fmt_num(med)} {plural(unit, med)}")
+    ax.set_ylim(0, 1.08)
+    ax.set_xlim(left=0)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(f"{plural(unit, 2)} since the start")
+    ax.set_title("Customers still active")
+    ax.legend(frameon=False, loc="lower left", fontsize=8)
+    return ax
+
+
+def cost_plot(components: Mapping[str, float | int | None], *, currency: str = "",
+              ax: Axes | None = None) -> Axes:
+    """The cost of churn as a waterfall: each component (``cost.components``) stacked to the total."""
+    ax = axes(ax, (5.2, 3.2))
+    comps = _finite(components)
+    names = [words(k) for k in comps] + ["total"]
+    starts, widths, start = [], [], 0.0
+    for v in comps.values():
+        starts.append(start)
+        widths.append(v)
+        start += v
+    starts.append(0.0)
+    widths.append(start)
+    colors = [CHURN] * len(comps) + [TOTAL]
+    y = range(len(names))
+    ax.barh(y, widths, left=starts, color=colors, height=0.6)
+    for i, (s, w) in enumerate(zip(starts, widths)):
+        ax.annotate(fmt_money(w), (s + max(w, 0), i), textcoords="offset points", xytext=(4, 0),
+                    va="center", fontsize=8)
+    ax.set_yticks(list(y), names)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.xaxis.set_major_formatter(FuncFormatter(_short_money))
+    ax.set_xlim(right=max(start, max(widths, default=0)) * 1.25 or 1)
+    ax.set_xlabel(currency)
+    ax.set_title("Where the cost of churn comes from")
+    return ax
+
+
+def embed(draw: Callable[[Axes], object], *, alt: str, caption: str,
+          size: tuple[float, float] = (5.2, 3.2)) -> str:
+    """``<figure>`` with the PNG drawn by ``draw(ax)`` inline; ``alt`` and ``caption`` are plain text."""
+    with matplotlib.style.context("default"), matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=size, dpi=DPI)
+        FigureCanvasAgg(fig)
+        draw(fig.subplots())
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    width = round(size[0] * 100)
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}" width="{width}">'
+            f"<figcaption>{esc(caption)}</figcaption></figure>")

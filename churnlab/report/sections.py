@@ -1,0 +1,529 @@
+"""The sections of the study report, one function each, from the validated metrics.
+
+Every function takes the run's :class:`~churnlab.metrics.StudyMetrics` (plus
+the manifest or the run folder where it needs them) and returns the HTML of
+its ``<section>``; a section whose metrics are missing says "… not available
+in this run". All text from the files is escaped.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from ..metrics import StudyMetrics
+from . import facts
+from .figures import churn_rate_plot, cost_plot, embed, survival_plot
+from .format import (
+    DASH, NA_TEXT, bar, bar_table, card, cards, esc, fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct,
+    fmt_ratio, fmt_unit, label, lookup, na, num, plural, section, table, two_columns, words,
+)
+
+# =========================================================================== header
+
+
+def header(run_dir: Path, m: StudyMetrics, manifest: dict) -> str:
+    """Study name, scenario, date, definition and source; the data cards; provenance."""
+    data = m.data
+    lede = []
+    if facts.scenario(manifest):
+        lede.append(f"scenario {esc(facts.scenario(manifest))}")
+    if data:
+        if data.as_of:
+            lede.append(f"as of {esc(data.as_of)}")
+        if data.definition:
+            lede.append(f"{esc(data.definition)} churn")
+        lede.append(esc(facts.source_text(m, manifest)))
+    out = ['<header class="top">', '<p class="eyebrow">Churn study report</p>',
+           f"<h1>{esc(facts.study_name(run_dir, manifest))}</h1>"]
+    if lede:
+        out.append(f'<p class="lede">{" · ".join(lede)}</p>')
+    if data:
+        out.append(cards([
+            card("Customers", esc(fmt_int(data.n_customers))),
+            card("Churned", esc(fmt_int(data.n_churned))),
+            card("Churn rate", esc(fmt_pct(data.churn_rate)), esc(f"by {data.as_of}") if data.as_of else ""),
+            card("Churn definition", esc(data.definition or DASH), small=True),
+            card("Data source", esc(facts.source_text(m, manifest)), small=True),
+            card("Median duration", esc(fmt_num(data.median_duration_months)), "months, censored included"),
+        ]))
+        others = {k: v for k, v in (data.churned_by_definition or {}).items() if k != data.definition}
+        if others:
+            parts = ", ".join(f"{esc(k)} {esc(fmt_int(v))}" for k, v in others.items())
+            out.append(f'<p class="note">Churners under other definitions / by end reason: {parts}.</p>')
+    else:
+        out.append(na("The data summary (metrics.json section data) is"))
+    out.append(provenance(manifest))
+    out.append("</header>")
+    return "\n".join(out)
+
+
+def provenance(manifest: dict) -> str:
+    """What produced the run: seed, git commit, finish time, churnlab version, command."""
+    if not manifest:
+        return f'<p class="prov">What produced it: {NA_TEXT} (no manifest.json).</p>'
+    parts = []
+    seed = manifest.get("seed", lookup(manifest, "params", "seed"))
+    if seed is not None:
+        parts.append(f"seed {esc(seed)}")
+    commit = lookup(manifest, "git", "commit")
+    if commit:
+        dirty = " (with uncommitted changes)" if lookup(manifest, "git", "dirty") else ""
+        parts.append(f"git commit <code>{esc(str(commit)[:10])}</code>{esc(dirty)}")
+    if manifest.get("finished") or manifest.get("started"):
+        parts.append(f"finished {esc(fmt_date(manifest.get('finished') or manifest.get('started')))}")
+    version = lookup(manifest, "packages", "churnlab")
+    if version:
+        parts.append(f"churnlab {esc(version)}")
+    if manifest.get("command"):
+        parts.append(f"command <code>{esc(manifest['command'])}</code>")
+    text = " · ".join(parts) if parts else NA_TEXT
+    return f'<p class="prov">What produced it: {text}.</p>'
+
+
+# =========================================================================== KPIs
+
+STATUS_CLASS = {"on track": "on-track", "watch": "watch", "off track": "off-track", "no target": "no-target"}
+TREND = {"up": "↑ up", "down": "↓ down", "flat": "→ flat"}
+
+
+def kpis(m: StudyMetrics) -> str:
+    """Headline KPI cards, the monthly churn figure, the scorecard and the cross-check."""
+    kpi = m.kpi
+    if kpi is None:
+        return section("kpis", "Headline KPIs", na("KPIs (metrics.json section kpi) are"))
+    churn, keep = kpi.churn_rate_latest, kpi.retention_rate_latest
+    values = [
+        ("Churn, latest month", churn and churn.month), ("Churn, latest quarter", churn and churn.quarter),
+        ("Churn, latest year", churn and churn.year), ("Annualised churn", kpi.annualised_churn),
+        ("Retention, latest month", keep and keep.month), ("Retention, latest quarter", keep and keep.quarter),
+        ("Retention, latest year", keep and keep.year), ("Customer growth, latest", kpi.growth_rate_latest),
+        ("Win-back rate", kpi.winback_rate), ("Save rate", kpi.save_rate),
+        ("Gross revenue retention", kpi.grr), ("Net revenue retention", kpi.nrr),
+    ]
+    items = [card(title, esc(fmt_pct(v))) for title, v in values if num(v) is not None]
+    if num(kpi.quick_ratio) is not None:
+        items.append(card("Quick ratio", esc(fmt_unit(kpi.quick_ratio, "x"))))
+    inner = [cards(items) if items else na("Headline KPI values are")]
+    monthly = kpi.churn_rate.month if kpi.churn_rate else None
+    if monthly and sum(num(v) is not None for v in monthly.values()) >= 2:
+        inner.append(embed(lambda ax: churn_rate_plot(monthly, ax=ax), size=(10.4, 3.0),
+                           alt="Monthly churn rate",
+                           caption="Churned in the month / customers at its start (kpi.churn_rate.month); "
+                                   "dashed: the 3-month average."))
+    inner.append("<h3>Scorecard</h3>")
+    rows = []
+    for item in kpi.scorecard or []:
+        status = item.status or "unknown"
+        badge = f'<span class="badge {STATUS_CLASS.get(status, "unknown")}">{esc(status)}</span>'
+        rows.append([(esc(label(item.kpi or DASH)), False), (esc(fmt_unit(item.value, item.unit)), True),
+                     (esc(fmt_unit(item.target, item.unit)), True),
+                     (esc(fmt_unit(item.previous, item.unit)), True),
+                     (esc(TREND.get(item.trend or "", DASH)), False), (badge, False)])
+    if rows:
+        inner.append(table([("KPI", False), ("Value", True), ("Target", True), ("Previous", True),
+                            ("Trend", False), ("Status", False)], rows))
+    else:
+        inner.append(na("The KPI scorecard is"))
+    cons = kpi.consistency
+    if cons and cons.methods:
+        vals = "; ".join(f"{k}: {fmt_pct(v, 2)}" for k, v in cons.methods.items() if num(v) is not None)
+        verdict = ""
+        if cons.agree is not None:
+            verdict = (" They agree" if cons.agree else " They do not agree") + (
+                f" within {fmt_pct(cons.tolerance, 0)}." if num(cons.tolerance) is not None else ".")
+        inner.append(f'<p class="note">Churn rate cross-check — {esc(vals)}.{esc(verdict)}</p>')
+    return section("kpis", "Headline KPIs", "\n".join(inner))
+
+
+# =========================================================================== causes
+
+
+def causes(m: StudyMetrics) -> str:
+    """Stated exit reasons, revealed drivers, the early-warning model and the riskiest segments."""
+    if m.causes is None and m.warning is None:
+        return section("causes", "Why customers leave",
+                       na("Cause analysis (metrics.json sections causes, warning) is"))
+    left = ["<h3>What churners say: stated exit reasons</h3>"]
+    shares = facts.exit_reason_shares(m)
+    if shares:
+        top = max(shares.values())
+        rows = [[(esc(words(k)), False), (bar(v / top if top > 0 else 0), False), (esc(fmt_pct(v)), True)]
+                for k, v in shares.items()]
+        left.append(bar_table([("Reason", False), ("", False), ("Share", True)], rows))
+    else:
+        left.append(na("Stated exit reasons are"))
+    left.append("<h3>What the data reveal: top drivers</h3>")
+    drivers = (m.causes.top_drivers if m.causes else None) or []
+    if drivers:
+        chips = "".join(f"<li>{esc(words(d))}</li>" for d in drivers[:10])
+        left.append('<p class="note">Features the early-warning model relies on most '
+                    '(mean absolute SHAP value), strongest first.</p>'
+                    f'<ol class="chips">{chips}</ol>')
+    else:
+        left.append(na("Revealed drivers are"))
+    right = ["<h3>Early-warning model quality</h3>", *_warning(m), *_risky_segments(m)]
+    return section("causes", "Why customers leave", two_columns(left, right))
+
+
+def _warning(m: StudyMetrics) -> list[str]:
+    w = m.warning
+    auc, lift = (num(w.auc), num(w.top_decile_lift)) if w else (None, None)
+    if auc is None and lift is None:
+        return [na("Early-warning model metrics are")]
+    items = []
+    if auc is not None:
+        base = num(w.baseline.roc_auc) if w.baseline else None
+        items.append(card("AUC (held out)", esc(f"{auc:.2f}"),
+                          esc(f"logistic baseline {base:.2f}") if base is not None else "0.5 = random"))
+    if lift is not None:
+        items.append(card("Top-decile lift", esc(f"{lift:.1f}×"), "riskiest 10% vs average"))
+    if w.n_high_risk is not None:
+        items.append(card("Flagged high risk", esc(fmt_int(w.n_high_risk)), "active customers"))
+    sentence = []
+    if lift is not None:
+        sentence.append(f"The 10% of customers the model rates riskiest go on to churn {lift:.1f} times "
+                        "as often as the average customer")
+    if auc is not None:
+        sentence.append(f"it ranks a random churner above a random stayer {auc:.0%} of the time")
+    out = [cards(items), f"<p>{esc('; '.join(sentence))}.</p>"]
+    if w.validation:
+        out.append(f'<p class="note">Validation: {esc(w.validation)}.</p>')
+    return out
+
+
+def _risky_segments(m: StudyMetrics, n: int = 4, min_customers: int = 30) -> list[str]:
+    seg = m.causes.segment_churn if m.causes else None
+    levels = [(float(st.rate), col, level, st) for col, by in (seg or {}).items() for level, st in by.items()
+              if num(st.rate) is not None and (st.customers or 0) >= min_customers]
+    if not levels:
+        return []
+    levels.sort(key=lambda t: (-t[0], t[1], t[2]))
+    rows = []
+    for rate, col, level, st in levels[:n]:
+        ci = DASH
+        if num(st.ci_low) is not None and num(st.ci_high) is not None:
+            ci = f"{fmt_pct(st.ci_low)} – {fmt_pct(st.ci_high)}"
+        rows.append([(esc(f"{words(col)} = {words(level)}"), False), (esc(fmt_pct(rate)), True),
+                     (esc(ci), True), (esc(fmt_int(st.customers)), True)])
+    out = ["<h3>Segments with the highest churn</h3>",
+           table([("Segment", False), ("Churn", True), ("95% CI", True), ("Customers", True)], rows)]
+    overall = num(m.data.churn_rate) if m.data else None
+    if overall is not None:
+        out.append(f'<p class="note">Overall churn rate: {esc(fmt_pct(overall))}.</p>')
+    return out
+
+
+# =========================================================================== survival
+
+
+def hr_words(hr: float) -> str:
+    """A hazard ratio in words: ``1.3`` -> ``30% higher risk``, ``3.56`` -> ``3.56 times the risk``."""
+    if hr >= 1:
+        return f"{(hr - 1):.0%} higher risk" if hr < 2 else f"{fmt_ratio(hr)[1:]} times the risk"
+    return f"{(1 - hr):.0%} lower risk"
+
+
+def survival(m: StudyMetrics) -> str:
+    """Kaplan–Meier (figure and table), the Cox model's largest effects, the lifetime models."""
+    surv = m.survival
+    if surv is None:
+        return section("survival", "Survival picture", na("Survival results (metrics.json section survival) are"))
+    unit = facts.time_unit(m)
+    left = ["<h3>How long customers stay (Kaplan–Meier)</h3>", *_km(surv.km, unit),
+            "<h3>Lifetime models</h3>"]
+    lifetime = [f for f in (_aft(surv.aft), _sbg(surv.sbg), _bgnbd(surv.bgnbd)) if f]
+    left.append("".join(f"<p>{f}</p>" for f in lifetime) if lifetime
+                else na("Parametric lifetime models are"))
+    right = ["<h3>What changes the hazard (Cox model)</h3>", *_cox(surv.cox)]
+    return section("survival", "Survival picture", two_columns(left, right))
+
+
+def _km(km, unit: str) -> list[str]:
+    if km is None:
+        return [na("Kaplan–Meier estimates are")]
+    out = []
+    median = num(km.median)
+    if median is not None:
+        ci = [num(c) for c in (km.median_ci or [])]
+        ci_txt = f" (95% CI {fmt_num(ci[0])}–{fmt_num(ci[1])})" if len(ci) == 2 and None not in ci else ""
+        out.append(f"<p>Half of the customers have churned by {esc(unit)} "
+                   f"<strong>{esc(fmt_num(median))}</strong>{esc(ci_txt)}.</p>")
+    else:
+        out.append("<p>Median lifetime <strong>not reached</strong>: more than half of the customers "
+                   "are still active at the end of follow-up.</p>")
+    items = sorted((float(h), float(v)) for h, v in (km.survival or {}).items()
+                   if num(v) is not None and re.fullmatch(r"\d+(\.\d+)?", h))
+    if items:
+        out.append(embed(lambda ax: survival_plot(km.survival, median=km.median, median_ci=km.median_ci,
+                                                  unit=unit, ax=ax),
+                         alt="Share of customers still active",
+                         caption="S(h) at the reported horizons (survival.km.survival) and the median "
+                                 "with its 95% CI; the line only joins the reported points."))
+        rows = [[(esc(f"{fmt_num(h)} {plural(unit, h)}"), False), (esc(fmt_pct(s)), True),
+                 (esc(fmt_pct(1 - s)), True)] for h, s in items]
+        out.append(table([("After", False), ("Still active", True), ("Churned", True)], rows))
+    if num(km.rmst) is not None and num(km.rmst_tau) is not None:
+        out.append(f'<p class="note">Restricted mean: a customer stays on average {esc(fmt_num(km.rmst))} '
+                   f"of the first {esc(fmt_num(km.rmst_tau))} {esc(plural(unit, 2))}.</p>")
+    return out
+
+
+def _cox(cox) -> list[str]:
+    hrs = {k: float(v) for k, v in ((cox.hazard_ratios if cox else None) or {}).items()
+           if num(v) is not None and v > 0}
+    concordance = num(cox.concordance) if cox else None
+    if not hrs and concordance is None:
+        return [na("The Cox model is")]
+    out = []
+    if concordance is not None:
+        out.append(f"<p>Concordance <strong>{concordance:.2f}</strong> (0.5 = random ordering, 1 = perfect).</p>")
+    if hrs:
+        top = sorted(hrs.items(), key=lambda kv: (-abs(math.log(kv[1])), kv[0]))[:5]
+        violations = set(cox.ph_violations or [])
+        rows = [[(esc(term) + (" †" if term in violations else ""), False),
+                 (esc(fmt_ratio(hr) + " hazard"), True), (esc(hr_words(hr)), True)] for term, hr in top]
+        out.append(table([("Term", False), ("Hazard ratio", True), ("In words", True)], rows))
+        note = ("Largest effects by |log hazard ratio|; per unit of a numeric covariate, "
+                "or against the reference level of a category.")
+        if any(t in violations for t, _ in top):
+            note += (" † the effect changes over time (Schoenfeld test); notebook 03 refits "
+                     "it with strata or time interactions.")
+        out.append(f'<p class="note">{esc(note)}</p>')
+    return out
+
+
+def _aft(aft) -> str:
+    if aft is None or not aft.best:
+        return ""
+    others = sorted(((k, v) for k, v in (aft.aic or {}).items() if num(v) is not None), key=lambda kv: kv[1])
+    aic_txt = "; ".join(f"{k} {fmt_num(v)}" for k, v in others)
+    return (f"Best parametric (AFT) model by AIC: <strong>{esc(aft.best)}</strong>"
+            + (f" (AIC {esc(aic_txt)})" if aic_txt else "") + ".")
+
+
+def _sbg(sbg) -> str:
+    if sbg is None or num(sbg.alpha) is None or num(sbg.beta) is None:
+        return ""
+    a, b = float(sbg.alpha), float(sbg.beta)
+    period = sbg.period or "period"
+    txt = (f"sBG on acquisition cohorts (by {period}): α = {fmt_num(a)}, β = {fmt_num(b)}; "
+           f"mean churn probability per {period} α/(α+β) = {fmt_pct(a / (a + b))}")
+    if a + b > 1e4:
+        txt += " (α and β this large: practically the same churn probability for every customer)"
+    if num(sbg.holdout_mape) is not None:
+        txt += f"; projection error on held-out periods (MAPE) {fmt_pct(sbg.holdout_mape)}"
+    if num(sbg.derl) is not None:
+        txt += f"; discounted expected residual lifetime {fmt_num(sbg.derl)} {plural(period, 2)}"
+    return esc(txt) + "."
+
+
+def _bgnbd(bg) -> str:
+    if bg is None or any(num(v) is None for v in (bg.r, bg.alpha, bg.a, bg.b)):
+        return ""
+    txt = (f"BG/NBD (per {bg.time_unit or 'period'}): r = {fmt_num(bg.r)}, α = {fmt_num(bg.alpha)}, "
+           f"a = {fmt_num(bg.a)}, b = {fmt_num(bg.b)}")
+    if num(bg.mean_p_alive) is not None:
+        txt += f"; mean P(alive) {fmt_pct(bg.mean_p_alive)}"
+    ho = bg.holdout
+    if ho and num(ho.predicted) is not None and num(ho.actual) is not None:
+        days = f" over {fmt_int(ho.days)} days" if ho.days is not None else ""
+        diff = f" ({(ho.predicted / ho.actual - 1) * 100:+.1f}%)" if ho.actual else ""
+        txt += (f"; holdout{days}: predicted {fmt_int(ho.predicted)} purchases vs "
+                f"{fmt_int(ho.actual)} actual{diff}")
+    return esc(txt) + "."
+
+
+# =========================================================================== cost of churn
+
+
+def cost(m: StudyMetrics) -> str:
+    """Cost of churn, per churner, revenue at risk, mean CLV; the breakdown (figure and table)."""
+    cost_m, value = m.cost, m.value
+    if cost_m is None and value is None:
+        return section("cost", "Cost of churn", na("Cost of churn (metrics.json sections cost, value) is"))
+    cur = facts.currency(m)
+    items = []
+    if cost_m and num(cost_m.total) is not None:
+        window = cost_m.window or []
+        items.append(card("Cost of churn", esc(fmt_money(cost_m.total, cur)),
+                          esc(f"{window[0]} to {window[1]}") if len(window) == 2 else ""))
+        if cost_m.churners:
+            items.append(card("Per churner", esc(fmt_money(facts.cost_per_churner(m), cur)),
+                              esc(f"{fmt_int(cost_m.churners)} churners")))
+    if cost_m and num(cost_m.revenue_at_risk) is not None:
+        h = num(cost_m.revenue_at_risk_horizon_months)
+        items.append(card("Revenue at risk", esc(fmt_money(cost_m.revenue_at_risk, cur)),
+                          esc(f"next {fmt_num(h)} months, active customers") if h else "active customers"))
+    if value and num(value.clv_mean) is not None:
+        h = num(value.horizon_months)
+        items.append(card("Mean CLV", esc(fmt_money(value.clv_mean, value.currency or cur)),
+                          esc(f"active customers, {fmt_num(h)}-month horizon") if h else "active customers"))
+    inner = [cards(items)] if items else []
+    comps = cost_m.components.model_dump() if cost_m and cost_m.components else {}
+    comps = {k: float(v) for k, v in comps.items() if num(v) is not None}
+    if comps:
+        inner.append("<h3>Where the cost comes from</h3>")
+        total = num(cost_m.total) or sum(comps.values())
+        rows = [[(esc(words(k)), False), (esc(fmt_money(v, cur)), True),
+                 (esc(fmt_pct(v / total) if total else DASH), True)]
+                for k, v in sorted(comps.items(), key=lambda kv: (-kv[1], kv[0]))]
+        figure = embed(lambda ax: cost_plot(comps, currency=cur, ax=ax), alt="Cost of churn by component",
+                       caption="Each component of cost.components added up to the total.")
+        inner.append(two_columns(
+            [table([("Component", False), ("Amount", True), ("Share", True)], rows),
+             '<p class="note">Direct: termination, equipment recovery and compensation; indirect: '
+             "acquiring replacements and extra service; lost revenue: the value the churners would have "
+             "brought (CLV of retained customers of the same tenure); opportunity: retention offers that "
+             "changed nothing.</p>"],
+            [figure]))
+    else:
+        inner.append(na("The cost breakdown is"))
+    if value and value.method:
+        extra = ""
+        if num(value.margin_rate) is not None:
+            extra += f"; margin {fmt_pct(value.margin_rate)}"
+        if num(value.discount_rate) is not None:
+            extra += f"; discount {fmt_pct(value.discount_rate)} a {value.discount_period or 'year'}"
+        inner.append(f'<p class="note">CLV method: {esc(value.method + extra)}.</p>')
+    return section("cost", "Cost of churn", "\n".join(inner))
+
+
+# =========================================================================== actions
+
+
+def actions(m: StudyMetrics, manifest: dict) -> str:
+    """The recommended campaign, its break-even save rate, the targeting policies and the fixes."""
+    ret = m.retention
+    if ret is None:
+        return section("actions", "Recommended actions",
+                       na("Retention recommendations (metrics.json section retention) are"))
+    cur = ret.currency or facts.currency(m)
+    items = [t for t in (_campaign(ret, cur), _break_even(ret)) if t]
+    name, best = facts.best_policy(m)
+    found = facts.policies(m)
+    if name is not None and best is not None:
+        items.append(_policy_sentence(name, best, num(ret.expected_profit), found, cur))
+    if ret.fix_ranking:
+        items.append(_fixes(ret.fix_ranking, lookup(manifest, "params", "fixes")))
+    inner = [f'<ul class="actions">{"".join(f"<li>{i}</li>" for i in items)}</ul>' if items
+             else na("A recommended campaign is")]
+    if found:
+        inner.append("<h3>Targeting policies compared</h3>")
+        ordered = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+        rows = [[(esc(k), False), (esc(fmt_money(v, cur)), True)] for k, v in ordered]
+        inner.append(table([("Policy", False), ("Expected profit", True)], rows,
+                           row_classes=["best" if k == name else "" for k, _ in ordered]))
+    return section("actions", "Recommended actions", "\n".join(inner))
+
+
+def _campaign(ret, cur: str) -> str:
+    share, profit = num(ret.optimal_target_share), num(ret.expected_profit)
+    if share is None or profit is None:
+        return ""
+    who = f" ({fmt_int(ret.optimal_customers)} customers)" if ret.optimal_customers is not None else ""
+    text = (f"<strong>Contact the top {esc(fmt_pct(share))} of active customers by churn risk{esc(who)}</strong>: "
+            f"expected profit {esc(fmt_money(profit, cur))}")
+    extra = []
+    if num(ret.profit_p05) is not None and num(ret.profit_p95) is not None:
+        extra.append(f"90% of simulated outcomes between {fmt_money(ret.profit_p05, cur)} and "
+                     f"{fmt_money(ret.profit_p95, cur)}")
+    if num(ret.p_loss) is not None:
+        extra.append(f"chance of a loss {fmt_pct(ret.p_loss)}")
+    if extra:
+        text += f" ({esc('; '.join(extra))})"
+    return text + "."
+
+
+def _break_even(ret) -> str:
+    be = num(ret.break_even_save_rate)
+    if be is None:
+        return ""
+    text = (f"The campaign breaks even if at least {fmt_pct(be)} of the would-be churners it "
+            "contacts accept the offer and stay (the break-even save rate)")
+    sr = num(ret.save_rate)
+    if sr is not None:
+        text += f"; the save rate used is {fmt_pct(sr)}"
+        ci = [num(c) for c in (ret.save_rate_ci or [])]
+        if len(ci) == 2 and None not in ci:
+            text += f" (95% interval {fmt_pct(ci[0])} – {fmt_pct(ci[1])})"
+        if ret.save_rate_source:
+            text += f", {ret.save_rate_source}"
+        text += ", " + ("comfortably above break-even" if sr >= 1.25 * be
+                        else "above break-even" if sr >= be else "below break-even: do not run it as is")
+    return esc(text) + "."
+
+
+def _policy_sentence(name: str, best: float, profit: float | None, found: dict[str, float], cur: str) -> str:
+    plan = [k for k, v in found.items()
+            if profit is not None and math.isclose(v, profit, rel_tol=1e-9, abs_tol=1e-6)]
+    if plan and name in plan:
+        text = (f"This plan (<strong>{esc(name)}</strong>) is the most profitable of the "
+                f"{len(found)} targeting policies compared")
+    elif profit is not None:
+        text = (f"Targeting <strong>{esc(name)}</strong> would earn more: {esc(fmt_money(best, cur))} "
+                f"against {esc(fmt_money(profit, cur))}"
+                + (f" for the plan above ({esc(plan[0])})" if plan else " for the plan above"))
+    else:
+        text = (f"Of the targeting policies compared, <strong>{esc(name)}</strong> earns the most "
+                f"({esc(fmt_money(best, cur))})")
+    if found:
+        worst = min(found, key=lambda k: found[k])
+        if worst != name and found[worst] < 0:
+            text += f"; {esc(worst)} would lose {esc(fmt_money(-found[worst], cur))}"
+    return text + "."
+
+
+def _fixes(ranking: list[str], planned: object) -> str:
+    if isinstance(planned, dict) and planned:
+        with_fix = [f for f in ranking if f in planned]
+        without = [f for f in ranking if f not in planned]
+    else:
+        with_fix, without = list(ranking), []
+    text = ""
+    if with_fix:
+        text = ("Fix the causes of churn in this order (by return on investment): "
+                + ", ".join(f"{i}. {words(f)}" for i, f in enumerate(with_fix, 1)))
+    if without:
+        text += ("; " if text else "") + "no fix is costed for " + ", ".join(words(f) for f in without)
+    return esc(text) + "."
+
+
+# =========================================================================== notebooks
+
+
+def notebooks(run_dir: Path, manifest: dict) -> str:
+    """The executed notebooks with their status and time, linked to their HTML where it exists."""
+    records = manifest.get("notebooks") if isinstance(manifest.get("notebooks"), list) else None
+    if records is None:
+        found = sorted(p.name for p in run_dir.glob("[0-9][0-9]_*.html"))
+        if not found:
+            return section("notebooks", "Executed notebooks", na("The list of executed notebooks is"))
+        lis = "".join(f'<li><a href="{esc(n)}">{esc(Path(n).stem)}</a></li>' for n in found)
+        return section("notebooks", "Executed notebooks",
+                       f'<p class="note">No manifest.json: notebooks found in the folder.</p><ul>{lis}</ul>')
+    rows = []
+    for rec in records:
+        if not isinstance(rec, dict) or not rec.get("notebook"):
+            continue
+        nb = str(rec["notebook"])
+        status = str(rec.get("status") or "unknown")
+        html_name = Path(nb).with_suffix(".html").name
+        stem = esc(Path(nb).stem)
+        if status == "ok" and (run_dir / html_name).exists():
+            cell = f'<a href="{esc(html_name)}">{stem}</a>'
+        elif status == "ok":
+            cell = f'{stem} <span class="note">(HTML not found)</span>'
+        else:
+            cell = stem
+        note = esc(rec.get("reason") or rec.get("message") or "")
+        secs = num(rec.get("seconds"))
+        cls = status if status in ("ok", "skipped", "failed") else "unknown"
+        badge = f'<span class="badge {esc(cls)}">{esc(status)}</span>'
+        rows.append([(cell, False), (badge, False), (esc(f"{secs:.1f} s") if secs is not None else DASH, True),
+                     (note, False)])
+    if not rows:
+        return section("notebooks", "Executed notebooks", na("The list of executed notebooks is"))
+    return section("notebooks", "Executed notebooks",
+                   table([("Notebook", False), ("Status", False), ("Time", True), ("Note", False)], rows))
