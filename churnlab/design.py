@@ -90,14 +90,6 @@ def covariates(df: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> dict[str, 
     return {"numeric": numeric, "categorical": categorical, "skipped": skipped}
 
 
-# --------------------------------------------------------------------------- levels and dummies
-
-
-def level_labels(df: pd.DataFrame, column: str) -> pd.Series:
-    """The values of ``column`` as text, missing values as the level ``"(missing)"``."""
-    return df[column].astype("string").fillna("(missing)")
-
-
 # --------------------------------------------------------------------------- survival models
 
 
@@ -134,7 +126,7 @@ class CovariateDesign:
                 raise DataError(f"analysis table: no covariate column {col!r}")
             s = df[col]
             if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
-                counts = level_labels(df, col).value_counts()
+                counts = as_level(df[col]).value_counts()
                 base = str(reference.get(col, counts.index[0]))
                 if base not in counts.index:
                     base = counts.index[0]
@@ -157,7 +149,7 @@ class CovariateDesign:
         :meth:`fit` leaves out as constant or duplicate."""
         parts = {col: df[col].astype(float).fillna(med) for col, med in self.numeric.items()}
         for col, levels in self.categorical.items():
-            lv = level_labels(df, col)
+            lv = as_level(df[col])
             for level in levels:
                 parts[f"{col}={level}"] = (lv == level).astype(float)
         return pd.DataFrame(parts, index=df.index)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from churnlab.design import CovariateDesign, FeatureDesign, dummy_column, level_labels
+from churnlab.design import CovariateDesign, FeatureDesign, as_level, dummy_column
 
 
 def test_covariate_design_drops_constant_and_identical_columns():
@@ -24,7 +24,7 @@ def test_covariate_design_fills_medians_and_codes_missing_levels():
     assert X["a"].tolist() == [1.0, 3.0, 3.0, 5.0]  # median of 1, 3, 5
     assert d.reference == {"g": "x"} and d.categorical["g"] == ["(missing)", "y"]
     assert X["g=(missing)"].tolist() == [0, 1, 0, 0]
-    assert level_labels(df, "g").tolist() == ["x", "(missing)", "x", "y"]
+    assert as_level(df["g"]).tolist() == ["x", "(missing)", "x", "y"]
 
 
 def test_feature_design_transform_of_unseen_levels_and_missing_columns():

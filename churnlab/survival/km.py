@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..design import level_labels
+from ..design import as_level
 from ..errors import DataError
 from .table import DEFAULT_HORIZONS, check_table
 
@@ -95,7 +95,7 @@ def km_by_segment(df: pd.DataFrame, *, column: str, duration: str = "duration",
     One row per level: customers, churned, median and CI, S(h) per horizon, RMST.
     """
     rows = []
-    for level, g in df.groupby(level_labels(df, column), sort=True):
+    for level, g in df.groupby(as_level(df[column]), sort=True):
         if len(g) < min_count or g[event].sum() == 0:
             continue
         s = km_summary(g, duration=duration, event=event, entry=entry, horizons=horizons,
@@ -122,7 +122,7 @@ def logrank(df: pd.DataFrame, *, column: str, duration: str = "duration",
     from lifelines.statistics import multivariate_logrank_test
 
     check_table(df, duration, event)
-    groups = level_labels(df, column)
+    groups = as_level(df[column])
     if groups.nunique() < 2:
         raise DataError(f"column {column!r} has a single level; a log-rank test needs two or more")
     if entry is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..design import level_labels
+from ..design import as_level
 
 
 def planted_reference(drivers: list[dict], df: pd.DataFrame) -> dict[str, str]:
@@ -17,7 +17,7 @@ def planted_reference(drivers: list[dict], df: pd.DataFrame) -> dict[str, str]:
     ref = {}
     for d in drivers:
         if "level" in d and d["feature"] in df:
-            counts = level_labels(df, d["feature"]).value_counts()
+            counts = as_level(df[d["feature"]]).value_counts()
             others = [v for v in counts.index if v != str(d["level"])]
             if others:
                 ref[d["feature"]] = others[0]

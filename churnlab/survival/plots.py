@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..design import level_labels
+from ..design import as_level
 from ..figures import axes, ratio_forest
 from .aft import AFTComparison
 from .cox import CoxResult
@@ -33,7 +33,7 @@ def km_plot(df: pd.DataFrame, *, column: str | None = None, duration: str = "dur
     if column is None:
         groups = [("all customers", df)]
     else:
-        levels = level_labels(df, column)
+        levels = as_level(df[column])
         top = levels.value_counts().head(max_levels).index
         groups = [(f"{column}={lv}", df[levels == lv]) for lv in sorted(top)
                   if (levels == lv).sum() >= min_count and df.loc[levels == lv, event].sum() > 0]
