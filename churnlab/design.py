@@ -236,3 +236,20 @@ class FeatureDesign:
                 parts[dummy_column(col, level)] = (arr == level).astype(float)
         out = pd.DataFrame(parts, index=df.index)
         return out[self.columns]
+
+
+def segment_column(analysis: pd.DataFrame, *, configured: str = "",
+                   candidates: list[str] | None = None) -> str | None:
+    """The one column a study breaks its results down by (value, cost, KPIs, stated reasons).
+
+    ``value.segment`` from the params when set (it must exist); else the first of
+    ``candidates`` -- by default the categorical covariates (:func:`covariates`) -- with
+    2 to 8 levels; None when there is none.
+    """
+    if configured:
+        if configured not in analysis:
+            raise DataError(f"value.segment: the analysis table has no column {configured!r}")
+        return configured
+    if candidates is None:
+        candidates = covariates(analysis)["categorical"]
+    return next((c for c in candidates if c in analysis and 2 <= analysis[c].nunique() <= 8), None)

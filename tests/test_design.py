@@ -36,3 +36,21 @@ def test_feature_design_transform_of_unseen_levels_and_missing_columns():
     assert X.to_numpy().tolist() == [[1.0, 0.0, 1.0], [0.5, 0.0, 0.0]]
     assert d.features == ["n", "plan"] and d.dummies == ["plan_a", "plan_b(1)"]
     assert dummy_column("x", "<5") == "x_lt5"
+
+
+def test_segment_column_is_one_rule_for_every_stage():
+    import pandas as pd
+    import pytest
+
+    from churnlab.design import segment_column
+    from churnlab.errors import DataError
+
+    a = pd.DataFrame({"customer_id": list("abcdef"), "churned": [True, False] * 3,
+                      "one_level": ["x"] * 6, "region": list("nnsswe"), "plan": list("mmyyyy"),
+                      "spend": [1.0, 2, 3, 4, 5, 6]})
+    assert segment_column(a) == "region"  # the first categorical covariate with 2 to 8 levels
+    assert segment_column(a, candidates=["plan", "region"]) == "plan"
+    assert segment_column(a, configured="plan") == "plan"
+    assert segment_column(a[["customer_id", "churned", "spend"]]) is None
+    with pytest.raises(DataError, match="value.segment"):
+        segment_column(a, configured="tier")

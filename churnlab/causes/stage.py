@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..collect.pipeline import Collection
-from ..design import covariates
+from ..design import covariates, segment_column
 from ..errors import DataError
 from ..params import StudyParams
 from . import drivers, playbook, reasons, warning
@@ -151,14 +151,13 @@ def strongest_metrics(comparison: pd.DataFrame, candidates, k: int = 2) -> list[
     return [m for m in ordered if m in candidates][:k]
 
 
-def _reasons(a: pd.DataFrame, cov: dict) -> tuple:
-    """Exit-reason Pareto, shares by the first segment column, and reasons vs behaviour."""
+def _reasons(a: pd.DataFrame, cov: dict, segment: str | None) -> tuple:
+    """Exit-reason Pareto, shares by the study's segment column, and reasons vs behaviour."""
     if "exit_reason" not in a or not a["exit_reason"].notna().any():
         return None, None, None, None
     pareto = reasons.exit_reason_pareto(a)
-    shares, seg = None, None
-    if cov["categorical"]:
-        seg = cov["categorical"][0]
+    shares, seg = None, segment
+    if seg is not None:
         by_seg = reasons.exit_reason_pareto(a, by=seg)
         shares = by_seg.pivot_table(index="reason", columns=seg, values="share").fillna(0)
         shares = shares.loc[pareto["reason"]]  # overall Pareto order
@@ -171,7 +170,9 @@ def analyse(params: StudyParams, collection: Collection,
     """The whole cause analysis of notebook 02 (``early`` reuses a fitted :func:`early_warning`)."""
     a = collection.analysis
     cov = covariates(a, exclude=CONSEQUENCES)
-    pareto, shares, seg, rvd = _reasons(a, cov)
+    segment = segment_column(a, configured=params.value.segment if params.value else "",
+                             candidates=cov["categorical"])
+    pareto, shares, seg, rvd = _reasons(a, cov, segment)
     comparison = drivers.compare_groups(a[[c for c in a if c not in CONSEQUENCES]])
     segments = drivers.segment_churn(a, columns=cov["categorical"][:6])
     cohorts = {m: drivers.metric_cohorts(a, column=m) for m in cov["numeric"]}

@@ -4,7 +4,7 @@ key assumptions (:mod:`.assumptions`), figures (:mod:`.plots`) and the stage as 
 
 from .value import (  # noqa: F401
     REVENUE_COLUMNS, revenue_column, discount_factors, ContractualValue, contractual_clv,
-    PurchaseValue, purchase_clv, repeat_spend, clv_by_segment, segment_column, sbg_crosscheck
+    PurchaseValue, purchase_clv, repeat_spend, clv_by_segment, sbg_crosscheck
 )
 from .cost import (  # noqa: F401
     COMPONENTS, churners_and_retained, comparable_value, ChurnCost, cost_of_churn,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..design import segment_column
 from ..errors import DataError
 from ..survival.curves import SurvivalCurves
 from .campaign import (Campaign, CampaignInputs, CampaignPlan, PolicyComparison, ProfitRisk,
@@ -28,7 +29,7 @@ from .cost import (COMPONENTS, ChurnCost, churners_and_retained, comparable_valu
                    fix_roi, revenue_at_risk)
 from .assumptions import assumption_ranges, sensitivity
 from .value import (ContractualValue, PurchaseValue, clv_by_segment, contractual_clv, purchase_clv,
-                    revenue_column, sbg_crosscheck, segment_column)
+                    revenue_column, sbg_crosscheck)
 
 #: How CLV is computed, by setting (``value.method`` in metrics.json).
 METHODS = {True: "survival (AFT) expected discounted lifetime", False: "BG/NBD x Gamma-Gamma"}
@@ -233,7 +234,7 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
     skipped: dict[str, str] = {}
     monthly = vp.monthly_discount()
     contractual = "transactions" not in collection.tables or params.churn.definition == "contractual"
-    segment = segment_column(a, vp.segment, prepared.categorical)
+    segment = segment_column(a, configured=vp.segment, candidates=prepared.categorical)
     window, years = study_window(a, prepared.observed_from, params.as_of)
 
     # --- value

@@ -221,20 +221,6 @@ def clv_by_segment(clv: pd.Series, segment: pd.Series, *, n_boot: int = 200, see
     return out.sort_values("clv_mean", ascending=False, ignore_index=True)
 
 
-def segment_column(analysis: pd.DataFrame, configured: str = "",
-                   candidates: list[str] | None = None) -> str | None:
-    """The column to break value and cost down by: ``value.segment`` if set, else
-    the first categorical column with 2-8 levels among ``candidates``."""
-    if configured:
-        if configured not in analysis:
-            raise DataError(f"value.segment: the analysis table has no column {configured!r}")
-        return configured
-    for col in candidates or []:
-        if col in analysis and 2 <= analysis[col].nunique() <= 8:
-            return col
-    return None
-
-
 def sbg_crosscheck(fit, clv_table: pd.DataFrame, *, period: str, monthly_discount: float,
                    horizon_months: int, n_periods: int = 1) -> pd.DataFrame:
     """Expected discounted months still to come for a customer ``n_periods`` sBG periods in,

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..clv import cohort_table, sbg_projection
+from ..design import segment_column
 from ..errors import DataError
 from ..params import StudyParams
 from ..units import UNIT_DAYS, tenure_months
@@ -59,7 +60,6 @@ INPUT_TABLES: dict[str, list[str] | None] = {
 #: Churn definitions under which churn is silent (dated at the last purchase).
 SILENT_DEFINITIONS = ("inactivity", "partial", "category")
 #: Segment columns tried in order when ``value.segment`` is empty.
-SEGMENT_CANDIDATES = ("plan", "Contract", "loyalty_member", "channel", "company_size")
 #: Usage columns followed as early-warning indicators.
 USAGE_INDICATORS = ("data_gb", "dropped_calls", "logins", "seats")
 #: Indicators that go on the scorecard (latest month vs the month before).
@@ -248,7 +248,7 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
                                 "rates cannot be computed. Only the overall churn share is known: "
                                 f"**{res.overall_churn:.1%}**.")
     else:
-        _period_rates(res, customers)
+        _period_rates(res, customers, segments=prepared.categorical)
         _end_reasons(res, customers)
     if dated:
         _cohorts(res, a, observed_from)
@@ -278,14 +278,7 @@ def _dated_customers(a: pd.DataFrame, params: StudyParams) -> pd.DataFrame:
     return customers
 
 
-def choose_segment(a: pd.DataFrame, params: StudyParams) -> str | None:
-    """``value.segment`` if set, else the first candidate column with 2 to 8 levels."""
-    if params.value and params.value.segment:
-        return params.value.segment
-    return next((c for c in SEGMENT_CANDIDATES if c in a and 2 <= a[c].nunique() <= 8), None)
-
-
-def _period_rates(res: KpiResult, customers: pd.DataFrame) -> None:
+def _period_rates(res: KpiResult, customers: pd.DataFrame, *, segments: list[str]) -> None:
     """Rates per month, quarter and year; conversions; rates by segment."""
     for per in ("month", "quarter", "year"):
         try:
@@ -295,7 +288,8 @@ def _period_rates(res: KpiResult, customers: pd.DataFrame) -> None:
     if res.monthly is None:
         return
     res.conversions = rates.conversion_table(res.pooled_monthly_churn, res.rates.get("year"))
-    res.segment = choose_segment(customers, res.params)
+    res.segment = segment_column(customers, configured=res.params.value.segment if res.params.value else "",
+                                 candidates=segments)
     if res.segment is None:
         res.skip("segment", "Rates by segment skipped: no segment column with 2 to 8 levels.")
         return
