@@ -22,6 +22,7 @@ pickles: a hand-over is a table or a small JSON document.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -191,6 +192,17 @@ def clear_study_files(folder: RunFolder) -> None:
 
 # --------------------------------------------------------------------------- dataclass objects
 
+def _jsonable(value: Any) -> bool:
+    """Plain JSON data (table attrs worth keeping: counts, labels, renamed-column maps)."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return True
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _jsonable(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_jsonable(v) for v in value)
+    return False
+
+
 def _frame_name(name: str, path: str) -> str:
     return f"{name}__{path}" if path else name
 
@@ -211,15 +223,16 @@ class ObjectCodec:
         if isinstance(obj, pd.DataFrame):
             index = [n for n in obj.index.names if n is not None]
             frame = obj.reset_index() if index else obj
-            self.store.write_frame(_frame_name(name, path), frame,
-                                   {"index": index, "attrs": {k: v for k, v in obj.attrs.items()
-                                                             if isinstance(v, (int, float, str))}})
+            attrs = {k: v for k, v in obj.attrs.items() if _jsonable(v)}
+            self.store.write_frame(_frame_name(name, path), frame, {"index": index, "attrs": attrs})
             return {"__frame__": _frame_name(name, path)}
         if dataclasses.is_dataclass(obj):
             return {f.name: self._encode(name, getattr(obj, f.name), f"{path}.{f.name}".strip("."))
                     for f in dataclasses.fields(obj)}
         if isinstance(obj, pd.Timestamp):
             return {"__timestamp__": obj.isoformat()}
+        if isinstance(obj, dt.date):
+            return {"__date__": obj.isoformat()}
         if isinstance(obj, (np.floating, np.integer, np.bool_)):
             return obj.item()
         if isinstance(obj, (list, tuple)):
@@ -246,6 +259,8 @@ class ObjectCodec:
             return df
         if isinstance(value, dict) and "__timestamp__" in value:
             return pd.Timestamp(value["__timestamp__"])
+        if isinstance(value, dict) and "__date__" in value:
+            return dt.date.fromisoformat(value["__date__"])
         if dataclasses.is_dataclass(cls) and isinstance(value, dict):
             hints = typing.get_type_hints(cls)
             kwargs = {}

@@ -209,11 +209,12 @@ class Study:
 
     # ------------------------------------------------------------------ stage 3
     def prepared(self):
-        """The survival table and model covariates (:func:`churnlab.survival.prepare`)."""
-        from ..survival import prepare
+        """The survival table and model covariates (:func:`churnlab.survival.prepare`): computed
+        once per study and kept as an artifact for notebooks 03-05."""
+        from ..survival import Prepared, prepare
 
-        return self._memo("prepared", lambda: prepare(self.collection().analysis, self.params.survival,
-                                                      self.collection().ground_truth))
+        return self._fit("prepared", Prepared, lambda: prepare(
+            self.collection().analysis, self.params.survival, self.collection().ground_truth))
 
     def transactions(self) -> pd.DataFrame | None:
         """Purchase lines (``customer_id``, ``date``, ``amount``), or None."""
