@@ -34,13 +34,14 @@ def lifecycle_states(activity: pd.DataFrame, signup: pd.Series, *, period: str, 
     ids = signup.index.union(first.index)
     signup = pd.to_datetime(signup.reindex(ids))
     first = first.reindex(ids)
-    days = act.groupby("customer_id")["day"].apply(lambda x: np.sort(x.to_numpy())).reindex(ids)
     out = {}
     prev = pd.Series("potential", index=ids)
+    cust, day = act["customer_id"].to_numpy(), act["day"].to_numpy()
     for p in periods:
         a, b = p.start_time.normalize(), p.end_time.normalize()
-        last = pd.Series([_last_before(v, b) for v in days], index=ids)
-        active_in = pd.Series([_any_between(v, a, b) for v in days], index=ids)
+        upto = day <= np.datetime64(b)
+        last = pd.Series(day[upto], index=cust[upto]).groupby(level=0).max().reindex(ids)
+        active_in = pd.Index(ids).isin(cust[upto & (day >= np.datetime64(a))])
         state = pd.Series(pd.NA, index=ids, dtype="object")
         state[signup <= b] = "potential"
         recent = last.notna() & ((b - last).dt.days < dormant_days)
@@ -51,20 +52,6 @@ def lifecycle_states(activity: pd.DataFrame, signup: pd.Series, *, period: str, 
         out[str(p)] = state
         prev = state
     return pd.DataFrame(out)
-
-
-def _last_before(days, b):
-    if not isinstance(days, np.ndarray) or days.size == 0:
-        return pd.NaT
-    i = np.searchsorted(days, np.datetime64(b), side="right")
-    return pd.Timestamp(days[i - 1]) if i else pd.NaT
-
-
-def _any_between(days, a, b) -> bool:
-    if not isinstance(days, np.ndarray) or days.size == 0:
-        return False
-    i = np.searchsorted(days, np.datetime64(a), side="left")
-    return bool(i < days.size and days[i] <= np.datetime64(b))
 
 
 def lifecycle_counts(states: pd.DataFrame) -> pd.DataFrame:
