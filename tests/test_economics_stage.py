@@ -8,6 +8,7 @@ import pytest
 
 from churnlab import clv, collect, survival
 from churnlab.causes import warning as ew
+from churnlab.causes import warning_list as wl
 from churnlab.economics import COMPONENTS, analyse, plots
 from churnlab.errors import DataError, ParamsError
 from churnlab.params import validate_params
@@ -45,7 +46,7 @@ def _inputs(scenario: str, folder) -> dict:
         bg = clv.bgnbd_study(tables["transactions"][["customer_id", "date"]], as_of=params.as_of,
                              unit={"day": "D", "week": "W", "month": "M"}[sp.bgnbd_unit])
     result = ew.validate(col.snapshots, seed=params.seed)
-    warning_list = ew.early_warning_list(result.models, ew.current_customers(col.analysis),
+    warning_list = wl.early_warning_list(result.models, wl.current_customers(col.analysis),
                                          tier_shares=(0.1, 0.2))
     return dict(params=params, collection=col, prepared=prep, curves=curves, sbg=sbg, bgnbd=bg,
                 warning_list=warning_list, tables=tables)

@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from churnlab.causes import plots as cp
 from churnlab.causes import warning as w
+from churnlab.causes import warning_list as wl
 from churnlab.collect import collect
 from churnlab.errors import DataError
 from churnlab.params import load_params
@@ -130,7 +132,7 @@ def test_no_leakage_in_design_matrix(scenario, name):
     _, col, res = scenario(name)
     forbidden = set(w.OUTCOME_COLUMNS) | {"customer_id", "snapshot_date", "start_date",
                                           "signup_date", "last_purchase"}
-    for frame in (col.snapshots, col.analysis, w.current_customers(col.analysis)):
+    for frame in (col.snapshots, col.analysis, wl.current_customers(col.analysis)):
         X, d = w.design_matrix(frame)
         sources = set(d.source.values())
         assert not sources & forbidden, sources & forbidden
@@ -171,14 +173,14 @@ def test_fit_models_is_seeded(toy_models):
 
 def test_shap_is_additive_and_aggregated(toy_models):
     df, m = toy_models
-    phi = w.shap_values(m, df)
+    phi = wl.shap_values(m, df)
     margin = m.xgboost.predict(m.matrix(df), output_margin=True)
     assert np.allclose(phi.sum(axis=1), margin, atol=1e-4)
-    rank = w.shap_ranking(m, df)
+    rank = wl.shap_ranking(m, df)
     assert set(rank["feature"]) == {"tenure_months", "plan", "member", "x", "noise"}
     assert list(rank["feature"][:2]) == ["plan", "x"] or list(rank["feature"][:2]) == ["x", "plan"]
     assert rank["share"].sum() == pytest.approx(1.0)
-    rc = w.reason_codes(m, df.head(50))
+    rc = wl.reason_codes(m, df.head(50))
     assert list(rc.columns[:3]) == ["reason_1", "reason_2", "reason_3"]
     assert (rc["contribution_1"].fillna(np.inf) >= rc["contribution_2"].fillna(0)).all()
     assert (rc["contribution_1"].dropna() > 0).all()
@@ -189,7 +191,7 @@ def test_early_warning_list(toy_models):
     df, m = toy_models
     cur = df.assign(churned=np.arange(len(df)) % 10 == 0)
     playbook = {"plan": "offer a 12-month contract", "x": "call"}
-    ew = w.early_warning_list(m, cur, playbook=playbook, tiers=(0.5, 0.2))
+    ew = wl.early_warning_list(m, cur, playbook=playbook, tiers=(0.5, 0.2))
     assert list(ew.columns) == ["customer_id", "churn_probability", "risk_tier", "reason_1", "reason_2",
                                 "reason_3", "suggested_action"]
     assert len(ew) == int((~cur["churned"]).sum())
@@ -201,17 +203,17 @@ def test_early_warning_list(toy_models):
     expected = "; ".join(dict.fromkeys(playbook[r] for r in row[["reason_1", "reason_2", "reason_3"]]
                                        if r in playbook))
     assert row["suggested_action"] == expected
-    assert (w.early_warning_list(m, cur)["suggested_action"] == "").all()
+    assert (wl.early_warning_list(m, cur)["suggested_action"] == "").all()
 
 
 def test_plots_return_axes(toy_models):
     df, m = toy_models
     pred = pd.DataFrame({"y": df["churn_next"], "p_xgboost": m.predict(df),
                          "p_logistic": m.predict(df, model="logistic")})
-    for f in (w.roc_curves, w.pr_curves, w.calibration_plot):
+    for f in (cp.roc_curves, cp.pr_curves, cp.calibration_plot):
         assert isinstance(f(pred), plt.Axes)
     _, ax = plt.subplots()
-    assert w.shap_bar(w.shap_ranking(m, df), ax=ax) is ax
+    assert cp.shap_bar(wl.shap_ranking(m, df), ax=ax) is ax
 
 
 # --------------------------------------------------------------------------- acceptance
@@ -228,7 +230,7 @@ def test_shap_top3_contains_planted_top2(scenario, name):
     missing = [f for f in drivers[:2] if f not in snaps.columns]
     assert not missing, f"planted drivers not in the snapshot columns: {missing}"
     test = snaps[snaps["snapshot_date"] == snaps["snapshot_date"].max()]
-    top3 = list(w.shap_ranking(res.models, test)["feature"][:3])
+    top3 = list(wl.shap_ranking(res.models, test)["feature"][:3])
     assert set(drivers[:2]) <= set(top3), f"{name}: top-3 {top3}, planted {drivers[:2]}"
 
 
@@ -244,9 +246,9 @@ def test_time_ordered_validation_beats_chance(scenario, name):
 
 def test_warning_list_on_current_customers(scenario):
     _, col, res = scenario("telecom")
-    cur = w.current_customers(col.analysis)
+    cur = wl.current_customers(col.analysis)
     assert cur["tenure_months"].notna().all()
-    ew = w.early_warning_list(res.models, cur, playbook={"plan": "offer a contract"})
+    ew = wl.early_warning_list(res.models, cur, playbook={"plan": "offer a contract"})
     assert len(ew) == int((~col.analysis["churned"]).sum())
     assert ew["customer_id"].is_unique
 
@@ -257,7 +259,7 @@ def test_ibm_telco_cross_validation(telco):
     assert res.predictions[["p_xgboost", "p_logistic"]].notna().all().all()
     assert sorted(res.predictions["fold"].unique()) == [1, 2, 3, 4, 5]
     assert res.metrics["roc_auc"].max() >= 0.83, res.metrics
-    rank = w.shap_ranking(res.models, col.analysis)
+    rank = wl.shap_ranking(res.models, col.analysis)
     assert "Contract" in list(rank["feature"][:3]), list(rank["feature"][:5])
     with pytest.raises(DataError, match="at least 2"):
         w.validate(col.snapshots, seed=1)
@@ -270,7 +272,7 @@ def test_tiers_by_rank_put_the_top_shares_in_high_and_medium():
     train = df.assign(churned=(df["x"] + rng.normal(0, 1, 400)) > 1.5)
     models = w.fit_models(train, seed=0, label="churned")
     cur = df.assign(churned=False)
-    out = w.early_warning_list(models, cur, tier_shares=(0.1, 0.2))
+    out = wl.early_warning_list(models, cur, tier_shares=(0.1, 0.2))
     counts = out["risk_tier"].value_counts()
     assert 35 <= counts["high"] <= 45 and 75 <= counts["medium"] <= 85
     assert out["churn_probability"].is_monotonic_decreasing

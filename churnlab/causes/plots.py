@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..figures import PALETTE, axes, ratio_forest
-from . import warning
+from .warning import MODEL_NAMES, calibration_table
 
 
 def reason_shares_plot(shares: pd.DataFrame, *, segment: str, ax: plt.Axes | None = None) -> plt.Axes:
@@ -53,9 +53,9 @@ def cohort_panels(cohorts: dict[str, pd.DataFrame], *, metrics: list[str]) -> pl
 def evaluation_panels(predictions: pd.DataFrame) -> plt.Figure:
     """ROC curves, precision-recall curves and calibration of the early-warning models."""
     fig, axs = plt.subplots(1, 3, figsize=(15, 4.4))
-    warning.roc_curves(predictions, ax=axs[0])
-    warning.pr_curves(predictions, ax=axs[1])
-    warning.calibration_plot(predictions, ax=axs[2])
+    roc_curves(predictions, ax=axs[0])
+    pr_curves(predictions, ax=axs[1])
+    calibration_plot(predictions, ax=axs[2])
     fig.tight_layout()
     return fig
 
@@ -125,3 +125,76 @@ def odds_ratio_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.A
     return ratio_forest(table, value="odds_ratio",
                         xlabel="odds ratio of churning (log scale; numeric: per 1 SD)",
                         title="Drivers of churn, adjusted for each other (grey: p ≥ 0.05)", ax=ax)
+
+
+COLORS = {"xgboost": "#c0392b", "logistic": "#2e86c1"}
+
+
+PANEL = (5, 4.5)  # default size of one model-evaluation panel
+
+
+def roc_curves(predictions: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """ROC curve of each model (``p_<model>`` vs ``y``), AUC in the legend."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    ax = axes(ax, PANEL)
+    y = predictions["y"].astype(int)
+    for m in MODEL_NAMES:
+        fpr, tpr, _ = roc_curve(y, predictions[f"p_{m}"])
+        ax.plot(fpr, tpr, color=COLORS[m], label=f"{m} (AUC {roc_auc_score(y, predictions[f'p_{m}']):.3f})")
+    ax.plot([0, 1], [0, 1], color="0.6", ls="--", lw=1)
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.set_title("ROC, held-out rows")
+    ax.legend(loc="lower right")
+    return ax
+
+
+def pr_curves(predictions: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """Precision-recall curve of each model, average precision in the legend."""
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    ax = axes(ax, PANEL)
+    y = predictions["y"].astype(int)
+    for m in MODEL_NAMES:
+        prec, rec, _ = precision_recall_curve(y, predictions[f"p_{m}"])
+        ap = average_precision_score(y, predictions[f"p_{m}"])
+        ax.step(rec, prec, where="post", color=COLORS[m], label=f"{m} (AP {ap:.3f})")
+    ax.axhline(y.mean(), color="0.6", ls="--", lw=1)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(f"Precision-recall (dashed: churn rate {y.mean():.1%})")
+    ax.legend(loc="upper right")
+    return ax
+
+
+def calibration_plot(predictions: pd.DataFrame, *, bins: int = 10,
+                     ax: plt.Axes | None = None) -> plt.Axes:
+    """Observed vs mean predicted churn per quantile bin, per model (:func:`calibration_table`)."""
+    ax = axes(ax, PANEL)
+    y = predictions["y"].astype(int)
+    top = 0.0
+    for m in MODEL_NAMES:
+        t = calibration_table(y, predictions[f"p_{m}"], bins=bins)
+        ax.plot(t["mean_predicted"], t["observed"], marker="o", color=COLORS[m], label=m)
+        top = max(top, t["mean_predicted"].max(), t["observed"].max())
+    lim = min(1.0, top * 1.08 + 0.01)
+    ax.plot([0, lim], [0, lim], color="0.6", ls="--", lw=1)
+    ax.set_xlim(0, lim)
+    ax.set_ylim(0, lim)
+    ax.set_xlabel("mean predicted probability")
+    ax.set_ylabel("observed churn rate")
+    ax.set_title("Calibration (quantile bins)")
+    ax.legend(loc="upper left")
+    return ax
+
+
+def shap_bar(ranking: pd.DataFrame, *, top: int = 15, ax: plt.Axes | None = None) -> plt.Axes:
+    """Horizontal bars of mean |SHAP| per feature (:func:`shap_ranking`), strongest on top."""
+    t = ranking.head(top)
+    ax = axes(ax, (6, 0.35 * len(t) + 1.2))
+    ax.barh(t["feature"][::-1], t["mean_abs_shap"][::-1], color=COLORS["xgboost"])
+    ax.set_xlabel("mean |SHAP| (log-odds)")
+    ax.set_title("Churn drivers (XGBoost, SHAP)")
+    return ax

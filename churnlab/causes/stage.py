@@ -20,7 +20,7 @@ from ..collect.pipeline import Collection
 from ..design import covariates, segment_column
 from ..errors import DataError
 from ..params import StudyParams
-from . import drivers, playbook, reasons, warning
+from . import drivers, playbook, reasons, warning, warning_list
 
 #: Consequences of churn that are not causes.
 CONSEQUENCES = ("n_offers", "offer_accepted")
@@ -72,12 +72,12 @@ def early_warning(params: StudyParams, collection: Collection) -> EarlyWarning:
     except DataError as exc:
         return EarlyWarning(None, None, None, str(exc))
     rows = snaps[snaps["snapshot_date"] == snaps["snapshot_date"].max()] if len(snaps) else a
-    ranking = warning.shap_ranking(result.models, rows)
+    ranking = warning_list.shap_ranking(result.models, rows)
     pb = params.playbook
     actions = {f: playbook.action_for(f, families=pb.families, actions=pb.actions)
                for f in set(ranking["feature"])}
-    wl = warning.early_warning_list(
-        result.models, warning.current_customers(a),
+    wl = warning_list.early_warning_list(
+        result.models, warning_list.current_customers(a),
         playbook={f: act for f, act in actions.items() if act},
         tier_shares=(params.warning.high_share, params.warning.medium_share))
     return EarlyWarning(result, ranking, wl)
