@@ -11,6 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 
+def _figure(item: Any):
+    """The Figure behind a Figure, an Axes or an array of Axes (a panel helper's return), else None."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if isinstance(item, plt.Figure):
+        return item
+    if isinstance(item, plt.Axes):
+        return item.figure
+    if isinstance(item, np.ndarray) and item.size and isinstance(item.flat[0], plt.Axes):
+        return item.flat[0].figure
+    return None
+
+
 def show(*items: Any) -> None:
     """Display each item in order (see the module docstring); None items are skipped."""
     import matplotlib.pyplot as plt
@@ -19,11 +33,10 @@ def show(*items: Any) -> None:
     for item in items:
         if item is None:
             continue
+        fig = _figure(item)
         if isinstance(item, str):
             display(Markdown(item))
-        elif isinstance(item, (plt.Figure, plt.Axes)) or hasattr(item, "figure") and \
-                isinstance(getattr(item, "figure", None), plt.Figure) and not hasattr(item, "columns"):
-            fig = item if isinstance(item, plt.Figure) else item.figure
+        elif fig is not None:
             display(fig)
             plt.close(fig)
         else:
