@@ -271,13 +271,14 @@ class ObjectCodec:
             return cls(**kwargs)
         return value
 
-    def read(self, name: str, cls: type) -> Any | None:
-        """The object, or None when it (or one of its tables) is missing or stale."""
+    def read(self, name: str, cls: type) -> tuple[bool, Any]:
+        """``(found, object)``: ``found`` is False when the artifact (or one of its tables) is
+        missing or stale; a fit that did not apply is stored, and read back, as None."""
         got = self.store.read_json(name)
         if got is None:
-            return None
+            return False, None
         try:
-            return self._decode(cls, got[0])
+            return True, self._decode(cls, got[0])
         except (LookupError, TypeError) as exc:
             logger.info("artifact %s is incomplete (%s): recomputing", name, exc)
-            return None
+            return False, None

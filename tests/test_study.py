@@ -108,7 +108,8 @@ def test_object_codec_round_trips_fits_exactly(tmp_path):
     proj = SBGProjection(SBGResult(0.7041, 1.1819, -1611.2, 7, True, ["BFGS: converged"]), 4, table,
                          0.0123, "quarter")
     ObjectCodec(store).write("sbg", proj)
-    back = ObjectCodec(store).read("sbg", SBGProjection)
+    found, back = ObjectCodec(store).read("sbg", SBGProjection)
+    assert found
     assert back.fit == proj.fit and back.mape == proj.mape and back.period == "quarter"
     pd.testing.assert_frame_equal(back.table, table)
 
@@ -116,3 +117,10 @@ def test_object_codec_round_trips_fits_exactly(tmp_path):
 def test_params_hash_ignores_output_dir():
     assert params_hash({"a": 1, "output_dir": "x"}) == params_hash({"a": 1, "output_dir": "y"})
     assert params_hash({"a": 1}) != params_hash({"a": 2})
+
+
+def test_a_fit_that_did_not_apply_is_stored_and_not_refitted(tmp_path):
+    store = ArtifactStore(RunFolder(tmp_path), "h")
+    assert ObjectCodec(store).read("bgnbd", SBGProjection) == (False, None)  # missing: fit it
+    ObjectCodec(store).write("bgnbd", None)  # e.g. no BG/NBD for a contractual study
+    assert ObjectCodec(store).read("bgnbd", SBGProjection) == (True, None)  # known not to apply

@@ -168,8 +168,9 @@ class Study:
         return self._memo(f"table:{name}:{columns}", read)
 
     def tables(self, *names: str) -> dict[str, pd.DataFrame]:
-        """The present tables among ``names``."""
-        return {n: t for n in names if (t := self.table(n)) is not None}
+        """The present tables among ``names`` (``transactions`` as :meth:`transactions` gives them)."""
+        read = {n: self.transactions() if n == "transactions" else self.table(n) for n in names}
+        return {n: t for n, t in read.items() if t is not None}
 
     def collect(self):
         """Stage 1's result (notebook 01); records the ``data`` section."""
@@ -224,11 +225,14 @@ class Study:
         """Cache the stage-3 fits and write them as artifacts for later notebooks."""
         codec = ObjectCodec(self.store)
         self._cache.update(curves=curves, sbg=sbg, bgnbd=bgnbd)
+        self._write_curves(curves)
+        codec.write("sbg", sbg)
+        codec.write("bgnbd", bgnbd)
+
+    def _write_curves(self, curves) -> None:
         if curves is not None:
             self.store.write_frame("survival_curves", curves.to_frame(),
                                    {"model": curves.model, "unit": curves.unit, "cap": curves.cap})
-        codec.write("sbg", sbg)
-        codec.write("bgnbd", bgnbd)
 
     def survival_curves(self):
         """Conditional survival curves of active customers from the best AFT model (or None)."""
@@ -241,19 +245,19 @@ class Study:
                 df, meta = got
                 return SurvivalCurves.from_frame(df, model=meta["model"], unit=meta["unit"], cap=meta["cap"])
             curves = fit_curves(self.params, self.prepared())[1]
-            if curves is not None:
-                self.store.write_frame("survival_curves", curves.to_frame(),
-                                       {"model": curves.model, "unit": curves.unit, "cap": curves.cap})
+            self._write_curves(curves)
             return curves
         return self._memo("curves", make)
 
     def _fit(self, key: str, cls, fit):
+        """``key``'s object: from memory, from its artifact (None when the fit did not apply),
+        else fitted by ``fit()`` and written."""
         def make():
-            got = self.store.read_json(key)
-            if got is not None:
-                return ObjectCodec(self.store).read(key, cls) if got[0] is not None else None
-            obj = fit()
-            ObjectCodec(self.store).write(key, obj)
+            codec = ObjectCodec(self.store)
+            found, obj = codec.read(key, cls)
+            if not found:
+                obj = fit()
+                codec.write(key, obj)
             return obj
         return self._memo(key, make)
 
@@ -291,8 +295,7 @@ class Study:
 
         res = analyse(self.params, self.collection(), self.prepared(), curves=self.survival_curves(),
                       sbg=self.sbg(), bgnbd=self.bgnbd(), warning_list=self.warning_list(),
-                      tables={**self.tables("offers", "exit_reasons"),
-                              **({"transactions": t} if (t := self.transactions()) is not None else {})})
+                      tables=self.tables("offers", "exit_reasons", "transactions"))
         self.record(res)
         return res
 
@@ -300,9 +303,7 @@ class Study:
         """Stage 5's result (notebook 05); records ``kpi``."""
         from ..kpi.stage import evaluate
 
-        tables = self.tables("subscriptions", "usage", "interactions", "offers", "customers")
-        if (t := self.transactions()) is not None:
-            tables["transactions"] = t
+        tables = self.tables("subscriptions", "usage", "interactions", "offers", "customers", "transactions")
         res = evaluate(self.params, self.collection(), self.prepared(), tables=tables)
         self.record(res)
         return res
