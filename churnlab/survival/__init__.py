@@ -46,3 +46,4 @@ from .plots import (  # noqa: F401
 )
 from . import notes, stage  # noqa: F401
 from .stage import SurvivalResult, analyse, curve_times_for, fit_curves  # noqa: F401
+from . import views  # noqa: F401  (notebook 03, one call per section)
