@@ -50,3 +50,18 @@ def test_metric_differences_ranks_by_standardised_difference():
     c, r = [2, 1, 3], [0, 0, 1]  # complaints of the churned and the retained customers
     sd = np.sqrt((np.var(c, ddof=1) + np.var(r, ddof=1)) / 2)
     assert d.loc["n_complaints", "smd"] == pytest.approx((np.mean(c) - np.mean(r)) / sd)
+
+
+def test_metric_by_status_interval_is_the_t_interval_of_statsmodels():
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"churned": rng.random(300) < 0.3, "x": rng.gamma(2.0, 3.0, 300)})
+    df.loc[::17, "x"] = np.nan  # missing values are left out
+    fig, ax = plt.subplots()
+    plots.metric_by_status(df, column="x", ax=ax)
+    segs = ax.collections[0].get_segments()  # the error bars, retained then churned
+    for seg, churned in zip(segs, [False, True]):
+        lo, hi = DescrStatsW(df.loc[df["churned"] == churned, "x"].dropna()).tconfint_mean()
+        assert sorted(seg[:, 1]) == pytest.approx([lo, hi], rel=1e-10)
+    plt.close(fig)

@@ -147,13 +147,25 @@ def metric_differences(df: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> pd
 
 
 def metric_by_status(df: pd.DataFrame, *, column: str, ax: plt.Axes | None = None) -> plt.Axes:
-    """Mean of a numeric metric for retained and churned customers, with 95% CIs."""
-    import seaborn as sns  # imported here: most notebooks never need it
+    """Mean of a numeric metric for retained and churned customers, with 95% CIs.
+
+    The interval is the t-interval of a mean, ``mean ± t(0.975, n-1) · s / sqrt(n)``
+    (missing values left out), which at these group sizes agrees with a percentile
+    bootstrap to the width of a line.
+    """
+    from scipy import stats
 
     ax = axes(ax, (4, 3.5))
-    d = df.assign(status=np.where(df["churned"], "churned", "retained"))
-    sns.barplot(data=d, x="status", y=column, hue="status", palette=PALETTE,
-                order=["retained", "churned"], errorbar=("ci", 95), seed=0, ax=ax, legend=False)
+    status = np.where(df["churned"].astype(bool), "churned", "retained")
+    groups = ["retained", "churned"]
+    means, half = [], []
+    for g in groups:
+        v = df.loc[status == g, column].dropna().to_numpy(dtype=float)
+        means.append(v.mean() if len(v) else np.nan)
+        half.append(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+                    if len(v) > 1 else np.nan)
+    ax.bar(groups, means, color=[PALETTE[g] for g in groups])
+    ax.errorbar(groups, means, yerr=half, fmt="none", ecolor="0.25", lw=1.5)
     ax.set_xlabel("")
     ax.set_ylabel(f"mean {column}")
     ax.set_title(column)

@@ -184,6 +184,8 @@ def _execute(src: Path, out: Path, parameters: dict[str, Any], kernel_log: Path,
             papermill.execute_notebook(
                 str(src), str(out), parameters=parameters, kernel_name="python3",
                 progress_bar=False, cwd=str(NOTEBOOKS_DIR), log_output=False,
+                request_save_on_cell_execute=False,  # one write at the end (also on error), not
+                # two full rewrites per cell: the run folder is temporary until published
                 kernel_manager_class=_kernel_manager_class(kernel_log))
             return
         except RuntimeError as exc:
