@@ -114,6 +114,8 @@ TABLES: dict[str, Table] = {
             Column("quantity", "number", required=False, nullable=True),
             Column("unit_price", "number", required=False, nullable=True),
             Column("invoice_id", "text", required=False, nullable=True),
+            Column("line_id", "text", required=False, nullable=True,
+                   doc="an order-line identifier; with it or invoice_id, identical lines are duplicates"),
         ),
         extra="drop",
     ),

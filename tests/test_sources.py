@@ -41,17 +41,46 @@ def test_transactions_are_cleaned_and_reported(tmp_path):
     col = run(tmp_path, tx_params(f))
     q = col.quality.set_index("check")["rows"]
     assert q["rows read"] == 8
-    assert q["exact duplicate lines"] == 1
+    assert q["exact duplicate lines (same invoice or line id)"] == 1
     assert q["missing customer_id"] == 1
     assert q["cancellations (invoice starts with 'C')"] == 1
-    assert q["amount <= 0 (returns, free items)"] == 1
+    assert q["amount = 0 (free items: purchases without spend)"] == 1
+    assert q["amount < 0 (returns: not purchases)"] == 0  # the one negative line is a cancellation
     tx = pd.read_parquet(col.tables["transactions"])
-    assert len(tx) == 4 and set(tx["customer_id"]) == {"A", "B", "C"}
+    assert len(tx) == 5 and set(tx["customer_id"]) == {"A", "B", "C"}
     assert tx.loc[tx["customer_id"] == "A", "amount"].sum() == pytest.approx(10.0 + 20.0)
+    assert (tx["customer_id"] == "B").sum() == 2  # the free item is a purchase
     a = col.analysis.set_index("customer_id")
     # inactivity 180 days as of 2024-12-31: A last bought 2024-06-01 (213 days) -> churned
     assert a["churned"].to_dict() == {"A": True, "B": True, "C": False}
     assert col.n_customers == 3 and col.churn_rate == pytest.approx(2 / 3)
+
+
+def test_identical_lines_are_kept_without_a_line_identifier(tmp_path):
+    """No invoice or line id: two identical lines may be two orders (kept, reported)."""
+    f = tmp_path / "tx.csv"
+    f.write_text(TX_CSV.replace("InvoiceNo,", "Ref,").replace("C3,", "3,"))
+    data = tx_params(f, cancel_prefix=None)
+    del data["source"]["tables"]["transactions"]["columns"]["invoice_id"]
+    col = run(tmp_path, data)
+    q = col.quality.set_index("check")
+    row = q.loc["identical lines without an invoice or line id (possibly two orders)"]
+    assert row["rows"] == 1 and row["action"] == "kept"
+    returns = q.loc["amount < 0 (returns: not purchases)"]
+    assert returns["rows"] == 1 and returns["detail"] == "20.00 returned"
+    tx = pd.read_parquet(col.tables["transactions"])
+    assert tx.loc[tx["customer_id"] == "A", "amount"].tolist() == [10.0, 10.0, 20.0]
+
+
+def test_line_id_makes_identical_lines_duplicates(tmp_path):
+    f = tmp_path / "tx.csv"
+    f.write_text(TX_CSV.replace("InvoiceNo,", "Line,"))
+    data = tx_params(f, cancel_prefix=None)
+    cols = data["source"]["tables"]["transactions"]["columns"]
+    del cols["invoice_id"]
+    cols["line_id"] = "Line"
+    q = run(tmp_path, data).quality.set_index("check")["rows"]
+    assert q["exact duplicate lines (same invoice or line id)"] == 1
 
 
 def _bad(tmp_path, text: str, **table) -> str:

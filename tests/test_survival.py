@@ -277,7 +277,10 @@ def test_holdout_validation_on_known_model():
     c = v.concordance.set_index("model")["test"]
     assert 0.6 < c["Cox"] < 0.8 and abs(c["Cox"] - c["Weibull AFT"]) < 0.02
     # the true model is well calibrated
-    assert v.ici["Weibull AFT"] < 0.06  # ~ the sampling noise of 10 groups of 100
+    assert v.calibration_error["Weibull AFT"] < 0.06  # ~ the sampling noise of 10 groups of 100
+    # both models beat the Kaplan-Meier curve without covariates on the integrated Brier score
+    ibs = v.concordance.set_index("model")["integrated_brier"]
+    assert ibs["Cox"] < ibs["Kaplan-Meier (no covariates)"] and ibs["Weibull AFT"] < ibs["Kaplan-Meier (no covariates)"]
     assert set(v.calibration["group"]) == set(range(1, 11))
 
 

@@ -134,3 +134,9 @@ def test_purchase_clv_is_the_bgnbd_times_gamma_gamma_value():
     # the margin scales the value; no discounting raises it
     assert np.allclose(res.recompute(margin_rate=0.6).to_numpy(), 2 * expected)
     assert (res.recompute(monthly_discount=0.0) >= res.clv - 1e-12).all()
+    # a repeat buyer of free items only stays out of the Gamma-Gamma fit (it models positive spend)
+    free = tx["customer_id"] == s.index[(s["frequency"] > 0).to_numpy()][0]
+    res0 = value.purchase_clv(bg, tx.assign(amount=tx["amount"].where(~free, 0.0)), as_of="2024-12-31",
+                              margin_rate=0.3, monthly_discount=0.01, horizon_months=12)
+    assert res0.gamma_gamma.n_customers == res.gamma_gamma.n_customers - 1
+    assert np.isfinite(res0.clv).all()

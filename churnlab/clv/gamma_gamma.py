@@ -159,7 +159,7 @@ def fit_gamma_gamma(frequency, monetary_value) -> GammaGammaResult:
 
 def bgnbd_clv(bgnbd: BGNBDResult, gg: GammaGammaResult, frequency, recency, T,
               monetary_value, *, margin_rate: float, periods: int, period_length: float,
-              discount_rate: float) -> np.ndarray:
+              discount_rate: float, spend_frequency=None) -> np.ndarray:
     """Discounted residual CLV of non-contractual customers: BG/NBD x Gamma-Gamma.
 
     CLV_i = margin_rate * E(M_i) * sum_{k=1}^{periods}
@@ -176,7 +176,11 @@ def bgnbd_clv(bgnbd: BGNBDResult, gg: GammaGammaResult, frequency, recency, T,
     share of spend (``margin_rate = 1`` gives discounted expected revenue).
 
     ``frequency``, ``recency``, ``T`` as for :func:`fit_bgnbd`, ``monetary_value``
-    as for :func:`fit_gamma_gamma`. Returns one value per customer.
+    as for :func:`fit_gamma_gamma`. ``spend_frequency`` (default ``frequency``)
+    is the number of repeat purchases whose spend E(M_i) conditions on: 0 for a
+    customer without positive spend to learn from (e.g. free items only), who
+    then gets the population mean p * gamma / (q - 1). Returns one value per
+    customer.
     """
     for name, v in (("margin_rate", margin_rate), ("period_length", period_length),
                     ("discount_rate", discount_rate)):
@@ -199,7 +203,8 @@ def bgnbd_clv(bgnbd: BGNBDResult, gg: GammaGammaResult, frequency, recency, T,
         raise DataError("recency and T must be finite (no missing values)")
     if np.any(t_x < 0) or np.any(t_x > T_ + 1e-9):
         raise DataError("recency must be between 0 and T for every customer")
-    spend = gg.conditional_expected_spend(x, monetary_value)  # also checks x and its length
+    xs = x if spend_frequency is None else np.atleast_1d(np.asarray(spend_frequency, dtype=float)).ravel()
+    spend = gg.conditional_expected_spend(xs, monetary_value)  # also checks xs and its length
 
     k = np.arange(int(periods) + 1, dtype=float)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -134,45 +134,63 @@ def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Pa
                       as_of: dt.date) -> tuple[Path, list[dict], str]:
     """Map, check and clean the transactions in DuckDB; write canonical Parquet.
 
-    Removed and reported: exact duplicate lines, lines without a customer,
-    cancellations (``invoice_id`` starting with ``cancel_prefix``), lines
-    without an amount, lines with an amount <= 0 (returns, free items) and
-    lines without a date. Lines after
-    ``as_of`` are kept (for holdout checks) but no feature uses them.
+    What counts as a purchase:
+
+    - an amount of zero is a purchase (a free item): it counts for purchase
+      frequency and adds nothing to spend;
+    - a negative amount is a return, not a purchase: left out and reported
+      with its count and total;
+    - identical lines are duplicates only when the export identifies its lines
+      (``invoice_id`` or ``line_id``): then one is kept. Without an identifier,
+      two identical purchases on one day may be two orders, so they are kept
+      and reported as possible duplicates.
+
+    Also removed and reported: lines without a customer, cancellations
+    (``invoice_id`` starting with ``cancel_prefix``), lines without an amount
+    and lines without a date. Lines after ``as_of`` are kept (for holdout
+    checks) but no feature uses them.
     """
     src = open_table(con, "transactions", spec)
     check_conversions(con, src, spec)
-    canon = src.sql().replace(f"FROM {src.relation}", "FROM raw_distinct")
+    identified = "invoice_id" in src.select or "line_id" in src.select
+    canon = src.sql().replace(f"FROM {src.relation}", "FROM lines")
     cancel = (f"coalesce(starts_with(invoice_id, {lit(spec.cancel_prefix)}), FALSE)"
               if spec.cancel_prefix and "invoice_id" in src.select else "FALSE")
-    cte = f"WITH raw_distinct AS (SELECT DISTINCT * FROM {src.relation}), canon AS ({canon})"
+    lines = f"SELECT DISTINCT * FROM {src.relation}" if identified else f"SELECT * FROM {src.relation}"
+    cte = f"WITH lines AS ({lines}), canon AS ({canon})"
+    valid = f"customer_id IS NOT NULL AND NOT {cancel}"
     counts = con.execute(f"""{cte}
         SELECT (SELECT count(*) FROM {src.relation}) AS n_raw,
-               count(*) AS n_distinct,
+               (SELECT count(*) FROM (SELECT DISTINCT * FROM {src.relation})) AS n_distinct,
                count(*) FILTER (WHERE customer_id IS NULL) AS no_customer,
                count(*) FILTER (WHERE customer_id IS NOT NULL AND {cancel}) AS cancelled,
-               count(*) FILTER (WHERE customer_id IS NOT NULL AND NOT {cancel}
-                                AND amount IS NULL) AS no_amount,
-               count(*) FILTER (WHERE customer_id IS NOT NULL AND NOT {cancel}
-                                AND amount <= 0) AS nonpositive,
-               count(*) FILTER (WHERE customer_id IS NOT NULL AND NOT {cancel}
-                                AND amount > 0 AND date IS NULL) AS no_date
+               count(*) FILTER (WHERE {valid} AND amount IS NULL) AS no_amount,
+               count(*) FILTER (WHERE {valid} AND amount = 0 AND date IS NOT NULL) AS free,
+               count(*) FILTER (WHERE {valid} AND amount < 0) AS returns,
+               coalesce(sum(amount) FILTER (WHERE {valid} AND amount < 0), 0) AS returned,
+               count(*) FILTER (WHERE {valid} AND amount >= 0 AND date IS NULL) AS no_date
         FROM canon""").fetchall()[0]
-    n_raw, n_distinct, no_customer, cancelled, no_amount, nonpositive, no_date = counts
-    keep = f"customer_id IS NOT NULL AND NOT {cancel} AND amount > 0 AND date IS NOT NULL"
+    n_raw, n_distinct, no_customer, cancelled, no_amount, free, returns, returned, no_date = counts
+    keep = f"{valid} AND amount >= 0 AND date IS NOT NULL"
     path = out / "transactions.parquet"
-    cols = ", ".join(ident(c) for c in ("customer_id", "date", "amount", "category", "invoice_id")
-                     if c in src.select)
+    cols = ", ".join(ident(c) for c in ("customer_id", "date", "amount", "category", "invoice_id",
+                                        "line_id") if c in src.select)
     con.execute(f"""COPY ({cte} SELECT {cols} FROM canon WHERE {keep}
                     ORDER BY customer_id, date, amount) TO {lit(str(path))} (FORMAT parquet)""")
+    dups = (qrow("transactions", "exact duplicate lines (same invoice or line id)",
+                 n_raw - n_distinct, "dropped") if identified else
+            qrow("transactions", "identical lines without an invoice or line id (possibly two "
+                 "orders)", n_raw - n_distinct, "kept", "possible duplicates"))
     quality = [
         qrow("transactions", "rows read", n_raw, "", src.label),
-        qrow("transactions", "exact duplicate lines", n_raw - n_distinct, "dropped"),
+        dups,
         qrow("transactions", "missing customer_id", no_customer, "dropped"),
         qrow("transactions", f"cancellations (invoice starts with {spec.cancel_prefix!r})",
               cancelled, "dropped") if spec.cancel_prefix else None,
         qrow("transactions", "missing amount", no_amount, "dropped"),
-        qrow("transactions", "amount <= 0 (returns, free items)", nonpositive, "dropped"),
+        qrow("transactions", "amount = 0 (free items: purchases without spend)", free, "kept"),
+        qrow("transactions", "amount < 0 (returns: not purchases)", returns, "left out",
+             f"{abs(returned):,.2f} returned" if returns else ""),
         qrow("transactions", "missing date", no_date, "dropped"),
     ]
     return path, [q for q in quality if q is not None], src.label

@@ -152,6 +152,7 @@ class PurchaseValue:
         s = self.bgnbd.summary
         clv = bgnbd_clv(self.bgnbd.fit, self.gamma_gamma, s["frequency"], s["recency"], s["T"],
                         self.spend.fillna(0.0),
+                        spend_frequency=s["frequency"].where(self.spend > 0, 0),
                         margin_rate=self.margin_rate if margin_rate is None else margin_rate,
                         periods=int(self.horizon_months),
                         period_length=UNITS_PER_MONTH[self.bgnbd.unit],
@@ -165,13 +166,17 @@ def purchase_clv(bgnbd: BGNBDStudy, transactions: pd.DataFrame, *, as_of, margin
     """CLV of each customer of a BG/NBD study (see the module docstring).
 
     The Gamma-Gamma model is fitted on the average spend per repeat purchase day
-    up to ``as_of`` (:func:`repeat_spend`) of the customers with frequency > 0;
-    CLV = :func:`churnlab.clv.bgnbd_clv` over ``horizon_months`` months of the
+    up to ``as_of`` (:func:`repeat_spend`) of the customers with frequency > 0
+    and a positive average (the model describes positive spend, Fader, Hardie &
+    Lee 2005; a repeat buyer of free items only is left out of the fit and valued
+    at the population mean spend, see ``spend_frequency`` of
+    :func:`churnlab.clv.bgnbd_clv`); CLV = :func:`churnlab.clv.bgnbd_clv` over ``horizon_months`` months of the
     BG/NBD unit, discounted monthly.
     """
     summ = bgnbd.summary
     spend = repeat_spend(transactions, as_of=as_of).reindex(summ.index)
-    gg = fit_gamma_gamma(summ["frequency"], spend.where(summ["frequency"] > 0))
+    paid = (summ["frequency"] > 0) & (spend > 0)
+    gg = fit_gamma_gamma(summ["frequency"].where(paid, 0), spend.where(paid))
     return PurchaseValue(bgnbd, gg, spend, int(horizon_months), margin_rate, monthly_discount)
 
 

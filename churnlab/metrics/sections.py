@@ -169,8 +169,14 @@ class AftModels(Strict):
 class SurvivalValidation(Strict):
     """Held-out validation of the survival models."""
 
-    concordance_test: Optional[Map] = _f("held-out concordance per model")
-    calibration_ici: Optional[Map] = _f("calibration ICI per model at `horizon`")
+    concordance_test: Optional[Map] = _f("held-out Harrell's C per model, pairs seen at risk together "
+                                         "(entry times respected)")
+    integrated_brier: Optional[Map] = _f("held-out integrated Brier score per model over periods "
+                                         "1..`horizon` after entering the data (IPCW), with the "
+                                         "Kaplan-Meier curve without covariates as reference")
+    calibration_error: Optional[Map] = _f("per model, mean absolute gap between predicted and Kaplan-Meier "
+                                          "observed P(churn within `horizon`) over risk groups, "
+                                          "weighted by group size")
     horizon: Num = _f("the calibration horizon (in `survival.unit`s)")
 
 

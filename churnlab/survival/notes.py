@@ -91,7 +91,18 @@ def _aft(res) -> str:
 
 def _validation(res) -> str:
     v = res.validation
-    return f"Trained on {v.n_train:,} customers, tested on {v.n_test:,}."
+    c = v.concordance.set_index("model")
+    ref = c.loc["Kaplan-Meier (no covariates)", "integrated_brier"]
+    h, unit = f"{v.horizon:g}", res.unit_label
+    parts = []
+    for name, err in v.calibration_error.items():
+        ibs = c.loc[name, "integrated_brier"]
+        gain = f" ({1 - ibs / ref:.0%} below the curve without covariates, {ref:.3f})" if ref > 0 else ""
+        parts.append(f"**{name}**: C = {c.loc[name, 'test']:.3f}, integrated Brier score over "
+                     f"{unit} 1–{h} after entering the data {ibs:.3f}{gain}, predicted churn within "
+                     f"{h} {unit} off by {100 * err:.1f} percentage points on average across risk groups")
+    return (f"Trained on {v.n_train:,} customers, tested on {v.n_test:,}. C counts only pairs of "
+            "customers seen at risk together (entry times respected). " + " · ".join(parts) + ".")
 
 
 def _sbg(res) -> str:

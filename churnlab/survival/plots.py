@@ -148,7 +148,7 @@ def calibration_plot(validation: Validation, *, unit: str = "periods",
     for name, c in cal.groupby("model", sort=False):
         ax.errorbar(c["predicted"], c["observed"],
                     yerr=[c["observed"] - c["observed_low"], c["observed_high"] - c["observed"]],
-                    fmt="o-", capsize=2, ms=4, lw=1, label=f"{name} (ICI {validation.ici[name]:.3f})")
+                    fmt="o-", capsize=2, ms=4, lw=1, label=f"{name} (mean |gap| {validation.calibration_error[name]:.3f})")
     top = float(np.nanmax(cal[["predicted", "observed_high"]].to_numpy())) * 1.05
     ax.plot([0, top], [0, top], color="0.5", ls="--", lw=1, label="perfect calibration")
     ax.set_xlim(0, top)

@@ -156,8 +156,11 @@ class SurvivalResult:
                                                                  self.aft.table["aic"]))}
         v = self.validation
         if v is not None:
-            out["validation"] = {"concordance_test": dict(zip(v.concordance["model"], v.concordance["test"])),
-                                 "calibration_ici": v.ici, "horizon": v.horizon}
+            models = v.concordance.set_index("model")
+            fitted = models.drop(index=[m for m in models.index if m not in v.calibration_error])
+            out["validation"] = {"concordance_test": fitted["test"].to_dict(),
+                                 "integrated_brier": models["integrated_brier"].to_dict(),
+                                 "calibration_error": v.calibration_error, "horizon": v.horizon}
         if self.sbg is not None:
             f = self.sbg.fit
             out["sbg"] = {"alpha": f.alpha, "beta": f.beta, "period": sp.cohort_period,
