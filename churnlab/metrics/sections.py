@@ -154,7 +154,8 @@ class CoxModel(Strict):
     """Cox proportional-hazards model (all covariates, entry times)."""
 
     hazard_ratios: Optional[Map] = _f("hazard ratio per term")
-    concordance: Num = _f("Harrell's C")
+    concordance: Num = _f("Harrell's C on the customers the model was fitted to (lifelines; "
+                          "ignores entry times; the held-out C is in `validation`)")
     ph_violations: Optional[list[str]] = _f("terms failing the Schoenfeld test")
     remedy: Optional[CoxRemedy] = _f("the strata, time interactions and refitted hazard ratios")
 

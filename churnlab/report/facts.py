@@ -90,3 +90,16 @@ def cost_per_churner(m: StudyMetrics) -> float | None:
         return None
     total, n = num(m.cost.total), num(m.cost.churners)
     return total / n if total is not None and n else None
+
+
+def cox_concordance(cox, validation) -> tuple[float | None, bool]:
+    """The Cox model's concordance to show, and whether it is held out.
+
+    The held-out C of the validation (pairs seen at risk together, entry times
+    respected) when there is one; else the in-sample C of the fit (lifelines,
+    which ignores entry times and flatters the model on its own customers).
+    """
+    held = num(((validation.concordance_test if validation else None) or {}).get("Cox"))
+    if held is not None:
+        return held, True
+    return (num(cox.concordance) if cox else None), False

@@ -34,8 +34,9 @@ def _km_median(m: StudyMetrics, _mf: dict) -> str:
 
 
 def _concordance(m: StudyMetrics, _mf: dict) -> str:
-    c = num(m.survival.cox.concordance) if m.survival and m.survival.cox else None
-    return DASH if c is None else f"{c:.2f}"
+    s = m.survival
+    c, held = facts.cox_concordance(s.cox, s.validation) if s else (None, False)
+    return DASH if c is None else f"{c:.2f} ({'held out' if held else 'in sample'})"
 
 
 def _best_profit(m: StudyMetrics, _mf: dict) -> str:

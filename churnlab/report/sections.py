@@ -236,7 +236,7 @@ def survival(m: StudyMetrics) -> str:
     lifetime = [f for f in (_aft(surv.aft), _sbg(surv.sbg), _bgnbd(surv.bgnbd)) if f]
     left.append("".join(f"<p>{f}</p>" for f in lifetime) if lifetime
                 else na("Parametric lifetime models are"))
-    right = ["<h3>What changes the hazard (Cox model)</h3>", *_cox(surv.cox)]
+    right = ["<h3>What changes the hazard (Cox model)</h3>", *_cox(surv.cox, surv.validation)]
     return section("survival", "Survival picture", two_columns(left, right))
 
 
@@ -270,15 +270,18 @@ def _km(km, unit: str) -> list[str]:
     return out
 
 
-def _cox(cox) -> list[str]:
+def _cox(cox, validation=None) -> list[str]:
     hrs = {k: float(v) for k, v in ((cox.hazard_ratios if cox else None) or {}).items()
            if num(v) is not None and v > 0}
-    concordance = num(cox.concordance) if cox else None
+    concordance, held = facts.cox_concordance(cox, validation)
+    which = ("held-out customers, pairs seen at risk together" if held
+             else "in sample, on the customers the model was fitted to")
     if not hrs and concordance is None:
         return [na("The Cox model is")]
     out = []
     if concordance is not None:
-        out.append(f"<p>Concordance <strong>{concordance:.2f}</strong> (0.5 = random ordering, 1 = perfect).</p>")
+        out.append(f"<p>Concordance <strong>{concordance:.2f}</strong> ({esc(which)}; "
+                   "0.5 = random ordering, 1 = perfect).</p>")
     if hrs:
         top = sorted(hrs.items(), key=lambda kv: (-abs(math.log(kv[1])), kv[0]))[:5]
         violations = set(cox.ph_violations or [])
