@@ -13,7 +13,7 @@ from .conftest import scenario_params
 
 #: views that show their note whatever ran; the others show only when their part ran
 ALWAYS = ["header", "kaplan_meier", "segments", "hazard", "cox", "parametric", "predictions",
-          "validation", "sbg", "bgnbd", "alive_vs_inactivity"]
+          "validation", "competing", "sbg", "bgnbd", "alive_vs_inactivity"]
 
 
 @pytest.fixture(scope="module", params=["telecom", "retail"])

@@ -216,6 +216,20 @@ class BGNBDFit(Strict):
     holdout: Optional[BGNBDHoldout] = _f("predicted vs actual purchases when data go past `as_of`")
 
 
+class CompetingRisks(Strict):
+    """Voluntary and involuntary churn as competing risks (studies that record the cause)."""
+
+    events: Optional[dict[str, int]] = _f("churn events per cause")
+    incidence: Optional[dict[str, Map]] = _f("per cause, the Aalen-Johansen cumulative incidence at "
+                                             "each horizon (share of customers who left for that cause "
+                                             "by then, entry times respected)")
+    incidence_ci: Optional[dict[str, dict[str, list[Number]]]] = _f(
+        "per cause and horizon, the 95% pointwise confidence interval of the cumulative incidence")
+    hazard_ratios: Optional[dict[str, Map]] = _f("per cause, the cause-specific Cox hazard ratio per "
+                                                 "term (other causes censored)")
+    skipped: Optional[dict[str, str]] = _f("causes without a model of their own, and why")
+
+
 class SurvivalSection(Strict):
     """``survival``: the survival picture (notebook 03)."""
 
@@ -230,6 +244,8 @@ class SurvivalSection(Strict):
     validation: Optional[SurvivalValidation] = _f("held-out concordance and calibration per model")
     sbg: Optional[SBGFit] = _f("contractual studies: sBG on acquisition cohorts")
     bgnbd: Optional[BGNBDFit] = _f("non-contractual studies: BG/NBD")
+    competing: Optional[CompetingRisks] = _f("studies with exit causes: cumulative incidence and "
+                                             "cause-specific Cox per cause")
 
 
 # =========================================================================== value, cost, retention (notebook 04)

@@ -119,6 +119,7 @@ def _ground_truth(scenario, seed, n_customers, tl: Timeline, counts: dict) -> di
         "save_rate": desk.save_rate,
         "exit_survey_response_rate": truth["survey_rate"],
         "drivers": truth["drivers"],
+        **({"competing": truth["competing"]} if "competing" in truth else {}),
         "hazard": truth["hazard"],
         "reason_model": {
             "form": "multinomial logit at the moment of leaving: P(reason) ~ exp(intercept + "

@@ -210,6 +210,11 @@ def truth() -> dict:
                                 "they are survivors at the window start (left-truncated), their "
                                 "usage/interactions start at the window start",
     }
+    # cause-specific: the drivers above act on voluntary churn; failed payments on involuntary
+    involuntary = [driver("payment_method", "+", 2.5, "electronic_check vs credit_card", None,
+                          "Check payers (electronic or mailed) fail payments 2.5x as often; "
+                          "card and bank-transfer payers do not differ.", level="electronic_check")]
     return {"drivers": drivers, "hazard": hazard, "desk": P.desk, "survey_rate": P.survey_rate,
-            "reasons": P.reasons, "reason_features": P.reason_features}
+            "reasons": P.reasons, "reason_features": P.reason_features,
+            "competing": {"cause": "end_reason", "voluntary": "drivers", "involuntary": involuntary}}
 

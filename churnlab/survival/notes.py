@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 #: Parts whose skip reason is shown in place of their note (the keys of ``SurvivalResult.skipped``).
-SKIPPABLE = ("Kaplan-Meier", "Hazard", "Cox model", "Parametric models", "Predictions", "Validation",
+SKIPPABLE = ("Competing risks", "Kaplan-Meier", "Hazard", "Cox model", "Parametric models", "Predictions", "Validation",
              "sBG", "BG/NBD", "P(alive) vs inactivity")
 
 
@@ -143,12 +143,31 @@ def _bgnbd_dropout(res) -> str:
             "everyone. A longer history usually separates the two processes better.")
 
 
+def _competing(res) -> str:
+    cr = res.competing
+    h = max(cr.at["horizon"])
+    at = cr.at[cr.at["horizon"] == h].set_index("cause")
+    parts = [f"**{c}** {r.cif:.1%} (95% CI {r.ci_low:.1%}–{r.ci_high:.1%}, {cr.events[c]:,} exits)"
+             for c, r in at.iterrows()]
+    total = at["cif"].sum()
+    km = res.km_all.survival.set_index("horizon")["survival"] if res.km_all is not None else {}
+    check = f" (all-cause Kaplan-Meier: 1 − S({h:g}) = {1 - km[h]:.1%})" if h in km else ""
+    text = (f"By {h:g} {res.unit_label} as a customer, customers had left for each cause: "
+            + " · ".join(parts) + f". Together {total:.1%}{check}: the causes share out churn "
+            "instead of each being counted as if the other could not happen. Each cause gets its own "
+            "Cox model (the other exits censored), because what drives a cancellation is not what "
+            "makes a payment fail.")
+    if cr.skipped:
+        text += " No model for " + "; ".join(f"{c}: {why}" for c, why in cr.skipped.items()) + "."
+    return text
+
+
 #: Part -> its note (the parts named like a ``skipped`` key show the reason instead when skipped).
 NOTES: dict[str, Callable] = {
     "table": _table, "Kaplan-Meier": _km, "left truncation": _left_truncation, "Log-rank": _logrank,
     "Hazard": _hazard, "Cox model": _cox, "remedy": _remedy, "after remedy": _after_remedy,
     "planted": _planted, "Parametric models": _aft, "Predictions": lambda res: "",
-    "Validation": _validation, "sBG": _sbg, "sBG spread": _sbg_spread, "BG/NBD": _bgnbd,
+    "Validation": _validation, "Competing risks": _competing, "sBG": _sbg, "sBG spread": _sbg_spread, "BG/NBD": _bgnbd,
     "BG/NBD drop-out": _bgnbd_dropout, "P(alive) vs inactivity": lambda res: "",
 }
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..design import as_level
-from ..figures import axes, ratio_forest
+from ..figures import PALETTE, axes, ratio_forest
 from .aft import AFTComparison
 from .cox import CoxResult
 from .km import kaplan_meier
@@ -148,7 +148,8 @@ def calibration_plot(validation: Validation, *, unit: str = "periods",
     for name, c in cal.groupby("model", sort=False):
         ax.errorbar(c["predicted"], c["observed"],
                     yerr=[c["observed"] - c["observed_low"], c["observed_high"] - c["observed"]],
-                    fmt="o-", capsize=2, ms=4, lw=1, label=f"{name} (mean |gap| {validation.calibration_error[name]:.3f})")
+                    fmt="o-", capsize=2, ms=4, lw=1,
+                    label=f"{name} (mean |gap| {validation.calibration_error[name]:.3f})")
     top = float(np.nanmax(cal[["predicted", "observed_high"]].to_numpy())) * 1.05
     ax.plot([0, top], [0, top], color="0.5", ls="--", lw=1, label="perfect calibration")
     ax.set_xlim(0, top)
@@ -157,4 +158,24 @@ def calibration_plot(validation: Validation, *, unit: str = "periods",
     ax.set_ylabel("observed (Kaplan-Meier, 95% CI)")
     ax.set_title("Calibration on held-out customers")
     ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def incidence_plot(incidence: pd.DataFrame, *, unit: str = "periods", horizon: float | None = None,
+                   ax: plt.Axes | None = None) -> plt.Axes:
+    """Cumulative incidence of each exit cause (step curves, 95% bands), up to ``horizon``."""
+    ax = axes(ax, (8, 4.2))
+    colors = {"voluntary": PALETTE["churned"], "involuntary": "#7d3c98"}
+    for i, (cause, g) in enumerate(incidence.groupby("cause", sort=True)):
+        g = g.sort_values("time")
+        if horizon is not None:
+            g = g[g["time"] <= horizon + 0.5]
+        color = colors.get(cause, f"C{i}")
+        ax.step(g["time"], g["cif"], where="post", color=color, lw=1.8, label=cause)
+        ax.fill_between(g["time"], g["ci_low"], g["ci_high"], step="post", color=color, alpha=0.15)
+    ax.set_xlabel(f"{unit} as a customer")
+    ax.set_ylabel("share of customers who left, by cause")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda y, _: f"{y:.0%}"))
+    ax.set_title("Cumulative incidence by exit cause (Aalen-Johansen, 95% bands)")
+    ax.legend(frameon=False)
     return ax

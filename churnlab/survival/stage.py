@@ -25,6 +25,7 @@ from .. import clv
 from ..errors import DataError
 from ..units import PERIODS_PER_YEAR, bgnbd_code
 from .aft import AFTComparison, aft_models
+from .competing import CompetingRisks, competing_risks
 from .cox import CoxRemedy, cox_with_remedy
 from .curves import SurvivalCurves, curve_times, survival_curves
 from .hazard import period_hazard
@@ -79,6 +80,7 @@ class SurvivalResult:
     derl: float | None = None
     bgnbd: clv.BGNBDStudy | None = None
     alive_vs_inactivity: pd.DataFrame | None = None
+    competing: CompetingRisks | None = None
     skipped: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -154,6 +156,8 @@ class SurvivalResult:
         if self.aft is not None:
             out["aft"] = {"best": self.aft.best, "aic": dict(zip(self.aft.table["model"],
                                                                  self.aft.table["aic"]))}
+        if self.competing is not None:
+            out["competing"] = competing_metrics(self.competing)
         v = self.validation
         if v is not None:
             models = v.concordance.set_index("model")
@@ -291,6 +295,43 @@ def hazard_groups(st: pd.DataFrame) -> tuple[str | None, dict[str, pd.DataFrame]
     return col, {f"{col}={v}": g for v, g in st.groupby(col) if g["event"].sum() >= 5}
 
 
+def competing_metrics(cr: CompetingRisks) -> dict:
+    """The ``survival.competing`` section of metrics.json."""
+    at = cr.at.assign(h=cr.at["horizon"].map(lambda h: f"{h:g}"))
+    return {"events": cr.events,
+            "incidence": {c: dict(zip(g["h"], g["cif"])) for c, g in at.groupby("cause")},
+            "incidence_ci": {c: {h: [lo, hi] for h, lo, hi in zip(g["h"], g["ci_low"], g["ci_high"])}
+                             for c, g in at.groupby("cause")},
+            "hazard_ratios": {c: dict(zip(m.hazard_ratios["term"], m.hazard_ratios["hr"]))
+                              for c, m in cr.models.items()},
+            "skipped": cr.skipped}
+
+
+def fit_competing(prepared: Prepared, horizons, ground_truth: dict | None, *,
+                  skipped: dict[str, str]) -> CompetingRisks | None:
+    """Competing risks when the survival table records exit causes (``end_reason``), with the
+    simulator's planted cause-specific effects next to the estimates; None (and the reason in
+    ``skipped``) otherwise."""
+    st = prepared.table
+    if "end_reason" not in st:
+        skipped["Competing risks"] = "the data record no exit cause (end_reason)"
+        return None
+    try:
+        cr = competing_risks(st, covariates=prepared.covariates, horizons=horizons, entry=prepared.entry,
+                             reference=prepared.reference)
+    except DataError as exc:
+        skipped["Competing risks"] = str(exc)
+        return None
+    planted = (ground_truth or {}).get("competing", {})
+    for cause, model in cr.models.items():
+        drivers = planted.get(cause)
+        drivers = (ground_truth or {}).get("drivers") if drivers == "drivers" else drivers
+        if drivers:
+            cr.planted[cause] = planted_comparison(drivers, model.hazard_ratios,
+                                                   renamed=st.attrs["renamed"])
+    return cr
+
+
 def contract_marks(params) -> tuple[int, ...]:
     """Periods right after a 12-, 24- and 36-month term (13, 25, 37) for monthly
     contractual studies, else none."""
@@ -347,6 +388,7 @@ def analyse(params, collection, prepared: Prepared, *,
         res.planted = planted_comparison(drivers, res.remedy.first.hazard_ratios,
                                          renamed=st.attrs["renamed"])
 
+    res.competing = fit_competing(prepared, horizons, collection.ground_truth, skipped=skipped)
     res.aft, res.curves = fit_curves(params, prepared, skipped=skipped)
     if res.curves is not None:
         res.predictions = res.curves.predictions(horizons).sort_values(

@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt
 from .. import clv
 from ..display import show
 from .plots import (
-    aft_fit_plot, calibration_plot, hazard_ratio_plot, km_plot, period_hazard_panels, prediction_hist
+    aft_fit_plot, calibration_plot, hazard_ratio_plot, incidence_plot, km_plot, period_hazard_panels,
+    prediction_hist,
 )
 from .stage import SurvivalResult
 
@@ -96,6 +97,18 @@ def validation(res: SurvivalResult) -> None:
     show(res.note("Validation"))
     if res.validation is not None:
         show(res.validation.concordance, calibration_plot(res.validation, unit=res.unit_label))
+
+
+def competing(res: SurvivalResult) -> None:
+    """Section 6b: voluntary vs involuntary churn: the note, the cumulative incidence curves and
+    table, and per cause the planted effects next to the cause-specific Cox estimates."""
+    show(res.note("Competing risks"))
+    cr = res.competing
+    if cr is None:
+        return
+    show(incidence_plot(cr.incidence, unit=res.unit_label, horizon=max(cr.at["horizon"])), cr.at)
+    for cause, table in cr.planted.items():
+        show(f"**{cause.capitalize()} churn: planted vs estimated** (cause-specific Cox)", table)
 
 
 def sbg(res: SurvivalResult) -> None:
