@@ -200,6 +200,8 @@ SAMPLE = {'causes': {'exit_reasons': {'competitor': 0.219206680585, 'moved': 0.0
                                     'q': 4.78360024187},
                     'horizon_months': 36,
                     'interval': 'bootstrap over customers, percentile 95%',
+                    'clv_mean_ci': [640.2, 656.9],
+                    'clv_mean_ci_method': 'bootstrap of the customers only, percentile 95%',
                     'margin_rate': 0.35,
                     'method': 'survival (AFT) expected discounted lifetime',
                     'sbg_check': {'sBG (acquisition cohorts, by quarter)': 27.1979499506,

@@ -27,7 +27,7 @@ from scipy.special import betaln, gammaln, hyp2f1
 
 from ..errors import DataError
 from ..units import BGNBD_UNIT_DAYS as UNIT_DAYS
-from .optimise import maximise
+from .optimise import log_covariance, maximise
 
 
 @dataclass
@@ -36,7 +36,9 @@ class BGNBDResult:
 
     ``lambda ~ Gamma(shape r, rate alpha)`` (purchases per time unit while alive),
     ``p ~ Beta(a, b)`` (drop-out probability after each purchase); ``attempts``
-    what the optimiser tried (see :func:`churnlab.clv.optimise.maximise`).
+    what the optimiser tried (see :func:`churnlab.clv.optimise.maximise`);
+    ``cov_log``: the covariance of log(r, alpha, a, b) from the inverse Hessian
+    (:func:`churnlab.clv.optimise.log_covariance`), None if unavailable.
     """
 
     r: float
@@ -46,6 +48,7 @@ class BGNBDResult:
     loglik: float
     converged: bool
     attempts: list[str] = field(default_factory=list)
+    cov_log: list | None = None
 
     def p_alive(self, x, t_x, T) -> np.ndarray:
         """P(alive | x, t_x, T) = 1 / (1 + delta_{x>0} a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)).
@@ -132,7 +135,8 @@ def fit_bgnbd(frequency, recency, T) -> BGNBDResult:
 
     (r, al, a, b), ll, ok, tried = maximise(negll, np.zeros(4))
     return BGNBDResult(r=float(r), alpha=float(al), a=float(a), b=float(b), loglik=ll,
-                       converged=ok, attempts=tried)
+                       converged=ok, attempts=tried,
+                       cov_log=log_covariance(negll, np.log([r, al, a, b])))
 
 
 def rfm_summary(transactions: pd.DataFrame, *, as_of, unit: str = "W",

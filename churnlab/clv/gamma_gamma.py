@@ -22,7 +22,7 @@ from scipy.special import gammaln
 
 from ..errors import DataError
 from .bgnbd import BGNBDResult
-from .optimise import maximise
+from .optimise import log_covariance, maximise
 
 
 @dataclass
@@ -35,7 +35,8 @@ class GammaGammaResult:
     E(M) = p gamma / (q - 1) (finite only when q > 1). Spend is assumed
     independent of the transaction process. ``n_customers`` is the number of
     repeat buyers the fit used (0 for a hand-made result); ``attempts`` what the
-    optimiser tried (see :func:`churnlab.clv.optimise.maximise`).
+    optimiser tried (see :func:`churnlab.clv.optimise.maximise`); ``cov_log``: the
+    covariance of log(p, q, gamma) from the inverse Hessian, None if unavailable.
     """
 
     p: float
@@ -45,6 +46,7 @@ class GammaGammaResult:
     converged: bool
     attempts: list[str] = field(default_factory=list)
     n_customers: int = 0
+    cov_log: list | None = None
 
     @property
     def mean_spend(self) -> float:
@@ -154,7 +156,8 @@ def fit_gamma_gamma(frequency, monetary_value) -> GammaGammaResult:
 
     (p, q, g), ll, ok, tried = maximise(negll, np.zeros(3))
     return GammaGammaResult(p=float(p), q=float(q), gamma=float(g), loglik=ll, converged=ok,
-                            attempts=tried, n_customers=int(buyers.sum()))
+                            attempts=tried, n_customers=int(buyers.sum()),
+                            cov_log=log_covariance(negll, np.log([p, q, g])))
 
 
 def bgnbd_clv(bgnbd: BGNBDResult, gg: GammaGammaResult, frequency, recency, T,

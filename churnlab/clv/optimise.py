@@ -45,3 +45,35 @@ def maximise(negll, x0: np.ndarray) -> tuple[np.ndarray, float, bool, list[str]]
             attempts.append(f"Nelder-Mead {where}: {outcome(res)}")
     converged = bool(res.success) and bool(np.isfinite(res.fun))
     return np.exp(res.x), float(-res.fun), converged, attempts
+
+
+def log_covariance(negll, log_params) -> list[list[float]] | None:
+    """Asymptotic covariance of the maximum-likelihood estimate, on the log scale.
+
+    The inverse of the Hessian of the negative log-likelihood at the optimum
+    (observed information; statsmodels ``approx_hess``, central differences).
+    None when the Hessian is not finite or not positive definite (a flat or
+    boundary optimum), so no interval can be drawn from it. By the delta method,
+    exp of a normal on this scale keeps every drawn parameter positive.
+    """
+    from statsmodels.tools.numdiff import approx_hess
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        h = approx_hess(np.asarray(log_params, dtype=float), negll)
+    if not np.all(np.isfinite(h)):
+        return None
+    h = (h + h.T) / 2
+    if np.any(np.linalg.eigvalsh(h) <= 0):
+        return None
+    return np.linalg.inv(h).tolist()
+
+
+def parameter_draws(params, cov_log, n: int, seed: int) -> np.ndarray:
+    """``n`` draws of the parameters (rows, natural scale) from the estimate's asymptotic
+    normal on the log scale: exp(N(log params, ``cov_log``)); seeded."""
+    if cov_log is None:
+        raise ValueError("no covariance: the fit's Hessian was not positive definite")
+    rng = np.random.default_rng(seed)
+    return np.exp(rng.multivariate_normal(np.log(np.asarray(params, dtype=float)),
+                                          np.asarray(cov_log, dtype=float), size=int(n)))

@@ -28,8 +28,8 @@ from .campaign import (Campaign, CampaignInputs, CampaignPlan, PolicyComparison,
 from .cost import (COMPONENTS, ChurnCost, churners_and_retained, comparable_value, cost_of_churn,
                    fix_roi, revenue_at_risk)
 from .assumptions import assumption_ranges, sensitivity
-from .value import (ContractualValue, PurchaseValue, clv_by_segment, contractual_clv, purchase_clv,
-                    revenue_column, sbg_crosscheck)
+from .value import (ContractualValue, PurchaseValue, ValueInterval, clv_by_segment, contractual_clv,
+                    customer_interval, purchase_clv, revenue_column, sbg_crosscheck)
 
 #: How CLV is computed, by setting (``value.method`` in metrics.json).
 METHODS = {True: "survival (AFT) expected discounted lifetime", False: "BG/NBD x Gamma-Gamma"}
@@ -98,6 +98,7 @@ class EconomicsResult:
     profit: ProfitRisk | None
     fix_roi: pd.DataFrame | None
     sensitivity: pd.DataFrame
+    clv_interval: ValueInterval | None = None
     skipped: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -132,6 +133,9 @@ class EconomicsResult:
                  "discount_period": self.discount_period, "method": METHODS[self.contractual],
                  "clv_mean": float(self.clv.mean()), "clv_total": float(self.clv.sum()),
                  "customers": len(self.clv), "clv_by_segment": by_seg, "interval": INTERVAL}
+        if self.clv_interval is not None:
+            value["clv_mean_ci"] = [self.clv_interval.low, self.clv_interval.high]
+            value["clv_mean_ci_method"] = self.clv_interval.method
         gg = self.gamma_gamma
         if gg is not None:
             value["gamma_gamma"] = {"p": gg.p, "q": gg.q, "gamma": gg.gamma, "mean_spend": gg.mean_spend}
@@ -242,6 +246,9 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
                                        contractual, monthly)
     seg_ids = a.set_index("customer_id")[segment] if segment else pd.Series("all", index=a["customer_id"])
     by_seg = clv_by_segment(clv, seg_ids, n_boot=vp.bootstrap, seed=params.seed)
+    interval = (val.mean_interval(clv.index, n_draws=vp.bootstrap, seed=params.seed)
+                if isinstance(val, PurchaseValue) else
+                customer_interval(clv, n_boot=vp.bootstrap, seed=params.seed))
     sbg_check = None
     if contractual and "start_date" in a:
         if sbg is None:
@@ -305,4 +312,5 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
         sbg_check=sbg_check, churn_cost=churn_cost, cost_by_segment=churn_cost.by_segment(),
         at_risk=at_risk, inputs=inputs,
         planted_save_rate=truth.get("save_rate") if inputs is not None and inputs.rates is not None else None,
-        policies=policies, profit=profit, fix_roi=roi, sensitivity=sens, skipped=skipped)
+        policies=policies, profit=profit, fix_roi=roi, sensitivity=sens, clv_interval=interval,
+        skipped=skipped)

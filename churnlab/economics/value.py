@@ -20,13 +20,17 @@ Two settings (GUIDE §1.7, seeds 001 and 004):
 
 Intervals per segment come from a **bootstrap over customers** (percentile
 95% interval of the segment mean): the uncertainty of the average value of a
-segment's customers given the model, not the model-parameter uncertainty.
+segment's customers given the model. The interval of the mean CLV of all
+customers also includes the **parameter uncertainty** of the BG/NBD and
+Gamma-Gamma fits (:meth:`PurchaseValue.mean_interval`); for contracts it is the
+customer bootstrap alone so far (:func:`customer_interval`, which says so).
 All money is in the params' currency; CLV is the value over the next
 ``horizon_months`` months.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -35,6 +39,7 @@ import pandas as pd
 
 from .. import discount
 from ..clv import BGNBDStudy, GammaGammaResult, bgnbd_clv, fit_gamma_gamma
+from ..clv.optimise import parameter_draws
 from ..errors import DataError
 from ..survival.curves import SurvivalCurves
 from ..units import MONTHS_PER_PERIOD, MONTHS_PER_UNIT, UNITS_PER_MONTH
@@ -147,18 +152,88 @@ class PurchaseValue:
         return self.recompute()
 
     def recompute(self, *, margin_rate: float | None = None,
-                  monthly_discount: float | None = None) -> pd.Series:
-        """CLV per customer under another margin and/or monthly discount rate."""
-        s = self.bgnbd.summary
-        clv = bgnbd_clv(self.bgnbd.fit, self.gamma_gamma, s["frequency"], s["recency"], s["T"],
-                        self.spend.fillna(0.0),
-                        spend_frequency=s["frequency"].where(self.spend > 0, 0),
+                  monthly_discount: float | None = None, bgnbd_fit=None, gamma_gamma=None,
+                  ids=None) -> pd.Series:
+        """CLV per customer under another margin and/or monthly discount rate (or other
+        fitted parameters, ``bgnbd_fit`` / ``gamma_gamma``, e.g. drawn ones), for all
+        customers of the summary or those in ``ids``."""
+        s = self.bgnbd.summary if ids is None else self.bgnbd.summary.loc[ids]
+        clv = bgnbd_clv(bgnbd_fit or self.bgnbd.fit, gamma_gamma or self.gamma_gamma,
+                        s["frequency"], s["recency"], s["T"],
+                        self.spend.reindex(s.index).fillna(0.0),
+                        spend_frequency=s["frequency"].where(self.spend.reindex(s.index) > 0, 0),
                         margin_rate=self.margin_rate if margin_rate is None else margin_rate,
                         periods=int(self.horizon_months),
                         period_length=UNITS_PER_MONTH[self.bgnbd.unit],
                         discount_rate=self.monthly_discount if monthly_discount is None
                         else monthly_discount)
         return pd.Series(clv, index=s.index, name="clv")
+
+
+    def mean_interval(self, ids, *, n_draws: int = 200, seed: int = 0, level: float = 0.95,
+                      resample_customers: bool = True) -> ValueInterval:
+        """Interval of the mean CLV of customers ``ids`` that includes the uncertainty of
+        the fitted BG/NBD and Gamma-Gamma parameters as well as of the customers.
+
+        Each of ``n_draws`` draws takes both models' parameters from their estimates'
+        asymptotic normal on the log scale (inverse Hessian,
+        :func:`churnlab.clv.optimise.parameter_draws`; "Krinsky-Robb" simulation)
+        and a bootstrap resample of the customers, and recomputes their mean CLV;
+        the interval is the percentile range. Falls back to customers only (and
+        says so) when a Hessian was not positive definite. ``resample_customers=False``
+        keeps the customers fixed (the parameters' share of the uncertainty alone).
+        """
+        ids = pd.Index(ids)
+        rng = np.random.default_rng(seed)
+        base = self.clv.reindex(ids).to_numpy(float)
+        fit, gg = self.bgnbd.fit, self.gamma_gamma
+        have = fit.cov_log is not None and gg.cov_log is not None
+        if have:
+            bg_draws = parameter_draws([fit.r, fit.alpha, fit.a, fit.b], fit.cov_log, n_draws, seed)
+            gg_draws = parameter_draws([gg.p, gg.q, gg.gamma], gg.cov_log, n_draws, seed + 1)
+        means = np.empty(n_draws)
+        for i in range(n_draws):
+            values = base
+            if have:
+                r, al, a, b = bg_draws[i]
+                p, q, g = gg_draws[i]
+                values = self.recompute(
+                    bgnbd_fit=dataclasses.replace(fit, r=r, alpha=al, a=a, b=b),
+                    gamma_gamma=dataclasses.replace(gg, p=p, q=q, gamma=g), ids=ids).to_numpy()
+            pick = rng.integers(0, len(ids), len(ids)) if resample_customers else slice(None)
+            means[i] = values[pick].mean()
+        lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2])
+        method = (f"{n_draws} draws of the BG/NBD and Gamma-Gamma parameters (asymptotic normal, "
+                  "inverse Hessian, log scale) with a bootstrap of the customers, percentile "
+                  f"{level:.0%}") if have else (
+                  f"bootstrap of the customers only, percentile {level:.0%} (a fit's Hessian was not "
+                  "positive definite, so parameter uncertainty is not included)")
+        return ValueInterval(float(base.mean()), float(lo), float(hi), len(ids), method, have)
+
+
+@dataclass
+class ValueInterval:
+    """Mean CLV per customer with its interval and how the interval was made
+    (``parameters``: whether it includes the models' parameter uncertainty)."""
+
+    mean: float
+    low: float
+    high: float
+    customers: int
+    method: str
+    parameters: bool
+
+
+def customer_interval(clv: pd.Series, *, n_boot: int = 200, seed: int = 0,
+                      level: float = 0.95) -> ValueInterval:
+    """Interval of the mean CLV from a bootstrap of the customers only (:func:`clv_by_segment`
+    over one segment); the model's parameters are held fixed, and the method says so."""
+    row = clv_by_segment(clv, pd.Series("all", index=clv.index), n_boot=n_boot, seed=seed,
+                         level=level).iloc[0]
+    return ValueInterval(float(row["clv_mean"]), float(row["ci_low"]), float(row["ci_high"]),
+                         int(row["customers"]),
+                         f"bootstrap of the customers only, percentile {level:.0%} (the survival "
+                         "model's parameters held fixed: their uncertainty is not included)", False)
 
 
 def purchase_clv(bgnbd: BGNBDStudy, transactions: pd.DataFrame, *, as_of, margin_rate: float,

@@ -284,6 +284,9 @@ class ValueSection(Strict):
     clv_by_segment: Optional[dict[str, SegmentCLV]] = _f(
         "per segment: mean CLV with bootstrap 95% interval, and customers")
     interval: Optional[str] = _f("how the segment intervals were computed")
+    clv_mean_ci: Optional[list[Number]] = _f("95% interval of `clv_mean`")
+    clv_mean_ci_method: Optional[str] = _f("how `clv_mean_ci` was computed: whether it includes the "
+                                           "uncertainty of the fitted model parameters")
     gamma_gamma: Optional[GammaGamma] = _f("non-contractual: the Gamma-Gamma fit")
     sbg_check: Optional[Map] = _f(
         "contractual: expected discounted months from the sBG and from the survival model, side by side")
