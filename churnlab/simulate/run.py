@@ -39,6 +39,7 @@ from ..errors import ParamsError
 from ..schema import TABLES
 from . import retail, software, telecom
 from .engine import Desk, Timeline, concat, to_arrow, to_pandas
+from .retail import LATENT_DROPOUTS
 
 __all__ = ["RNG_BLOCK", "SCENARIOS", "Simulation", "simulate", "simulate_to_parquet"]
 
@@ -99,7 +100,8 @@ def _chunks(scenario, seed, tl, n_customers, chunk_customers):
     for start in range(0, n_blocks, per_chunk):
         parts = [_block(scenario, seed, tl, b, n_customers)
                  for b in range(start, min(start + per_chunk, n_blocks))]
-        tables = {name: concat([p[0][name] for p in parts]) for name in TABLES if name in parts[0][0]}
+        names = (*TABLES, LATENT_DROPOUTS)
+        tables = {name: concat([p[0][name] for p in parts]) for name in names if name in parts[0][0]}
         counts = {c: sum(p[1][c] for p in parts) for c in parts[0][1]}
         yield tables, counts
 
