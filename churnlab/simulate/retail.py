@@ -25,8 +25,8 @@ from .engine import (
     reason_codes, run_desk, uniform_day,
 )
 
-#: Name of the ground-truth table of latent drop-out dates (``customer_id``, ``date``), written
-#: next to the data by :func:`churnlab.simulate.simulate_to_parquet`; never a model input.
+#: Name of the ground-truth table of latent drop-out dates (``customer_id``, ``date``):
+#: ``Simulation.latent`` of :func:`churnlab.simulate.simulate` only; never data, never written.
 LATENT_DROPOUTS = "latent_dropouts"
 _CATEGORIES = ("grocery", "fashion", "home", "electronics", "beauty", "toys", "sports")
 _CHANNELS = ("store", "online")
