@@ -129,8 +129,9 @@ def survival_curves(model, design, st: pd.DataFrame, *, name: str, unit: str,
 def current_predictions(model, design, df: pd.DataFrame, *,
                         horizons: tuple[float, ...] = DEFAULT_HORIZONS, cap: float = 60,
                         duration: str = "duration", event: str = "event",
-                        id_col: str = "customer_id") -> pd.DataFrame:
-    """For each active customer, conditional on having stayed ``duration`` periods:
+                        id_col: str = "customer_id", lag: float = 0.0) -> pd.DataFrame:
+    """For each active customer, conditional on having stayed ``duration`` periods
+    (``lag`` periods before now, see :func:`survival_curves`):
 
     * ``p_churn_<h>`` = P(T <= t + h | T > t) = 1 - S(t + h | x) / S(t | x);
     * ``expected_remaining`` = integral_0^cap S(t + u | x) / S(t | x) du, the
@@ -146,6 +147,6 @@ def current_predictions(model, design, df: pd.DataFrame, *,
     horizons = tuple(float(h) for h in horizons)
     curves = survival_curves(model, design, df, name=type(model).__name__, unit="month",
                              times=curve_times(unit="month", horizons=horizons, cap=cap), cap=cap,
-                             duration=duration, event=event, id_col=id_col)
+                             duration=duration, event=event, id_col=id_col, lag=lag)
     out = curves.predictions(horizons)
     return out.rename(columns={"customer_id": id_col}) if id_col != "customer_id" else out
