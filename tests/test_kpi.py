@@ -146,6 +146,17 @@ def test_hazard_rate_counts_months_at_risk_since_a_date():
     assert r == pytest.approx(1 / 12, rel=0.02)
 
 
+def test_hazard_rate_stops_at_until():
+    st = pd.DataFrame({"start_date": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+                       "duration": [12.0, 6.0], "event": [0, 1], "entry": [0.0, 0.0]})
+    # between 2024-04-01 and 2024-07-02 (tenure 3 to 6.01): 3 + 3 months at risk, one churn
+    # (in period 6); until 2024-06-01 (tenure 5): 2 + 2 months, no churn yet
+    r = kpi.hazard_rate(st, since="2024-04-01", until="2024-07-02", days_per_unit=365.25 / 12)
+    assert r == pytest.approx(1 / 6, rel=0.02)
+    assert kpi.hazard_rate(st, since="2024-04-01", until="2024-06-01",
+                           days_per_unit=365.25 / 12) == 0.0
+
+
 def test_trailing_mrr_pools_the_movements():
     months = pd.period_range("2024-01", "2024-04", freq="M")
     rev = pd.DataFrame([[40, 50, 50, 50], [30, 20, 20, 0], [20, 20, 20, 20], [10, 0, 0, 0]],

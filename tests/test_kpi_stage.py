@@ -64,15 +64,20 @@ def test_rates_and_conversions(study):
     assert res.summary.startswith(f"**Scenario:** {params.scenario}")
 
 
-def test_silent_churn_is_dated_when_it_becomes_known(study):
+def test_silent_churn_follows_the_censoring_rule(study):
+    """Period rates use the survival models' rule: churn dated at the last activity and
+    counted up to the observation end; the months after it are not reported."""
     params, col, *_, res = study
     a = col.analysis
     if params.churn.definition != "inactivity":
-        shifted = a
+        assert res.rates_end == res.end
     else:
-        shifted = a.assign(end_date=a["end_date"] + pd.Timedelta(days=params.churn.inactivity_days))
-        assert "(a churn is counted when the 180-day window has passed)" in res.summary
-    expect = kpi.churn_rates(shifted, period="month", start=res.start, end=res.end)
+        until = pd.Timestamp(params.as_of) - pd.Timedelta(days=params.churn.inactivity_days)
+        assert res.rates_end == until
+        assert f"known up to {until:%Y-%m-%d}" in res.summary
+        last = pd.Period(res.rates["month"]["period"].iloc[-1], "M")
+        assert last.end_time <= until < (last + 1).end_time  # the last complete month before it
+    expect = kpi.churn_rates(a, period="month", start=res.start, end=res.rates_end)  # dated at the end date
     pd.testing.assert_frame_equal(res.rates["month"], expect)
 
 

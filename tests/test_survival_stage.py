@@ -71,7 +71,8 @@ def test_each_fit_is_the_one_later_stages_get(study):
     # the curves give exactly current_predictions of the best model
     horizons = tuple(p.survival.horizons)
     direct = survival.current_predictions(aft.best_model, aft.design, prep.table, horizons=horizons,
-                                          cap=p.survival.remaining_cap)
+                                          cap=p.survival.remaining_cap,
+                                          lag=stage.unobserved_lag(prep.table, p.as_of, p.survival.unit))
     pd.testing.assert_frame_equal(curves.predictions(horizons), direct)
     pd.testing.assert_frame_equal(res.predictions, direct.sort_values("p_churn_3", ascending=False))
     sbg = stage.fit_sbg(p, col, prep)

@@ -180,7 +180,65 @@ def from_flag(customers: pd.DataFrame, *, duration_unit: str = "month") -> pd.Da
     })
 
 
-def durations(status: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
+#: Definitions that judge churn by a window of silence: the status of the last ``W`` days
+#: before ``as_of`` is not known yet (:func:`observation_end`).
+WINDOWED_DEFINITIONS = ("inactivity", "partial", "category")
+
+
+def observation_end(as_of, definition: str, *, inactivity_days: int = 180,
+                    window_days: int = 180) -> pd.Timestamp:
+    """The last day on which every customer's churn status is known under ``definition``.
+
+        inactivity:           t_obs = t0 - inactivity_days
+        partial, category:    t_obs = t0 - W
+        contractual (dated):  t_obs = t0
+
+    A windowed definition dates churn at (or before) the start of its window of
+    silence, so a customer whose last purchase lies after ``t_obs`` may already
+    have lapsed: we cannot tell yet. Survival data are right-censored at ``t_obs``
+    (administrative censoring, Klein & Moeschberger 2003, §3.2), the same day for
+    everyone, which keeps censoring independent of the churn process; censoring
+    at ``t0`` instead hides the lapses of the last window and inflates survival.
+    """
+    t0 = _ts(as_of).normalize()
+    if definition == "inactivity":
+        return t0 - pd.Timedelta(days=inactivity_days)
+    if definition in WINDOWED_DEFINITIONS:
+        return t0 - pd.Timedelta(days=window_days)
+    return t0
+
+
+def censor_at(status: pd.DataFrame, observed_until) -> pd.DataFrame:
+    """The one censoring rule for churn from a windowed definition (:func:`observation_end`).
+
+    With ``t_obs`` = ``observed_until`` (a date, or a column of dates) and each
+    customer's ``start_date``, ``end_date`` (the dated churn, NaT while active) and
+    ``churned``:
+
+        event    = churned and day(end_date) <= t_obs       (confirmable churn only)
+        stop     = day(end_date) if event else t_obs         (censored at t_obs)
+        duration_days = max(stop - day(start_date), 0)
+
+    Churn stays dated at the last activity; ``end_date`` and ``churned`` of an
+    unconfirmable churn are cleared. Entry times (left truncation) are not
+    touched. A customer who started after ``t_obs`` has no time at risk
+    (``duration_days`` = 0, no event). Returns a copy with ``churned``,
+    ``end_date``, ``event`` (0/1) and ``duration_days`` replaced.
+    """
+    out = status.copy()
+    t_obs = pd.to_datetime(pd.Series(observed_until, index=out.index)).dt.normalize()
+    end = pd.to_datetime(out["end_date"]).dt.normalize()
+    event = out["churned"].astype(bool) & (end <= t_obs)
+    stop = end.where(event, t_obs)
+    days = (stop - pd.to_datetime(out["start_date"]).dt.normalize()).dt.days
+    out["churned"] = event.to_numpy()
+    out["end_date"] = out["end_date"].where(event)
+    out["event"] = event.astype(np.int8)
+    out["duration_days"] = days.clip(lower=0).astype(float)
+    return out
+
+
+def durations(status: pd.DataFrame, *, as_of: dt.date, observed_until=None) -> pd.DataFrame:
     """Add survival columns: ``duration_days``, ``duration`` (months) and ``event`` (0/1).
 
         duration_days = day(end_date if churned else t0) - day(start_date)   (>= 0)
@@ -190,8 +248,14 @@ def durations(status: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
     does not shorten a lifetime. A customer who churned on the day they
     started has duration 0 (survival models that need positive times must
     handle these, e.g. one-time buyers under the inactivity definition).
+
+    ``observed_until`` (:func:`observation_end`), when given, is stored as a column
+    of that name: survival models and period rates apply :func:`censor_at` with it,
+    while ``duration`` stays the tenure reached (to the end date or ``t0``).
     """
     out = status.copy()
+    if observed_until is not None:
+        out["observed_until"] = pd.Timestamp(observed_until)
     if "duration_days" not in out:
         end = out["end_date"].fillna(_ts(as_of)).dt.normalize()
         days = (end - out["start_date"].dt.normalize()).dt.days

@@ -320,7 +320,11 @@ def analysis_table(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], para
                                            exit_reasons=True)
         status = churn_status(con, tables, params, at=as_of, activity=feats[ACTIVITY])
         del feats["first_purchase"]  # = start_date
-    base = definitions.durations(status, as_of=as_of)
+    c = params.churn
+    dated = "start_date" in status and "end_date" in status
+    until = definitions.observation_end(as_of, c.definition, inactivity_days=c.inactivity_days,
+                                        window_days=c.window_days) if dated else None
+    base = definitions.durations(status, as_of=as_of, observed_until=until)
     lead = ["customer_id", "start_date", "end_date", "churned", "event", "duration_days", "duration"]
     base = base[[c for c in lead if c in base] + [c for c in base if c not in lead]]
     return _side_by_side(base, feats)

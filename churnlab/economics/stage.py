@@ -239,7 +239,9 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
     monthly = vp.monthly_discount()
     contractual = "transactions" not in collection.tables or params.churn.definition == "contractual"
     segment = segment_column(a, configured=vp.segment, candidates=prepared.categorical)
-    window, years = study_window(a, prepared.observed_from, params.as_of)
+    # windowed definitions: churn is only dated up to the observation end (censor_at)
+    until = a["observed_until"].max() if "observed_until" in a else params.as_of
+    window, years = study_window(a, prepared.observed_from, until)
 
     # --- value
     val, clv, tenure, rev_col = _value(params, collection, prepared, curves, bgnbd, tables,

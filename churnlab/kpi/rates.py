@@ -157,20 +157,29 @@ def consistency(*, period_rate: float, km_hazard: float, sbg_rate: float | None,
     return Consistency(t, tolerance, not bool(t["flag"].any()))
 
 
-def hazard_rate(st: pd.DataFrame, *, since, days_per_unit: float = DAYS_PER_MONTH) -> float:
-    """Churn events per customer-month at risk since ``since``, from a survival table
-    (:func:`churnlab.survival.survival_table`: duration, event, entry, start_date).
+def hazard_rate(st: pd.DataFrame, *, since, until=None, days_per_unit: float = DAYS_PER_MONTH) -> float:
+    """Churn events per customer-month at risk between ``since`` and ``until``, from a
+    survival table (:func:`churnlab.survival.survival_table`: duration, event, entry,
+    start_date).
 
-    Each customer's months at risk run from max(entry, tenure on ``since``) to their
-    duration; with ``days_per_unit`` the length of the table's time unit.
+        rate = #{events with lo_i < t_i <= hi_i} / sum_i max(min(t_i, hi_i) - lo_i, 0)
+
+    with t_i the duration, lo_i = max(entry_i, tenure on ``since``) and hi_i the tenure
+    on ``until`` (no limit if None): the life-table hazard of the months between the
+    two days, in the table's time unit of ``days_per_unit`` days. The survival table is
+    already censored by :func:`churnlab.collect.definitions.censor_at`, so for silent
+    churn the events and months at risk stop at the observation end, like the period
+    rates they are compared with.
     """
     if "start_date" not in st:
         raise DataError("the survival table has no start dates; the rate since a date needs them")
     t = st["duration"].to_numpy(float)
-    since_tenure = (pd.Timestamp(since) - pd.to_datetime(st["start_date"])).dt.days.to_numpy() / days_per_unit
+    start = pd.to_datetime(st["start_date"])
+    since_tenure = (pd.Timestamp(since) - start).dt.days.to_numpy() / days_per_unit
+    hi = np.inf if until is None else (pd.Timestamp(until) - start).dt.days.to_numpy() / days_per_unit
     lo = np.maximum(st["entry"].to_numpy(float), since_tenure)
-    exposure = np.clip(t - lo, 0, None).sum() * days_per_unit / DAYS_PER_MONTH
-    events = int((st["event"].astype(bool).to_numpy() & (t > lo)).sum())
+    exposure = np.clip(np.minimum(t, hi) - lo, 0, None).sum() * days_per_unit / DAYS_PER_MONTH
+    events = int((st["event"].astype(bool).to_numpy() & (t > lo) & (t <= hi)).sum())
     return events / exposure if exposure > 0 else float("nan")
 
 

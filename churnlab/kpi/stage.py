@@ -13,10 +13,12 @@ canonical tables it needs (:data:`INPUT_TABLES`), and returns a :class:`KpiResul
 
 Rules the notebook used to spell out, now here:
 
-* **silent churn is dated when it becomes known**: under an inactivity-type
-  definition (``inactivity``, ``partial``, ``category``) a churner's end date is the
-  last purchase, but the churn is only known ``churn.inactivity_days`` later, so the
-  period rates move the end date by that many days;
+* **silent churn follows the survival models' censoring rule**
+  (:func:`churnlab.collect.definitions.censor_at`): under a windowed definition
+  (``inactivity``, ``partial``, ``category``) churn is dated at the last purchase and
+  known only up to ``as_of`` minus the window, so period rates (and the cross-check)
+  end with the last complete period before that day: the months after it cannot be
+  observed yet;
 * the **window** runs from the first day of the data (``prepared.observed_from``:
   ``survival.observed_from`` or the simulator's data start), else the earliest start
   date, to ``as_of``; only complete periods count;
@@ -40,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..clv import cohort_table, sbg_projection
+from ..collect.definitions import censor_at
 from ..design import segment_column
 from ..errors import DataError
 from ..params import StudyParams
@@ -115,6 +118,13 @@ class KpiResult:
     consistency: Consistency | None = None
     notes: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    observed_until: pd.Timestamp | None = None
+
+    @property
+    def rates_end(self) -> pd.Timestamp:
+        """The last day churn is known (:func:`churnlab.collect.definitions.observation_end`):
+        period rates and the cross-check stop there; ``end`` (``as_of``) for contracts."""
+        return self.end if self.observed_until is None else min(self.end, self.observed_until)
 
     def skip(self, section: str, reason: str) -> None:
         """Record why (part of) ``section`` could not run."""
@@ -133,8 +143,8 @@ class KpiResult:
         if self.start is None:
             return "This data has no dates."
         c = self.params.churn
-        known = (f" (a churn is counted when the {c.inactivity_days}-day window has passed)"
-                 if self.silent else "")
+        known = (f" (churn dated at the last purchase; it is known up to {self.rates_end:%Y-%m-%d}, "
+                 "so churn rates stop there)" if self.rates_end < self.end else "")
         return (f"**Scenario:** {self.params.scenario} · **window:** {self.start:%Y-%m-%d} to "
                 f"{self.end:%Y-%m-%d} · **churn definition:** {c.definition}{known}")
 
@@ -241,7 +251,9 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
     dated = "start_date" in a and a["start_date"].notna().all()
     observed_from = prepared.observed_from
     start = pd.Timestamp(observed_from) if observed_from else (a["start_date"].min() if dated else None)
-    res = KpiResult(params, start, pd.Timestamp(params.as_of), float(a["churned"].mean()))
+    res = KpiResult(params, start, pd.Timestamp(params.as_of), float(a["churned"].mean()),
+                    observed_until=pd.Timestamp(a["observed_until"].max()) if "observed_until" in a
+                    else None)
     customers = _dated_customers(a, params) if dated else a
     if not dated:
         res.skip("rates", "This data has no start and end dates (a single customer table): period "
@@ -271,18 +283,17 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
 
 
 def _dated_customers(a: pd.DataFrame, params: StudyParams) -> pd.DataFrame:
-    """The analysis table with silent churn dated when it becomes known (end + inactivity days)."""
-    customers = a.copy()
-    if params.churn.definition in SILENT_DEFINITIONS:
-        customers["end_date"] = customers["end_date"] + pd.Timedelta(days=params.churn.inactivity_days)
-    return customers
+    """The analysis table under the study's one censoring rule
+    (:func:`churnlab.collect.definitions.censor_at`): churn dated at the last activity
+    and counted only up to ``observed_until``; contracts are unchanged."""
+    return censor_at(a, a["observed_until"]) if "observed_until" in a else a.copy()
 
 
 def _period_rates(res: KpiResult, customers: pd.DataFrame, *, segments: list[str]) -> None:
     """Rates per month, quarter and year; conversions; rates by segment."""
     for per in ("month", "quarter", "year"):
         try:
-            res.rates[per] = rates.churn_rates(customers, period=per, start=res.start, end=res.end)
+            res.rates[per] = rates.churn_rates(customers, period=per, start=res.start, end=res.rates_end)
         except DataError as exc:
             res.skip("rates", f"{per.capitalize()}ly rates skipped: {exc}.")
     if res.monthly is None:
@@ -293,10 +304,10 @@ def _period_rates(res: KpiResult, customers: pd.DataFrame, *, segments: list[str
     if res.segment is None:
         res.skip("segment", "Rates by segment skipped: no segment column with 2 to 8 levels.")
         return
-    res.segment_rates = rates.churn_rates(customers, period="month", start=res.start, end=res.end,
+    res.segment_rates = rates.churn_rates(customers, period="month", start=res.start, end=res.rates_end,
                                           segment=res.segment)
     try:
-        yearly = rates.churn_rates(customers, period="year", start=res.start, end=res.end,
+        yearly = rates.churn_rates(customers, period="year", start=res.start, end=res.rates_end,
                                    segment=res.segment)
         res.segment_yearly = yearly.pivot(index="segment", columns="period", values="churn_rate")
     except DataError as exc:
@@ -305,7 +316,7 @@ def _period_rates(res: KpiResult, customers: pd.DataFrame, *, segments: list[str
 
 def _end_reasons(res: KpiResult, customers: pd.DataFrame) -> None:
     if "end_reason" in customers and customers["end_reason"].notna().any():
-        res.end_reasons = rates.end_reasons(customers, period="quarter", start=res.start, end=res.end)
+        res.end_reasons = rates.end_reasons(customers, period="quarter", start=res.start, end=res.rates_end)
     else:
         res.skip("end_reasons", "No end reasons in this data (or churn has no end date).")
 
@@ -458,7 +469,10 @@ def _sensitivity(res: KpiResult, tables: dict) -> None:
 
 def _consistency(res: KpiResult, a: pd.DataFrame, prepared: Prepared) -> None:
     """Monthly churn three ways: period rate, survival hazard, sBG (not for silent churn)."""
-    km_rate = rates.hazard_rate(prepared.table, since=res.end - pd.DateOffset(months=12),
+    last12 = res.monthly["period"].tail(12)  # the months the pooled period rate covers
+    km_rate = rates.hazard_rate(prepared.table, since=pd.Period(last12.iloc[0], "M").start_time,
+                                until=pd.Period(last12.iloc[-1], "M").end_time.normalize()
+                                + pd.Timedelta(days=1),
                                 days_per_unit=UNIT_DAYS[res.params.survival.unit])
     sbg_rate = None
     cohorts = res.logo_cohorts

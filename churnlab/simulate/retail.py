@@ -25,6 +25,9 @@ from .engine import (
     reason_codes, run_desk, uniform_day,
 )
 
+#: Name of the ground-truth table of latent drop-out dates (``customer_id``, ``date``):
+#: ``Simulation.latent`` of :func:`churnlab.simulate.simulate` only; never data, never written.
+LATENT_DROPOUTS = "latent_dropouts"
 _CATEGORIES = ("grocery", "fashion", "home", "electronics", "beauty", "toys", "sports")
 _CHANNELS = ("store", "online")
 
@@ -186,7 +189,13 @@ def block(rs, rm, tl: Timeline, n: int, ids: np.ndarray):
                        "region": REGIONS, "channel": _CHANNELS})
     customers.add(customer_id=np.arange(n), signup_date=signup, loyalty_member=loyalty, region=region,
                   channel=online)
+    # ground truth, not data: the latent drop-out that ended each relationship (no win-back
+    # followed; for customers still awaiting the win-back contact, their latest drop-out)
+    gone = np.flatnonzero((status >= 2) & (drop_day != NAT))
+    latent = Rows({"customer_id": CUST, "date": DATE})
+    latent.add(customer_id=gone, date=drop_day[gone])
     tables = {
+        LATENT_DROPOUTS: latent.finish(ids, tl.end_day, "date"),
         "customers": customers.finish(ids, tl.end_day, None),
         "transactions": tx.finish(ids, tl.end_day, "date"),
         "interactions": inter.finish(ids, tl.end_day, "date"),

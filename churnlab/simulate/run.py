@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,7 @@ from ..errors import ParamsError
 from ..schema import TABLES
 from . import retail, software, telecom
 from .engine import Desk, Timeline, concat, to_arrow, to_pandas
+from .retail import LATENT_DROPOUTS
 
 __all__ = ["RNG_BLOCK", "SCENARIOS", "Simulation", "simulate", "simulate_to_parquet"]
 
@@ -55,10 +56,13 @@ _INDUSTRY = {"telecom": telecom, "retail": retail, "software": software}
 
 @dataclass
 class Simulation:
-    """A simulated study: canonical ``tables`` and the JSON-serialisable ``ground_truth``."""
+    """A simulated study: canonical ``tables``, the JSON-serialisable ``ground_truth`` and
+    ``latent``: per-customer truths that are not data (retail: ``latent_dropouts``, the
+    latent drop-out date that ended each relationship; in memory only, never written)."""
 
     tables: dict[str, pd.DataFrame]
     ground_truth: dict
+    latent: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _check_args(scenario, n_customers, seed, as_of, history_months, months_after_as_of) -> dt.date:
@@ -99,7 +103,8 @@ def _chunks(scenario, seed, tl, n_customers, chunk_customers):
     for start in range(0, n_blocks, per_chunk):
         parts = [_block(scenario, seed, tl, b, n_customers)
                  for b in range(start, min(start + per_chunk, n_blocks))]
-        tables = {name: concat([p[0][name] for p in parts]) for name in TABLES if name in parts[0][0]}
+        tables = {name: concat([p[0][name] for p in parts]) for name in (*TABLES, LATENT_DROPOUTS)
+                  if name in parts[0][0]}
         counts = {c: sum(p[1][c] for p in parts) for c in parts[0][1]}
         yield tables, counts
 
@@ -158,8 +163,9 @@ def simulate(scenario: str, *, n_customers: int, seed: int, as_of: dt.date,
     tl = Timeline(as_of, int(history_months), int(months_after_as_of))
     chunks = list(_chunks(scenario, int(seed), tl, int(n_customers), n_customers))
     tables, counts = chunks[0]
+    latent = {LATENT_DROPOUTS: to_pandas(tables.pop(LATENT_DROPOUTS))} if LATENT_DROPOUTS in tables else {}
     return Simulation({name: to_pandas(cols) for name, cols in tables.items()},
-                      _ground_truth(scenario, seed, n_customers, tl, counts))
+                      _ground_truth(scenario, seed, n_customers, tl, counts), latent)
 
 
 def simulate_to_parquet(scenario: str, out_dir: Path, *, n_customers: int, seed: int, as_of: dt.date,
@@ -187,6 +193,7 @@ def simulate_to_parquet(scenario: str, out_dir: Path, *, n_customers: int, seed:
     totals: dict[str, int] = {}
     try:
         for tables, counts in _chunks(scenario, int(seed), tl, int(n_customers), chunk_customers):
+            tables.pop(LATENT_DROPOUTS, None)  # a truth, not data: in memory only (simulate)
             for name, cols in tables.items():
                 table = to_arrow(cols)
                 if name not in writers:

@@ -232,7 +232,8 @@ class Study:
     def _write_curves(self, curves) -> None:
         if curves is not None:
             self.store.write_frame("survival_curves", curves.to_frame(),
-                                   {"model": curves.model, "unit": curves.unit, "cap": curves.cap})
+                                   {"model": curves.model, "unit": curves.unit, "cap": curves.cap,
+                                    "lag": curves.lag})
 
     def survival_curves(self):
         """Conditional survival curves of active customers from the best AFT model (or None)."""
@@ -243,7 +244,8 @@ class Study:
             got = self.store.read_frame("survival_curves")
             if got is not None:
                 df, meta = got
-                return SurvivalCurves.from_frame(df, model=meta["model"], unit=meta["unit"], cap=meta["cap"])
+                return SurvivalCurves.from_frame(df, model=meta["model"], unit=meta["unit"], cap=meta["cap"],
+                                                 lag=meta.get("lag", 0.0))
             curves = fit_curves(self.params, self.prepared())[1]
             self._write_curves(curves)
             return curves

@@ -3,10 +3,14 @@
 For each active customer with tenure ``t`` (in the survival unit) and covariates
 ``x``, the curve holds
 
-    S(t + u | x) / S(t | x),   u on a grid of times (survival units),
+    S(t + lag + u | x) / S(t | x),   u on a grid of times (survival units),
 
 the chance of still being a customer ``u`` units from now given that they have
-stayed ``t`` (Klein & Moeschberger 2003, §2.4, conditional survival). Everything
+stayed ``t`` (Klein & Moeschberger 2003, §2.4, conditional survival). ``t`` is
+the tenure up to the observation end (:func:`churnlab.collect.definitions.observation_end`)
+and ``lag`` the time from there to ``as_of``: 0 for contracts; under a windowed
+definition (e.g. inactivity) the status of the last window is unknown, so the
+curve at u = 0 is already below 1 (some "active" customers have lapsed). Everything
 the cost of churn uses from the survival model is a function of these curves:
 
 * P(churn within h) = 1 - S(t + h | x) / S(t | x);
@@ -47,8 +51,9 @@ class SurvivalCurves:
     """``S[i, j]`` = S(t_j + times[i] | x_j) / S(t_j | x_j) for active customer j.
 
     ``model`` names the survival model (e.g. ``Weibull``), ``unit`` the time
-    unit, ``tenure`` each customer's tenure t_j, ``cap`` the restriction of the
-    mean remaining lifetime.
+    unit, ``tenure`` each customer's tenure t_j at the observation end, ``cap`` the
+    restriction of the mean remaining lifetime, ``lag`` the time from the
+    observation end to ``as_of`` (module docstring; times count from ``as_of``).
     """
 
     model: str
@@ -58,6 +63,7 @@ class SurvivalCurves:
     times: np.ndarray
     S: np.ndarray
     cap: float
+    lag: float = 0.0
 
     def at(self, times) -> np.ndarray:
         """Rows of ``S`` at ``times`` (each must be on the curve's grid)."""
@@ -93,36 +99,39 @@ class SurvivalCurves:
         return pd.DataFrame(data)
 
     @classmethod
-    def from_frame(cls, df: pd.DataFrame, *, model: str, unit: str, cap: float) -> "SurvivalCurves":
+    def from_frame(cls, df: pd.DataFrame, *, model: str, unit: str, cap: float,
+                   lag: float = 0.0) -> "SurvivalCurves":
         """The inverse of :meth:`to_frame`."""
         cols = [c for c in df.columns if c.startswith("S@")]
         times = np.array([float(c[2:]) for c in cols])
         order = np.argsort(times)
         return cls(model, unit, df["customer_id"].to_numpy(), df["tenure"].to_numpy(float),
-                   times[order], df[[cols[i] for i in order]].to_numpy(float).T, float(cap))
+                   times[order], df[[cols[i] for i in order]].to_numpy(float).T, float(cap), float(lag))
 
 
 def survival_curves(model, design, st: pd.DataFrame, *, name: str, unit: str,
                     times: np.ndarray, cap: float, duration: str = "duration",
-                    event: str = "event", id_col: str = "customer_id") -> SurvivalCurves:
+                    event: str = "event", id_col: str = "customer_id",
+                    lag: float = 0.0) -> SurvivalCurves:
     """Evaluate a fitted lifelines model (``predict_survival_function`` with
-    ``conditional_after``) for the active customers of ``st`` at ``times``
-    (customer ids from ``id_col``, else the row labels)."""
+    ``conditional_after``) for the active customers of ``st`` at ``lag + times``
+    (customer ids from ``id_col``, else the row labels): S(t + lag + u) / S(t)."""
     active = st[st[event].astype(int) == 0]
     if active.empty:
         raise DataError("no active customers to predict for (everyone has churned)")
     tenure = active[duration].to_numpy(dtype=float)
-    S = model.predict_survival_function(design.transform(active), times=np.asarray(times, float),
+    S = model.predict_survival_function(design.transform(active), times=np.asarray(times, float) + lag,
                                         conditional_after=tenure).to_numpy()
     ids = active[id_col].to_numpy() if id_col in active else active.index.to_numpy()
-    return SurvivalCurves(name, unit, ids, tenure, np.asarray(times, float), S, float(cap))
+    return SurvivalCurves(name, unit, ids, tenure, np.asarray(times, float), S, float(cap), float(lag))
 
 
 def current_predictions(model, design, df: pd.DataFrame, *,
                         horizons: tuple[float, ...] = DEFAULT_HORIZONS, cap: float = 60,
                         duration: str = "duration", event: str = "event",
-                        id_col: str = "customer_id") -> pd.DataFrame:
-    """For each active customer, conditional on having stayed ``duration`` periods:
+                        id_col: str = "customer_id", lag: float = 0.0) -> pd.DataFrame:
+    """For each active customer, conditional on having stayed ``duration`` periods
+    (``lag`` periods before now, see :func:`survival_curves`):
 
     * ``p_churn_<h>`` = P(T <= t + h | T > t) = 1 - S(t + h | x) / S(t | x);
     * ``expected_remaining`` = integral_0^cap S(t + u | x) / S(t | x) du, the
@@ -138,6 +147,6 @@ def current_predictions(model, design, df: pd.DataFrame, *,
     horizons = tuple(float(h) for h in horizons)
     curves = survival_curves(model, design, df, name=type(model).__name__, unit="month",
                              times=curve_times(unit="month", horizons=horizons, cap=cap), cap=cap,
-                             duration=duration, event=event, id_col=id_col)
+                             duration=duration, event=event, id_col=id_col, lag=lag)
     out = curves.predictions(horizons)
     return out.rename(columns={"customer_id": id_col}) if id_col != "customer_id" else out

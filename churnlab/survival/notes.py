@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+import pandas as pd
+
 #: Parts whose skip reason is shown in place of their note (the keys of ``SurvivalResult.skipped``).
 SKIPPABLE = ("Competing risks", "Kaplan-Meier", "Hazard", "Cox model", "Parametric models", "Predictions", "Validation",
              "sBG", "BG/NBD", "P(alive) vs inactivity")
@@ -20,6 +22,15 @@ def _table(res) -> str:
            f"{int(st['event'].sum()):,} · **time unit:** {sp.unit} · **data window from:** "
            f"{prep.observed_from or 'the start (no left truncation)'} · **left-truncated customers:** "
            f"{st.attrs['left_truncated']:,} · **dropped (no time at risk observed):** {st.attrs['dropped']:,}"]
+    if "observed_until" in st and len(st):
+        until = pd.Timestamp(st["observed_until"].max())
+        if until < pd.Timestamp(res.params.as_of):
+            out.append(f"**Censoring ({res.params.churn.definition} definition):** churn is dated at "
+                       f"the last purchase and is known only up to **{until:%Y-%m-%d}** (as_of minus "
+                       f"the window), so the {int((st['event'] == 0).sum()):,} customers not seen to "
+                       f"churn by then are censored on that day, not on as_of; counting the last "
+                       f"window's buyers as survivors up to as_of would hide their lapses and "
+                       f"overstate survival.")
     if prep.proxies:
         out.append("Left out of the models as stand-ins for tenure itself (|Spearman ρ| with the "
                    "duration above 0.85): " + ", ".join(f"`{c}`" for c in prep.proxies))

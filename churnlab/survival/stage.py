@@ -23,7 +23,7 @@ import pandas as pd
 
 from .. import clv
 from ..errors import DataError
-from ..units import PERIODS_PER_YEAR, bgnbd_code
+from ..units import PERIODS_PER_YEAR, UNIT_DAYS, bgnbd_code
 from .aft import AFTComparison, aft_models
 from .competing import CompetingRisks, competing_risks
 from .cox import CoxRemedy, cox_with_remedy
@@ -199,6 +199,15 @@ def curve_times_for(params) -> np.ndarray:
                        months=params.value.horizon_months if params.value else 0)
 
 
+def unobserved_lag(st: pd.DataFrame, as_of, unit: str) -> float:
+    """Time (survival units) from the observation end to ``as_of``: (t0 - t_obs) / days per
+    unit, 0 without an ``observed_until`` column (contracts, undated exports)."""
+    if "observed_until" not in st or st.empty:
+        return 0.0
+    days = (pd.Timestamp(as_of).normalize() - pd.to_datetime(st["observed_until"]).max()).days
+    return max(float(days), 0.0) / UNIT_DAYS[unit]
+
+
 def fit_curves(params, prepared: Prepared, *, skipped: dict[str, str] | None = None
                ) -> tuple[AFTComparison | None, SurvivalCurves | None]:
     """The AFT models compared by AIC and the survival curves of the best one for the
@@ -219,7 +228,8 @@ def fit_curves(params, prepared: Prepared, *, skipped: dict[str, str] | None = N
     try:
         curves = survival_curves(aft.best_model, aft.design, st, name=aft.best,
                                  unit=params.survival.unit, times=curve_times_for(params),
-                                 cap=params.survival.remaining_cap)
+                                 cap=params.survival.remaining_cap,
+                                 lag=unobserved_lag(st, params.as_of, params.survival.unit))
     except DataError as exc:
         skipped["Predictions"] = str(exc)
         return aft, None

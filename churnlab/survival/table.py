@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..collect.definitions import censor_at
 from ..design import covariates as design_covariates
 from ..errors import DataError
 from ..units import UNIT_DAYS
@@ -118,12 +119,19 @@ def survival_table(analysis: pd.DataFrame, *, unit: str = "month",
     exactly one year after the start is in period 12); otherwise
     ``duration_days`` is divided by the average period length. ``attrs`` also
     holds ``unit`` and ``left_truncated`` (customers with ``entry > 0``).
+
+    With an ``observed_until`` column (windowed churn definitions,
+    :func:`churnlab.collect.definitions.observation_end`) durations and events
+    follow :func:`churnlab.collect.definitions.censor_at`: churn counts only when
+    dated on or before that day, everyone else is censored there.
     """
     for col in ("duration_days", "event"):
         if col not in analysis:
             raise DataError(f"analysis table: expected a {col!r} column")
     if unit not in UNIT_DAYS:
         raise DataError(f"survival unit: expected one of {sorted(UNIT_DAYS)}, got {unit!r}")
+    if "observed_until" in analysis and "start_date" in analysis:
+        analysis = censor_at(analysis, analysis["observed_until"])  # the one censoring rule
     days = analysis["duration_days"].to_numpy(dtype=float)
     if np.isnan(days).any() or (days < 0).any():
         raise DataError("analysis table: duration_days must be a number >= 0 for every customer")
