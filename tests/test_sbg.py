@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.special import betaln
+from scipy.special import betaln, hyp2f1
 
 from churnlab.errors import DataError
 from churnlab.clv import (SBGProjection, SBGResult, cohort_table, fit_sbg, fit_sbg_cohorts,
@@ -53,14 +53,55 @@ def test_sbg_quantities_are_consistent():
     np.testing.assert_allclose(proj["expected_alive"].to_numpy()[:8], REGULAR[:8], rtol=0.03)
 
 
-@pytest.mark.parametrize("n", [1, 2, 5])
+@pytest.mark.parametrize("renewals", [0, 1, 4])
 @pytest.mark.parametrize("d", [0.1, 0.15])
-def test_derl_matches_direct_summation(n, d):
-    fit = fit_sbg(HIGH_END[:8])
+def test_derl_matches_its_definition(renewals, d):
+    """Fader & Hardie (2010), eq. 6: a customer who has made n - 1 renewals, at the end of
+    period n, is worth sum_{t >= n} S(t) / S(n - 1) / (1 + d)^(t - n) payments; n = renewals + 1."""
+    fit = SBGResult(alpha=0.668, beta=3.806, loglik=np.nan, n_periods=7, converged=True)
+    n = renewals + 1
     t = np.arange(n, n + 5000)
     log_s = betaln(fit.alpha, fit.beta + t) - betaln(fit.alpha, fit.beta + n - 1)
     direct = np.sum(np.exp(log_s) / (1 + d) ** (t - n))
-    assert fit.discounted_expected_residual_lifetime(d, n) == pytest.approx(direct, rel=1e-9)
+    assert fit.discounted_expected_residual_lifetime(d, renewals) == pytest.approx(direct, rel=1e-9)
+
+
+def test_derl_counts_renewals_made():
+    """The renewal count is the one of the docstring: DERL(k) = r_{k+1} * (1 + DERL(k+1) / (1 + d))
+    (renew now with probability r_{k+1} = S(k+1)/S(k), Fader & Hardie 2007's retention rate, pay,
+    then be a customer with k + 1 renewals one period later); a new customer's discounted
+    expected lifetime DEL = 2F1(1, beta; alpha + beta; 1/(1+d)) (Fader & Hardie 2010) is
+    their first payment plus DERL(0) one period later."""
+    fit = SBGResult(alpha=0.668, beta=3.806, loglik=np.nan, n_periods=7, converged=True)
+    d = 0.10
+    derl = fit.discounted_expected_residual_lifetime
+    for k in range(6):
+        assert derl(d, k) == pytest.approx(fit.retention_rate(k + 1) * (1 + derl(d, k + 1) / (1 + d)),
+                                           rel=1e-12)
+    assert 1 + derl(d, 0) / (1 + d) == pytest.approx(
+        hyp2f1(1, fit.beta, fit.alpha + fit.beta, 1 / (1 + d)), rel=1e-12)
+    # retention rises with tenure, so a customer who has renewed more is worth more
+    assert np.all(np.diff(derl(d, np.arange(10))) > 0)
+    with pytest.raises(DataError, match="n_renewals must be >= 0"):
+        derl(d, -1)
+
+
+def test_derl_without_heterogeneity_is_the_textbook_formula():
+    """alpha, beta -> infinity with alpha/(alpha+beta) = theta: every customer renews with
+    r = 1 - theta, and DERL = r (1 + d) / (1 + d - r) at any tenure (Fader & Hardie 2010, eq. 1)."""
+    theta, d = 0.2, 0.05
+    fit = SBGResult(alpha=theta * 1e12, beta=(1 - theta) * 1e12, loglik=np.nan, n_periods=4,
+                    converged=True)
+    r = 1 - theta
+    for k in (0, 3):
+        assert fit.discounted_expected_residual_lifetime(d, k) == pytest.approx(
+            r * (1 + d) / (1 + d - r), rel=1e-6)
+    # scipy's 2F1 gives NaN from alpha + beta of about 100; the series takes over seamlessly
+    for a, b in ((20.0, 80.0), (50.0, 200.0)):
+        fit = SBGResult(alpha=a, beta=b, loglik=np.nan, n_periods=4, converged=True)
+        t = np.arange(2, 3000)
+        direct = np.sum(np.exp(betaln(a, b + t) - betaln(a, b + 1) - (t - 2) * np.log1p(d)))
+        assert fit.discounted_expected_residual_lifetime(d, 1) == pytest.approx(direct, rel=1e-9)
 
 
 def test_sbg_cohorts_pool_likelihoods():
