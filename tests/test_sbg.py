@@ -341,3 +341,38 @@ def test_maximise_reports_failures():
     assert ok and attempts == ["BFGS: converged"]
     np.testing.assert_allclose(x, np.e, rtol=1e-6)
 
+
+
+# --------------------------------------------------------------------------- projection error
+
+def _projection(actual, fit_periods=3) -> SBGProjection:
+    """A projection whose pooled actual survival is ``actual`` (ages 0..), fitted elsewhere."""
+    fit = SBGResult(alpha=1.0, beta=3.0, loglik=np.nan, n_periods=fit_periods, converged=True)
+    t = np.arange(len(actual))
+    s = fit.survival(t)
+    table = pd.DataFrame({"actual": actual, "projected": s, "held_out": t > fit_periods},
+                         index=pd.Index(t, name="age"))
+    h = table[table["held_out"]]
+    return SBGProjection(fit=fit, fit_periods=fit_periods, table=table,
+                         mape=float(np.mean(np.abs(h["projected"] - h["actual"]) / h["actual"])),
+                         period="quarter")
+
+
+def test_projection_bias_and_drift():
+    s = SBGResult(alpha=1.0, beta=3.0, loglik=np.nan, n_periods=3, converged=True).survival(np.arange(9))
+    # fewer survivors than projected at every held-out age, 2% then 4%, 6%, 5%, 9%: over, growing
+    gap = np.array([0, 0, 0, 0, 0.02, 0.04, 0.06, 0.05, 0.09])
+    p = _projection(s * (1 - gap))
+    e = p.holdout_errors
+    assert e.index.tolist() == [4, 5, 6, 7, 8]
+    np.testing.assert_allclose(e, -gap[4:] / (1 - gap[4:]))
+    assert p.bias == pytest.approx(e.mean()) and p.bias == pytest.approx(-p.mape)
+    assert p.drift == "over"   # 7 dips, but the later half (7, 8) errs more than the earlier (4, 5)
+    assert _projection(s * (1 + gap)).drift == "under"
+    # one-signed but shrinking; mixed signs; a single held-out age: no drift
+    assert _projection(s * (1 - gap[::-1] * (np.arange(9) > 3))).drift is None
+    mixed = _projection(s * (1 + np.array([0, 0, 0, 0, 0.02, -0.04, 0.06, -0.05, 0.09])))
+    assert mixed.drift is None and abs(mixed.bias) < mixed.mape
+    assert _projection(s[:5] * 0.9).drift is None
+    calm = _projection(s[:4], fit_periods=3)
+    assert len(calm.holdout_errors) == 0 and np.isnan(calm.bias) and calm.drift is None

@@ -309,15 +309,17 @@ class SBGProjection:
 
     @property
     def drift(self) -> str | None:
-        """``"under"`` when the projection understates survival at every held-out age
-        (all errors > 0) and the gap grows with age (|error| never falls and ends
-        larger than it starts), ``"over"`` for the same with all errors < 0; None
-        otherwise (mixed signs, a shrinking gap, or fewer than two held-out ages)."""
+        """``"under"`` when the projection understates survival at every held-out age (all
+        errors > 0) and the gap grows with age, ``"over"`` for the same with all errors < 0;
+        None otherwise (mixed signs, no growth, or fewer than two held-out ages). The gap
+        grows when the mean |error| over the later half of the held-out ages exceeds the
+        mean over the earlier half (the middle age of an odd count in neither), so one
+        noisy late age, resting on few cohorts, does not hide a trend."""
         e = self.holdout_errors.to_numpy()
         if len(e) < 2 or not (np.all(e > 0) or np.all(e < 0)):
             return None
-        size = np.abs(e)
-        if np.all(np.diff(size) >= 0) and size[-1] > size[0]:
+        half, size = len(e) // 2, np.abs(e)
+        if size[-half:].mean() > size[:half].mean():
             return "under" if e[0] > 0 else "over"
         return None
 

@@ -124,7 +124,7 @@ def _sbg_error(sbg, period: str) -> str:
                 "more the further it projects")
     elif (e > 0).all() or (e < 0).all():
         txt += (f"; every held-out age errs the same way ({'more' if e.iloc[0] > 0 else 'fewer'} "
-                "survivors than projected), though the gap does not grow steadily")
+                "survivors than projected), though the gap does not grow with age")
     else:
         txt += "; the errors change sign across held-out ages (no systematic drift)"
     return txt
