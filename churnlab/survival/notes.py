@@ -133,11 +133,14 @@ def _sbg_error(sbg, period: str) -> str:
 def _sbg_spread(res) -> str:
     if not res.sbg_geometric:
         return ""
-    return ("α and β ran off to very large values together: the data show **no spread** in churn "
-            "probabilities between customers (polarization φ = 1/(α+β+1) ≈ 0), so the sBG reduces to "
-            "a geometric model with one churn probability for all. If the actual retention falls "
-            "*faster* than the projection, risk grows with tenure (e.g. customers disengaging) — "
-            "something the sBG, which only lets risk fall as the disloyal leave, cannot express.")
+    txt = ("α and β ran off to very large values together: the data show **no spread** in churn "
+           "probabilities between customers (polarization φ = 1/(α+β+1) ≈ 0), so the sBG reduces to "
+           "a geometric model with one churn probability for all.")
+    if res.sbg.drift == "over":
+        txt += (" Here the actual retention falls *faster* than the projection, more so at older "
+                "ages: risk grows with tenure (e.g. customers disengaging) — something the sBG, "
+                "which only lets risk fall as the disloyal leave, cannot express.")
+    return txt
 
 
 def _bgnbd(res) -> str:
