@@ -162,6 +162,8 @@ SAMPLE = {'causes': {'exit_reasons': {'competitor': 0.219206680585, 'moved': 0.0
                                'converged': True,
                                'derl': 30.8413016685,
                                'fit_periods': 4,
+                               'holdout_bias': -0.0705367377759,
+                               'holdout_error': {'5': -0.0155664212133, '11': -0.108620534336},
                                'holdout_mape': 0.0719912712374,
                                'period': 'quarter'},
                        'unit': 'month',

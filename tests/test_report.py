@@ -63,7 +63,8 @@ METRICS = {
                                   "region=west": 1.2, "csat_mean": 0.8},
                 "ph_violations": ["plan=month_to_month"]},
         "aft": {"best": "Weibull", "aic": {"Weibull": 100.0, "LogNormal": 120.0}},
-        "sbg": {"alpha": 0.5, "beta": 4.5, "period": "quarter", "holdout_mape": 0.07, "derl": 12.3},
+        "sbg": {"alpha": 0.5, "beta": 4.5, "period": "quarter", "holdout_mape": 0.07,
+                "holdout_bias": -0.07, "holdout_error": {"5": -0.03, "6": -0.11}, "derl": 12.3},
     },
     "value": {"clv_mean": 648.3, "currency": "EUR", "horizon_months": 36,
               "method": "survival (AFT) expected discounted lifetime"},
@@ -156,6 +157,9 @@ def test_report_is_written_with_formatted_numbers(run_dir: Path):
     assert "12.3%" in text                      # churn rate 0.1234
     assert "12,345" in text and "1,523" in text
     assert "as of 2025-12-31" in text and "contractual churn" in text
+    assert ("(MAPE) 7.0%, bias (actual − projected, share of actual) -7.0%, the same sign at every "
+            "held-out age") in text
+    assert "residual lifetime of a customer who has renewed once 12.3 quarters" in text
     assert "seed 42" in text and "3061d42506" in text and "2026-11-22 16:05 UTC" in text
     # KPIs and scorecard
     assert "1.2%" in text and "12.9%" in text   # latest monthly churn, annualised

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.special import betaln
+from scipy.special import betaln, hyp2f1
 
 from churnlab.errors import DataError
 from churnlab.clv import (SBGProjection, SBGResult, cohort_table, fit_sbg, fit_sbg_cohorts,
@@ -53,14 +53,55 @@ def test_sbg_quantities_are_consistent():
     np.testing.assert_allclose(proj["expected_alive"].to_numpy()[:8], REGULAR[:8], rtol=0.03)
 
 
-@pytest.mark.parametrize("n", [1, 2, 5])
+@pytest.mark.parametrize("renewals", [0, 1, 4])
 @pytest.mark.parametrize("d", [0.1, 0.15])
-def test_derl_matches_direct_summation(n, d):
-    fit = fit_sbg(HIGH_END[:8])
+def test_derl_matches_its_definition(renewals, d):
+    """Fader & Hardie (2010), eq. 6: a customer who has made n - 1 renewals, at the end of
+    period n, is worth sum_{t >= n} S(t) / S(n - 1) / (1 + d)^(t - n) payments; n = renewals + 1."""
+    fit = SBGResult(alpha=0.668, beta=3.806, loglik=np.nan, n_periods=7, converged=True)
+    n = renewals + 1
     t = np.arange(n, n + 5000)
     log_s = betaln(fit.alpha, fit.beta + t) - betaln(fit.alpha, fit.beta + n - 1)
     direct = np.sum(np.exp(log_s) / (1 + d) ** (t - n))
-    assert fit.discounted_expected_residual_lifetime(d, n) == pytest.approx(direct, rel=1e-9)
+    assert fit.discounted_expected_residual_lifetime(d, renewals) == pytest.approx(direct, rel=1e-9)
+
+
+def test_derl_counts_renewals_made():
+    """The renewal count is the one of the docstring: DERL(k) = r_{k+1} * (1 + DERL(k+1) / (1 + d))
+    (renew now with probability r_{k+1} = S(k+1)/S(k), Fader & Hardie 2007's retention rate, pay,
+    then be a customer with k + 1 renewals one period later); a new customer's discounted
+    expected lifetime DEL = 2F1(1, beta; alpha + beta; 1/(1+d)) (Fader & Hardie 2010) is
+    their first payment plus DERL(0) one period later."""
+    fit = SBGResult(alpha=0.668, beta=3.806, loglik=np.nan, n_periods=7, converged=True)
+    d = 0.10
+    derl = fit.discounted_expected_residual_lifetime
+    for k in range(6):
+        assert derl(d, k) == pytest.approx(fit.retention_rate(k + 1) * (1 + derl(d, k + 1) / (1 + d)),
+                                           rel=1e-12)
+    assert 1 + derl(d, 0) / (1 + d) == pytest.approx(
+        hyp2f1(1, fit.beta, fit.alpha + fit.beta, 1 / (1 + d)), rel=1e-12)
+    # retention rises with tenure, so a customer who has renewed more is worth more
+    assert np.all(np.diff(derl(d, np.arange(10))) > 0)
+    with pytest.raises(DataError, match="n_renewals must be >= 0"):
+        derl(d, -1)
+
+
+def test_derl_without_heterogeneity_is_the_textbook_formula():
+    """alpha, beta -> infinity with alpha/(alpha+beta) = theta: every customer renews with
+    r = 1 - theta, and DERL = r (1 + d) / (1 + d - r) at any tenure (Fader & Hardie 2010, eq. 1)."""
+    theta, d = 0.2, 0.05
+    fit = SBGResult(alpha=theta * 1e12, beta=(1 - theta) * 1e12, loglik=np.nan, n_periods=4,
+                    converged=True)
+    r = 1 - theta
+    for k in (0, 3):
+        assert fit.discounted_expected_residual_lifetime(d, k) == pytest.approx(
+            r * (1 + d) / (1 + d - r), rel=1e-6)
+    # scipy's 2F1 gives NaN from alpha + beta of about 100; the series takes over seamlessly
+    for a, b in ((20.0, 80.0), (50.0, 200.0)):
+        fit = SBGResult(alpha=a, beta=b, loglik=np.nan, n_periods=4, converged=True)
+        t = np.arange(2, 3000)
+        direct = np.sum(np.exp(betaln(a, b + t) - betaln(a, b + 1) - (t - 2) * np.log1p(d)))
+        assert fit.discounted_expected_residual_lifetime(d, 1) == pytest.approx(direct, rel=1e-9)
 
 
 def test_sbg_cohorts_pool_likelihoods():
@@ -107,10 +148,10 @@ def _tiny_customers() -> pd.DataFrame:
     rows = [  # id, start, end
         ("g", "2022-12-15", None),          # before observed_from = 2023-01-01
         ("a", "2023-01-10", None),
-        ("b", "2023-01-20", "2023-01-25"),  # leaves in its acquisition month: lost at t = 1
-        ("c", "2023-01-31", "2023-02-28"),  # leaves on the last day of Feb: lost at t = 1
-        ("d", "2023-01-05", "2023-03-01"),  # active at the end of Feb, lost at t = 2
-        ("e", "2023-02-14", "2023-04-15"),
+        ("b", "2023-01-20", "2023-01-25"),  # leaves within its first month: lost at t = 1
+        ("c", "2023-01-31", "2023-02-28"),  # leaves on its first anniversary (Feb 28): t = 1
+        ("d", "2023-01-05", "2023-03-01"),  # renewed on Feb 5, gone before Mar 5: t = 2
+        ("e", "2023-02-14", "2023-04-15"),  # a day after its 2nd anniversary: t = 3
         ("f", "2023-03-03", "2023-05-10"),
         ("i", "2023-04-02", None),
         ("h", "2023-04-20", None),
@@ -128,22 +169,22 @@ def _rows(table: pd.DataFrame) -> dict:
 
 def test_cohort_table_by_hand_monthly():
     df = _tiny_customers()
-    # as_of mid-April: the last complete month is March; f's May end has not happened yet
+    # as_of mid-April: January's latest starter (c, 31 Jan) has completed 2 months (28 Feb,
+    # 31 Mar); e is lost at 3 and f's May end has not happened yet
     t = cohort_table(df, as_of="2023-04-15", observed_from="2023-01-01")
     assert list(t.columns) == [0, 1, 2] and t.dtypes.eq(float).all()
     assert t.index.name == "cohort" and t.columns.name == "age"
-    assert _rows(t) == {"2023-01": [4, 2, 1], "2023-02": [1, 1], "2023-03": [1], "2023-04": [1]}
-    assert np.isnan(t.loc["2023-02", 2])
+    assert _rows(t) == {"2023-01": [4, 2, 1], "2023-02": [1, 1, 1], "2023-03": [1, 1],
+                        "2023-04": [1]}
+    assert np.isnan(t.loc["2023-03", 2])
     a = t.attrs
-    assert a["last_complete_period"] == "2023-03"
+    assert a["ages"] == {"2023-01": 2, "2023-02": 2, "2023-03": 1, "2023-04": 0}
     assert a["left_out_before_window"] == 1 and a["left_out_after_as_of"] == 1
     assert a["customers"] == 7
-    assert any("still being acquired" in n for n in a["notes"])
-    # as_of on the last day of April: April is complete, h (started 20 April) is in
+    # as_of on 30 April: c completes its third month; h (started 20 April) is in
     t = cohort_table(df, as_of="2023-04-30", observed_from="2023-01-01")
-    assert _rows(t) == {"2023-01": [4, 2, 1, 1], "2023-02": [1, 1, 0], "2023-03": [1, 1],
+    assert _rows(t) == {"2023-01": [4, 2, 1, 1], "2023-02": [1, 1, 1], "2023-03": [1, 1],
                         "2023-04": [2]}
-    assert t.attrs["last_complete_period"] == "2023-04"
     # without a window start, December's cohort is used
     t = cohort_table(df, as_of="2023-04-30")
     assert _rows(t)["2022-12"] == [1, 1, 1, 1, 1] and t.attrs["left_out_before_window"] == 0
@@ -156,12 +197,32 @@ def test_cohort_table_by_hand_monthly():
 def test_cohort_table_by_hand_quarterly_and_yearly():
     df = _tiny_customers()
     t = cohort_table(df, period="quarter", as_of="2023-06-30", observed_from="2023-01-01")
-    # Q1: a b c d e f; at the end of Q2 only a is left (e left in April, f in May)
+    # Q1: a b c d e f, all but a gone before their first quarterly anniversary
     assert _rows(t) == {"2023Q1": [6, 1], "2023Q2": [2]}
     t = cohort_table(df, period="quarter", as_of="2023-05-15", observed_from="2023-01-01")
-    assert _rows(t) == {"2023Q1": [6], "2023Q2": [2]}  # Q2 incomplete: nobody is past age 0
+    assert _rows(t) == {"2023Q1": [6], "2023Q2": [2]}  # f (3 March) has not completed a quarter
     t = cohort_table(df, period="year", as_of="2023-12-31")
     assert _rows(t) == {"2022": [1, 1], "2023": [8]}
+
+
+def test_cohort_table_ages_by_renewal_not_by_calendar_period():
+    """Annual contracts all starting on 1 January (the defect of issue 11): churn in the
+    first contract year is lost at age 1, churn in the second at age 2, never merged."""
+    start = pd.Timestamp("2020-01-01")
+    ends = ["2020-03-31"] * 30 + ["2020-12-31"] * 10 + ["2021-01-01"] * 5 + ["2021-06-30"] * 20 \
+        + ["2022-02-01"] * 5 + [None] * 30
+    df = pd.DataFrame({"start_date": start, "end_date": pd.to_datetime(ends)})
+    t = cohort_table(df, period="year", as_of="2022-01-01")
+    # 40 leave in 2020 (age 1), 5 end on the first anniversary itself (not renewed: age 1),
+    # 20 in 2021 (age 2); the 5 who leave in 2022 are after as_of
+    assert _rows(t) == {"2020": [100, 55, 35]}
+    assert t.attrs["ages"] == {"2020": 2}
+    # one day before the second anniversary, year 2 is not complete: truncated at age 1
+    assert _rows(cohort_table(df, period="year", as_of="2021-12-31")) == {"2020": [100, 55]}
+    # a customer who joins later in the same year makes the cohort wait for their anniversary
+    late = pd.concat([df, pd.DataFrame({"start_date": [pd.Timestamp("2020-07-01")],
+                                        "end_date": [pd.NaT]})], ignore_index=True)
+    assert _rows(cohort_table(late, period="year", as_of="2022-01-01")) == {"2020": [101, 56]}
 
 
 def test_cohort_table_bad_input():
@@ -191,23 +252,23 @@ SBG_TRUE = {"alpha": 0.8, "beta": 2.5}
 def sbg_customers():
     """20 monthly cohorts (2022-01..2023-08) of 2000 customers with sBG lifetimes.
 
-    theta ~ Beta(0.8, 2.5); a customer is lost in month (cohort + T), T ~ Geometric(theta),
-    on a random day of that month; ends after June 2024 are not in the data yet (NaT).
-    Returns the customers and, per cohort, the true survivors S_c(t) = #(T > t).
+    theta ~ Beta(0.8, 2.5); a customer starts on day 1-28 of their cohort's month and
+    renews T - 1 times, T ~ Geometric(theta): they leave within their T-th month, on one
+    of the 28 days up to their T-th monthly anniversary (start + T months). Ends after
+    June 2024 are not in the data yet (NaT). Returns the customers and, per cohort, the
+    true survivors S_c(t) = #(T > t) up to the age its latest starter reaches by 31 Aug 2023.
     """
     rng = np.random.default_rng(2007)
     n, n_coh = 2000, 20
     c = np.repeat(np.arange(n_coh), n)
     life = rng.geometric(rng.beta(SBG_TRUE["alpha"], SBG_TRUE["beta"], c.size))
     months = pd.date_range("2022-01-01", periods=40, freq="MS")
-
-    def some_day(month_no):
-        return months[month_no] + pd.to_timedelta(rng.integers(0, 28, month_no.size), "D")
-
+    day = pd.to_timedelta(rng.integers(0, 28, c.size), "D")
     end = np.full(c.size, np.datetime64("NaT"), dtype="datetime64[ns]")
     seen = c + life < 30
-    end[seen] = some_day(c[seen] + life[seen])
-    df = pd.DataFrame({"start_date": some_day(c), "end_date": end})
+    early = pd.to_timedelta(rng.integers(0, 28, c.size), "D")  # days before the anniversary
+    end[seen] = (months[c[seen] + life[seen]] + day[seen] - early[seen]).to_numpy()
+    df = pd.DataFrame({"start_date": months[c] + day, "end_date": end})
     truth = [[(life[c == k] > t).sum() for t in range(n_coh - k)] for k in range(n_coh)]
     return df, truth
 
@@ -280,3 +341,38 @@ def test_maximise_reports_failures():
     assert ok and attempts == ["BFGS: converged"]
     np.testing.assert_allclose(x, np.e, rtol=1e-6)
 
+
+
+# --------------------------------------------------------------------------- projection error
+
+def _projection(actual, fit_periods=3) -> SBGProjection:
+    """A projection whose pooled actual survival is ``actual`` (ages 0..), fitted elsewhere."""
+    fit = SBGResult(alpha=1.0, beta=3.0, loglik=np.nan, n_periods=fit_periods, converged=True)
+    t = np.arange(len(actual))
+    s = fit.survival(t)
+    table = pd.DataFrame({"actual": actual, "projected": s, "held_out": t > fit_periods},
+                         index=pd.Index(t, name="age"))
+    h = table[table["held_out"]]
+    return SBGProjection(fit=fit, fit_periods=fit_periods, table=table,
+                         mape=float(np.mean(np.abs(h["projected"] - h["actual"]) / h["actual"])),
+                         period="quarter")
+
+
+def test_projection_bias_and_drift():
+    s = SBGResult(alpha=1.0, beta=3.0, loglik=np.nan, n_periods=3, converged=True).survival(np.arange(9))
+    # fewer survivors than projected at every held-out age, 2% then 4%, 6%, 5%, 9%: over, growing
+    gap = np.array([0, 0, 0, 0, 0.02, 0.04, 0.06, 0.05, 0.09])
+    p = _projection(s * (1 - gap))
+    e = p.holdout_errors
+    assert e.index.tolist() == [4, 5, 6, 7, 8]
+    np.testing.assert_allclose(e, -gap[4:] / (1 - gap[4:]))
+    assert p.bias == pytest.approx(e.mean()) and p.bias == pytest.approx(-p.mape)
+    assert p.drift == "over"   # 7 dips, but the later half (7, 8) errs more than the earlier (4, 5)
+    assert _projection(s * (1 + gap)).drift == "under"
+    # one-signed but shrinking; mixed signs; a single held-out age: no drift
+    assert _projection(s * (1 - gap[::-1] * (np.arange(9) > 3))).drift is None
+    mixed = _projection(s * (1 + np.array([0, 0, 0, 0, 0.02, -0.04, 0.06, -0.05, 0.09])))
+    assert mixed.drift is None and abs(mixed.bias) < mixed.mape
+    assert _projection(s[:5] * 0.9).drift is None
+    calm = _projection(s[:4], fit_periods=3)
+    assert len(calm.holdout_errors) == 0 and np.isnan(calm.bias) and calm.drift is None

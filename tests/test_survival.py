@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from churnlab import survival
-from churnlab.survival.table import _calendar_months
+from churnlab.units import calendar_months
 from churnlab.errors import DataError
 
 
@@ -319,7 +319,7 @@ def test_calendar_months_match_pandas_date_offsets():
                       ignore_index=True)
     end = start + pd.to_timedelta(rng.integers(0, 2000, len(start)), "D")
     end.iloc[-3:] = pd.to_datetime(["2020-02-29", "2020-03-01", "2020-02-29"])
-    full, rest = _calendar_months(start, end)
+    full, rest = calendar_months(start, end)
     for i in range(len(start)):  # k = the largest whole month with start + k months <= end
         k = int(full[i])
         assert start[i] + pd.DateOffset(months=k) <= end[i] < start[i] + pd.DateOffset(months=k + 1)

@@ -43,7 +43,17 @@ def test_metrics_hold_every_part_that_ran(study):
         assert "sbg" in s and "bgnbd" not in s and res.alive_vs_inactivity is None
         assert s["sbg"]["cohorts"] == len(collect_cohorts(p, col, prep))
         assert set(s["sbg"]) == {"alpha", "beta", "period", "fit_periods", "cohorts", "holdout_mape",
-                                 "derl", "converged"}
+                                 "holdout_bias", "holdout_error", "derl", "converged"}
+        errors = res.sbg.holdout_errors
+        assert s["sbg"]["holdout_error"] == {f"{k:g}": v for k, v in errors.items()}
+        assert abs(s["sbg"]["holdout_bias"]) <= s["sbg"]["holdout_mape"] + 1e-12
+        sbg_note = res.note("sBG")
+        assert f"MAPE {res.sbg.mape:.1%}" in sbg_note and f"{res.sbg.bias:+.1%}" in sbg_note
+        # the note says when the error is one-signed and growing, and only then
+        assert ("one-signed and growing" in sbg_note) == (res.sbg.drift is not None)
+        assert ("change sign" in sbg_note) == ((errors > 0).any() and (errors < 0).any())
+        assert s["sbg"]["derl"] == pytest.approx(res.sbg.fit.discounted_expected_residual_lifetime(
+            res.sbg.discount_rate(p.survival.annual_discount_rate), 1))
     else:
         assert "bgnbd" in s and "sbg" not in s and "sBG" in res.skipped
         assert set(s["bgnbd"]) >= {"r", "alpha", "a", "b", "time_unit", "converged", "horizon",

@@ -1,7 +1,8 @@
-"""Subscriptions (start and end dates) to survivors per acquisition cohort and age.
+"""Subscriptions (start and end dates) to survivors per acquisition cohort and renewal age.
 
-The input of the sBG projection (:func:`churnlab.clv.sbg.sbg_projection`),
-left truncation handled.
+The input of the sBG projection (:func:`churnlab.clv.sbg.sbg_projection`): each
+customer aged by renewal anniversaries from their own start date, cohorts
+truncated where not every member is observed, left truncation handled.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..units import whole_periods
 
 #: Calendar periods for :func:`cohort_table`, as pandas period codes.
 PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
@@ -40,7 +42,7 @@ def _days(col: pd.Series, name: str) -> pd.Series:
 def cohort_table(customers: pd.DataFrame, *, period: str = "month", as_of,
                  observed_from=None, start_col: str = "start_date",
                  end_col: str = "end_date") -> pd.DataFrame:
-    """Survivors per acquisition cohort and age, the input of :func:`sbg_projection`.
+    """Survivors per acquisition cohort and renewal age, the input of :func:`sbg_projection`.
 
     ``customers`` has one row per customer with a start date and an end date
     (NaT = still active; in the project: the analysis table with ``start_date``,
@@ -50,29 +52,31 @@ def cohort_table(customers: pd.DataFrame, *, period: str = "month", as_of,
     * A cohort is the calendar ``period`` (``"month"``, ``"quarter"`` or
       ``"year"``) of the start date. Customers who start after ``as_of`` are
       left out.
+    * Ages count renewals, as in the sBG (Fader & Hardie 2007): each customer is
+      aged from their OWN start date, in whole periods (anniversaries, month
+      arithmetic as pandas' ``DateOffset``: a start on 15 March completes its first
+      quarter on 15 June; :func:`churnlab.units.whole_periods`). A customer has
+      survived age ``t`` when their end date is after their ``t``-th anniversary
+      (or they have none by ``as_of``); one who ends in ``(anniversary t-1,
+      anniversary t]`` is lost at age ``t`` (t >= 1: a customer who leaves within
+      their first period is lost at age 1, one who leaves in their second at 2),
+      the same periods as the survival table's durations.
+    * Right censoring: a cohort's age ``k_c`` is the number of whole periods its
+      latest starter has completed by ``as_of``, so every member of the cohort is
+      observed through age ``k_c`` (period ``k_c + 1`` is not yet complete for all
+      of them, and the cohort is truncated there). The cohort of the period
+      containing ``as_of`` usually has age 0.
     * Left truncation: if the data only cover customers still present on
       ``observed_from`` (a customer who left before it is missing), only
       cohorts whose period *starts* on or after ``observed_from`` are complete
       and used; earlier customers are left out (counted in ``attrs``).
-    * The last complete period is the period of ``as_of`` if ``as_of`` is its
-      last day, else the period before. A cohort's age ``k_c`` is the number of
-      complete periods after its acquisition period (the acquisition period is
-      age 0); the cohort of the period containing ``as_of`` has age 0 and its
-      S(0) only counts the customers acquired up to ``as_of``.
 
     Values: ``S_c(0)`` = customers acquired in period ``c``; ``S_c(t)``, t = 1..k_c,
-    = those still active at the END of calendar period ``c + t`` (end date after
-    that period's last day, or none); NaN for t > k_c. A customer whose end date
-    falls in period ``c + t`` is lost at age ``t``; those who leave during the
-    acquisition period itself are therefore counted as lost at t = 1 (the sBG
-    has no churn at t = 0), as are those who leave during period ``c + 1``.
-    Customers acquired late in a period have had less time in it: the sBG
-    treats calendar periods as renewal periods, which suits monthly or annual
-    billing best.
+    = those who survived ``t`` whole periods since their own start; NaN for t > k_c.
 
     Returns a float DataFrame: index ``cohort`` = period strings (``"2023-01"``,
     ``"2023Q1"``, ``"2023"``), columns ``age`` = 0, 1, ..., max k_c (ints).
-    ``attrs`` holds ``period``, ``as_of``, ``last_complete_period``,
+    ``attrs`` holds ``period``, ``as_of``, ``ages`` (k_c per cohort),
     ``observed_from``, ``customers`` (used), ``left_out_before_window``,
     ``left_out_after_as_of`` and ``notes`` (sentences for a notebook).
     """
@@ -96,14 +100,7 @@ def cohort_table(customers: pd.DataFrame, *, period: str = "month", as_of,
                         f"(first at row {row!r}); an end date must be on or after the start date")
 
     freq = PERIODS[period]
-    p_asof = cutoff.to_period(freq)
-    last_complete = p_asof if cutoff == p_asof.end_time.normalize() else p_asof - 1
     cohort = start.dt.to_period(freq)
-    c_ord = np.asarray(cohort.array.asi8, dtype=float)
-    ended = end.notna() & (end <= cutoff)            # an end after as_of has not happened yet
-    e_ord = np.where(ended, np.asarray(end.dt.to_period(freq).array.asi8, dtype=float), np.inf)
-    lost_at = e_ord - c_ord                          # age at which the customer is lost (>= 0)
-
     future = (start > cutoff).to_numpy()
     if window is None:
         pre = np.zeros(len(start), dtype=bool)
@@ -115,32 +112,38 @@ def cohort_table(customers: pd.DataFrame, *, period: str = "month", as_of,
         raise DataError(f"no cohort in the window: no customer starts in a {period}{where} "
                         f"that begins on or before as_of = {cutoff.date()}")
 
-    lc_ord = last_complete.ordinal
-    rows, index = [], []
-    for c in np.unique(c_ord[use]):
-        lost = lost_at[use & (c_ord == c)]
-        age = int(max(lc_ord - c, 0))
-        counts = [float(len(lost))] + [float((lost > t).sum()) for t in range(1, age + 1)]
-        rows.append(counts)
+    start, end, cohort = start[use], end[use], cohort[use]
+    ended = (end.notna() & (end <= cutoff)).to_numpy()  # an end after as_of has not happened yet
+    until = end.where(ended, cutoff)
+    full, rest = whole_periods(start, until, (until - start).dt.days.to_numpy(float), period)
+    lost_at = np.where(ended, np.maximum(1.0, full + rest), np.inf)  # age at which each is lost
+    seen, _ = whole_periods(start, pd.Series(cutoff, index=start.index),
+                            (cutoff - start).dt.days.to_numpy(float), period)
+    c_ord = np.asarray(cohort.array.asi8)
+    rows, index, ages = [], [], {}
+    for c in np.unique(c_ord):
+        mine = c_ord == c
+        age = int(seen[mine].min())   # the latest starter's whole periods by as_of
+        lost = lost_at[mine]
+        rows.append([float(mine.sum())] + [float((lost > t).sum()) for t in range(1, age + 1)])
         index.append(str(pd.Period(ordinal=int(c), freq=freq)))
+        ages[index[-1]] = age
     width = max(len(r) for r in rows)
     table = pd.DataFrame([r + [np.nan] * (width - len(r)) for r in rows],
                          index=pd.Index(index, name="cohort"),
                          columns=pd.Index(range(width), name="age"), dtype=float)
 
-    notes = [f"{int(use.sum()):,} customers in {len(table)} {period}ly cohorts; last complete "
-             f"{period}: {last_complete} (as_of = {cutoff.date()})."]
+    notes = [f"{int(use.sum()):,} customers in {len(table)} {period}ly cohorts, aged in whole "
+             f"{period}s from each customer's own start date (renewals) up to as_of = "
+             f"{cutoff.date()}; a cohort is followed as long as its latest starter has been."]
     if pre.any():
         notes.append(f"{int(pre.sum()):,} customers acquired before the {period} starting on or "
                      f"after observed_from = {window.date()} were left out: those of them who "
                      "left before the data window are missing (left truncation).")
     if future.any():
         notes.append(f"{int(future.sum()):,} customers who start after as_of were left out.")
-    if p_asof.ordinal in c_ord[use] and last_complete != p_asof:
-        notes.append(f"Cohort {p_asof} is still being acquired on as_of: its S(0) counts "
-                     "customers up to as_of only.")
     table.attrs.update({
-        "period": period, "as_of": str(cutoff.date()), "last_complete_period": str(last_complete),
+        "period": period, "as_of": str(cutoff.date()), "ages": ages,
         "observed_from": None if window is None else str(window.date()),
         "customers": int(use.sum()), "left_out_before_window": int(pre.sum()),
         "left_out_after_as_of": int(future.sum()), "notes": notes,

@@ -36,7 +36,7 @@ def sbg_projection_plot(projection: SBGProjection, *, ax: plt.Axes | None = None
     ax.set_ylim(0, 1.02)
     title = f"sBG calibrated on ages 1-{fp}"
     if np.isfinite(projection.mape):
-        title += f"; held-out MAPE {projection.mape:.1%}"
+        title += f"; held-out MAPE {projection.mape:.1%}, bias {projection.bias:+.1%}"
     ax.set_title(title)
     ax.legend(frameon=False)
     return ax

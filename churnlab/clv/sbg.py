@@ -55,6 +55,14 @@ def _sbg_log_pmf(t, alpha: float, beta: float) -> np.ndarray:
     return np.log(alpha) - np.log(alpha + beta + t - 1.0) + _sbg_log_survival(t - 1.0, alpha, beta)
 
 
+def _derl_series(alpha: float, beta: float, n: float, z: float) -> float:
+    """DERL as its series sum_{k >= 0} z^k prod_{i=0..k} r_{n+i}, r_t = 1 - alpha / (alpha + beta
+    + t - 1), summed until z^k < 1e-17: the fallback where scipy's 2F1 returns NaN."""
+    k = np.arange(int(np.ceil(np.log(1e-17) / np.log(z))) + 1)
+    log_r = np.log1p(-alpha / (alpha + beta + n + k - 1.0))
+    return float(np.sum(np.exp(np.cumsum(log_r) + k * np.log(z))))
+
+
 @dataclass
 class SBGResult:
     """A fitted shifted-beta-geometric model (Fader & Hardie 2007).
@@ -105,25 +113,36 @@ class SBGResult:
         return (self.beta + t - 1.0) / (self.alpha + self.beta + t - 1.0)
 
     def discounted_expected_residual_lifetime(self, discount: float, n_renewals: int = 1):
-        """DERL of a customer who has just made their ``n``-th renewal (Fader & Hardie 2010).
+        """DERL of a customer who has made ``n_renewals`` renewals (Fader & Hardie 2010, eq. 6).
 
-        DERL(d | alpha, beta, n) = (beta + n - 1) / (alpha + beta + n - 1)
-                                   * 2F1(1, beta + n; alpha + beta + n; 1 / (1 + d)),
+        Fader & Hardie (2010) stand at the end of a customer's period ``n``, just
+        before their renewal decision, the customer having made ``n - 1`` renewals:
 
-        i.e. sum_{t >= n} [S(t) / S(n - 1)] / (1 + d)^(t - n): the expected
-        number of further (discounted) payments, counting the one due next
-        period with weight ``r_n``. Multiply by the margin per period to get a
-        residual value. ``discount`` is the per-period discount rate ``d > 0``;
-        ``n_renewals = 1`` is a customer at the end of their first period.
+            DERL(d | alpha, beta, n - 1 renewals)
+                = B(alpha, beta + n) / B(alpha, beta + n - 1)
+                  * 2F1(1, beta + n; alpha + beta + n; 1 / (1 + d))
+                = sum_{t >= n} [S(t) / S(n - 1)] / (1 + d)^(t - n),
+
+        the expected number of further (discounted) payments, the one due at the
+        coming renewal undiscounted with weight r_n = S(n) / S(n - 1). Here
+        ``n = n_renewals + 1``: ``n_renewals = 0`` is a customer at the end of
+        their first period (about to decide on their first renewal), ``1`` one who
+        has renewed once and is at the end of their second period. Multiply by the
+        margin per period for a residual value. ``discount`` is the per-period
+        discount rate ``d > 0``.
         """
         if not discount > 0:
             raise DataError(f"discount must be > 0, got {discount}")
-        n = np.asarray(n_renewals, dtype=float)
+        n = np.asarray(n_renewals, dtype=float) + 1.0
         if np.any(n < 1):
-            raise DataError("n_renewals must be >= 1")
-        a, b = self.alpha, self.beta
-        return (b + n - 1.0) / (a + b + n - 1.0) * hyp2f1(1.0, b + n, a + b + n,
-                                                           1.0 / (1.0 + discount))
+            raise DataError("n_renewals must be >= 0")
+        a, b, z = self.alpha, self.beta, 1.0 / (1.0 + discount)
+        # B(a, b + n) / B(a, b + n - 1) = (b + n - 1) / (a + b + n - 1) = r_n, exact for huge a, b
+        out = np.asarray((b + n - 1.0) / (a + b + n - 1.0) * hyp2f1(1.0, b + n, a + b + n, z))
+        bad = ~np.isfinite(out)
+        if bad.any():  # scipy's 2F1 fails for large alpha + beta (about 100 and up)
+            out = np.where(bad, np.vectorize(lambda m: _derl_series(a, b, m, z))(n), out)
+        return out[()]
 
     def project(self, periods: int, *, n0: float = 1.0) -> pd.DataFrame:
         """Survival projection for periods 0..``periods``.
@@ -254,12 +273,16 @@ class SBGProjection:
     * ``actual_alive`` = sum_c S_c(t), ``actual`` = sum_c S_c(t) / sum_c S_c(0)
       (pooled survival over those cohorts);
     * ``projected`` = S(t) of the fit, ``projected_alive`` = customers * S(t);
-    * ``held_out`` -- t > fit_periods (not used by the fit).
+    * ``held_out`` -- t > fit_periods (not used by the fit);
+    * ``error`` = (actual - projected) / actual, the signed relative error (NaN
+      where actual = 0): > 0 when more customers survived than projected.
 
     ``mape`` is the mean absolute percentage error |projected - actual| / actual
     over the held-out ages (ages with actual = 0 skipped), as a fraction
     (0.05 = 5%) like scikit-learn's ``mean_absolute_percentage_error``; NaN if no
-    age is held out. ``period`` is the cohort period of the table, if known.
+    age is held out. :attr:`bias` is its signed counterpart, :attr:`drift` says
+    whether the errors are one-signed and growing. ``period`` is the cohort period
+    of the table, if known.
     """
 
     fit: SBGResult
@@ -267,6 +290,38 @@ class SBGProjection:
     table: pd.DataFrame
     mape: float
     period: str | None = None
+
+    @property
+    def holdout_errors(self) -> pd.Series:
+        """(actual - projected) / actual at each held-out age with actual > 0 (index ``age``)."""
+        t = self.table
+        h = t[t["held_out"] & (t["actual"] > 0)]
+        return (h["actual"] - h["projected"]) / h["actual"]
+
+    @property
+    def bias(self) -> float:
+        """Mean signed error over the held-out ages, mean((actual - projected) / actual), as a
+        fraction: > 0 when the projection understates survival, < 0 when it overstates it.
+        |bias| <= MAPE, with equality exactly when every held-out error has the same sign.
+        NaN if no age is held out."""
+        e = self.holdout_errors
+        return float(e.mean()) if len(e) else float("nan")
+
+    @property
+    def drift(self) -> str | None:
+        """``"under"`` when the projection understates survival at every held-out age (all
+        errors > 0) and the gap grows with age, ``"over"`` for the same with all errors < 0;
+        None otherwise (mixed signs, no growth, or fewer than two held-out ages). The gap
+        grows when the mean |error| over the later half of the held-out ages exceeds the
+        mean over the earlier half (the middle age of an odd count in neither), so one
+        noisy late age, resting on few cohorts, does not hide a trend."""
+        e = self.holdout_errors.to_numpy()
+        if len(e) < 2 or not (np.all(e > 0) or np.all(e < 0)):
+            return None
+        half, size = len(e) // 2, np.abs(e)
+        if size[-half:].mean() > size[:half].mean():
+            return "under" if e[0] > 0 else "over"
+        return None
 
     def discount_rate(self, annual_discount_rate: float,
                       periods_per_year: float | None = None) -> float:
@@ -333,13 +388,16 @@ def sbg_projection(table: pd.DataFrame, *, fit_periods: int) -> SBGProjection:
     n0 = np.array([arr[age >= k, 0].sum() for k in t])
     alive = np.array([arr[age >= k, k].sum() for k in t])
     s = fit.survival(t)
+    actual = alive / n0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        error = np.where(actual > 0, (actual - s) / actual, np.nan)
     out = pd.DataFrame({
-        "actual": alive / n0, "projected": s, "cohorts": n_coh, "customers": n0,
+        "actual": actual, "projected": s, "cohorts": n_coh, "customers": n0,
         "actual_alive": alive, "projected_alive": n0 * s, "held_out": t > fit_periods,
+        "error": error,
     }, index=pd.Index(t, name="age"))
     h = out[out["held_out"] & (out["actual"] > 0)]
-    mape = float(np.mean(np.abs(h["projected"] - h["actual"]) / h["actual"])) if len(h) \
-        else float("nan")
+    mape = float(np.mean(np.abs(h["error"]))) if len(h) else float("nan")
     attrs = getattr(table, "attrs", {}) or {}
     period = attrs.get("period") if attrs.get("period") in PERIODS else None
     return SBGProjection(fit=fit, fit_periods=int(fit_periods), table=out, mape=mape,

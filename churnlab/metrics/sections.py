@@ -189,8 +189,15 @@ class SBGFit(Strict):
     period: Optional[str] = _f("the cohort period (month or quarter)")
     fit_periods: Optional[int] = _f("periods used for the fit")
     cohorts: Optional[int] = _f("acquisition cohorts")
-    holdout_mape: Num = _f("mean absolute percentage error of the projection on held-out periods")
-    derl: Num = _f("discounted expected residual lifetime, in periods")
+    holdout_mape: Num = _f("mean absolute percentage error of the projection on held-out periods: "
+                           "mean |actual - projected| / actual of the pooled survival, as a fraction")
+    holdout_bias: Num = _f("mean signed error of the projection on held-out periods: mean (actual - "
+                           "projected) / actual, as a fraction; > 0 = survival understated")
+    holdout_error: Optional[Map] = _f("signed error (actual - projected) / actual at each held-out "
+                                      "age, in periods since acquisition")
+    derl: Num = _f("discounted expected residual lifetime (Fader & Hardie 2010, eq. 6) of a customer "
+                   "who has renewed once, at the end of their second period, at "
+                   "survival.annual_discount_rate; in periods' worth of payments")
     converged: Optional[bool] = _f("whether the optimiser converged")
 
 

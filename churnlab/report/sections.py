@@ -317,9 +317,19 @@ def _sbg(sbg) -> str:
         txt += " (α and β this large: practically the same churn probability for every customer)"
     if num(sbg.holdout_mape) is not None:
         txt += f"; projection error on held-out periods (MAPE) {fmt_pct(sbg.holdout_mape)}"
+    if num(sbg.holdout_bias) is not None:
+        txt += (f", bias (actual − projected, share of actual) {fmt_pct(sbg.holdout_bias)}"
+                + (", the same sign at every held-out age" if _one_signed(sbg.holdout_error) else ""))
     if num(sbg.derl) is not None:
-        txt += f"; discounted expected residual lifetime {fmt_num(sbg.derl)} {plural(period, 2)}"
+        txt += (f"; discounted expected residual lifetime of a customer who has renewed once "
+                f"{fmt_num(sbg.derl)} {plural(period, 2)}")
     return esc(txt) + "."
+
+
+def _one_signed(errors) -> bool:
+    """Whether the sBG's held-out errors (age -> error) all have the same sign (two or more)."""
+    vals = [float(v) for v in (errors or {}).values() if num(v) is not None]
+    return len(vals) >= 2 and (all(v > 0 for v in vals) or all(v < 0 for v in vals))
 
 
 def _bgnbd(bg) -> str:

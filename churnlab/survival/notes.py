@@ -119,22 +119,50 @@ def _validation(res) -> str:
 def _sbg(res) -> str:
     sbg, sp = res.sbg, res.params.survival
     f = sbg.fit
-    return (f"**{res.cohorts} {sp.cohort_period}ly cohorts**, fitted on their first {sbg.fit_periods} "
-            f"periods: **α = {f.alpha:.3f}, β = {f.beta:.3f}** (mean churn probability per "
+    return (f"**{res.cohorts} {sp.cohort_period}ly cohorts** (customers aged in whole "
+            f"{sp.cohort_period}s from their own start, i.e. by renewals), fitted on ages 1-"
+            f"{sbg.fit_periods}: **α = {f.alpha:.3f}, β = {f.beta:.3f}** (mean churn probability per "
             f"{sp.cohort_period} α/(α+β) = {f.alpha / (f.alpha + f.beta):.3f}) · "
-            f"held-out MAPE {sbg.mape:.1%} · DERL of a customer who just renewed for the first time: "
-            f"**{res.derl:.2f} {sp.cohort_period}s** (at {sp.annual_discount_rate:.0%} a year)."
+            + _sbg_error(sbg, sp.cohort_period)
+            + f" · DERL of a customer who has renewed once (Fader & Hardie 2010, at the end of their "
+            f"second {sp.cohort_period}): **{res.derl:.2f} {sp.cohort_period}s** of payments (at "
+            f"{sp.annual_discount_rate:.0%} a year)."
             + ("" if f.converged else " · **The fit did not converge:** " + "; ".join(f.attempts)))
+
+
+def _sbg_error(sbg, period: str) -> str:
+    """The held-out error: MAPE, bias and, when one-signed and growing, what that means."""
+    e = sbg.holdout_errors
+    if not len(e):
+        return "no age held out (every age calibrates the fit)"
+    txt = (f"held-out ages {e.index.min()}-{e.index.max()}: MAPE {sbg.mape:.1%}, bias "
+           f"(actual − projected, share of actual) {sbg.bias:+.1%}")
+    if sbg.drift is not None:
+        word = "fewer" if sbg.drift == "over" else "more"
+        txt += (f". **The error is one-signed and growing**: at every held-out age {word} customers "
+                f"survived than projected, by {abs(e.iloc[0]):.1%} at age {e.index[0]} and "
+                f"{abs(e.iloc[-1]):.1%} at age {e.index[-1]}; the sBG "
+                f"{'over' if sbg.drift == 'over' else 'under'}states survival and the DERL, "
+                "more the further it projects")
+    elif (e > 0).all() or (e < 0).all():
+        txt += (f"; every held-out age errs the same way ({'more' if e.iloc[0] > 0 else 'fewer'} "
+                "survivors than projected), though the gap does not grow with age")
+    else:
+        txt += "; the errors change sign across held-out ages (no systematic drift)"
+    return txt
 
 
 def _sbg_spread(res) -> str:
     if not res.sbg_geometric:
         return ""
-    return ("α and β ran off to very large values together: the data show **no spread** in churn "
-            "probabilities between customers (polarization φ = 1/(α+β+1) ≈ 0), so the sBG reduces to "
-            "a geometric model with one churn probability for all. If the actual retention falls "
-            "*faster* than the projection, risk grows with tenure (e.g. customers disengaging) — "
-            "something the sBG, which only lets risk fall as the disloyal leave, cannot express.")
+    txt = ("α and β ran off to very large values together: the data show **no spread** in churn "
+           "probabilities between customers (polarization φ = 1/(α+β+1) ≈ 0), so the sBG reduces to "
+           "a geometric model with one churn probability for all.")
+    if res.sbg.drift == "over":
+        txt += (" Here the actual retention falls *faster* than the projection, more so at older "
+                "ages: risk grows with tenure (e.g. customers disengaging) — something the sBG, "
+                "which only lets risk fall as the disloyal leave, cannot express.")
+    return txt
 
 
 def _bgnbd(res) -> str:

@@ -169,7 +169,9 @@ class SurvivalResult:
             f = self.sbg.fit
             out["sbg"] = {"alpha": f.alpha, "beta": f.beta, "period": sp.cohort_period,
                           "fit_periods": self.sbg.fit_periods, "cohorts": self.cohorts,
-                          "holdout_mape": self.sbg.mape, "derl": self.derl, "converged": f.converged}
+                          "holdout_mape": self.sbg.mape, "holdout_bias": self.sbg.bias,
+                          "holdout_error": {f"{k:g}": v for k, v in self.sbg.holdout_errors.items()},
+                          "derl": self.derl, "converged": f.converged}
         bg = self.bgnbd
         if bg is not None:
             out["bgnbd"] = {"r": bg.fit.r, "alpha": bg.fit.alpha, "a": bg.fit.a, "b": bg.fit.b,

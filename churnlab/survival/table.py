@@ -28,7 +28,7 @@ import pandas as pd
 from ..collect.definitions import censor_at
 from ..design import covariates as design_covariates
 from ..errors import DataError
-from ..units import UNIT_DAYS
+from ..units import UNIT_DAYS, whole_periods
 from .planted import planted_reference
 
 #: Horizons (in the survival unit) of S(h) and P(churn within h) unless told otherwise.
@@ -47,45 +47,6 @@ def check_table(df: pd.DataFrame, duration: str, event: str) -> None:
     if int(df[event].sum()) == 0:
         raise DataError("analysis table: no churn events; survival models need at least one "
                         "churned customer")
-
-
-def _calendar_months(start: pd.Series, end: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Whole calendar months from ``start`` to ``end`` and whether time is left over.
-
-    Month arithmetic as pandas' ``DateOffset(months=k)`` (Jan 31 + 1 month = Feb 28/29),
-    vectorised with numpy month units.
-    """
-    s = start.to_numpy(dtype="datetime64[ns]")
-    e = end.to_numpy(dtype="datetime64[ns]")
-    s_month, e_month = s.astype("datetime64[M]"), e.astype("datetime64[M]")
-    s_in = s - s_month.astype("datetime64[ns]")   # time since the start of its month
-    e_in = e - e_month.astype("datetime64[ns]")
-    full = (e_month - s_month).astype(int) - (e_in < s_in)
-
-    def anniversary(k: np.ndarray) -> np.ndarray:
-        month = s_month + k.astype("timedelta64[M]")
-        length = (month + np.timedelta64(1, "M")).astype("datetime64[ns]") - month.astype("datetime64[ns]")
-        day = np.timedelta64(1, "D").astype("timedelta64[ns]")
-        offset = np.where(s_in >= length, length - day + s_in % day, s_in)  # clip to the month's end
-        return month.astype("datetime64[ns]") + offset
-
-    # clipping at month ends can leave one more whole month (e.g. Jan 31 -> Feb 28)
-    more = anniversary(full + 1) <= e
-    full = full + more
-    rest = e > anniversary(full)
-    return full.astype(float), rest
-
-
-def _whole_periods(start: pd.Series | None, end: pd.Series | None, days: np.ndarray,
-                   unit: str) -> tuple[np.ndarray, np.ndarray]:
-    """(whole periods elapsed, True where part of a further period also elapsed)."""
-    if start is not None and unit in ("month", "quarter", "year"):
-        months, rest = _calendar_months(start, end)
-        per = {"month": 1, "quarter": 3, "year": 12}[unit]
-        return months // per, rest | (months % per > 0)
-    x = days / UNIT_DAYS[unit]
-    full = np.floor(x + 1e-9)
-    return full, x - full > 1e-9
 
 
 def window_start(observed_from=None, ground_truth: dict | None = None):
@@ -140,7 +101,7 @@ def survival_table(analysis: pd.DataFrame, *, unit: str = "month",
     if "start_date" in analysis and analysis["start_date"].notna().all():
         start = pd.to_datetime(analysis["start_date"])
         end = start + pd.to_timedelta(days, unit="D")
-    full, rest = _whole_periods(start, end, days, unit)
+    full, rest = whole_periods(start, end, days, unit)
     duration = np.where(event, np.maximum(1, full + rest), full)
     entry = np.zeros(len(analysis))
     if observed_from is not None:
@@ -149,7 +110,7 @@ def survival_table(analysis: pd.DataFrame, *, unit: str = "month",
                             "for every customer")
         window = pd.Series(pd.Timestamp(observed_from), index=start.index)
         before = (window > start).to_numpy()
-        e_full, _ = _whole_periods(start, window, (window - start).dt.days.to_numpy(float), unit)
+        e_full, _ = whole_periods(start, window, (window - start).dt.days.to_numpy(float), unit)
         entry = np.where(before, e_full, 0.0)
         # an event is in period `duration`, i.e. after `duration - 1`; entry cannot be later
         entry = np.minimum(entry, np.where(event, duration - 1, duration))
