@@ -7,7 +7,6 @@ import pytest
 
 from churnlab import kpi
 from churnlab.errors import DataError
-from churnlab.kpi.winback import _chain_ends
 
 
 def _customers():
@@ -169,4 +168,4 @@ def test_winback_ignores_data_after_end_and_chains_overlapping_spells():
                          "end_date": d(["2023-12-31", "2023-04-30"])})
     s = kpi.gap_sensitivity(subs, gaps=[0, 30], end="2024-12-31")
     assert s["churn_events"].tolist() == [1, 1]
-    assert _chain_ends(subs, gap_days=30, end="2024-12-31")["end"].tolist() == [d("2023-12-31")]
+    assert kpi.subscription_spells(subs, gap_days=30, end="2024-12-31")["end_date"].tolist() == [d("2023-12-31")]

@@ -64,16 +64,32 @@ def test_rates_and_conversions(study):
     assert res.summary.startswith(f"**Scenario:** {params.scenario}")
 
 
-def test_silent_churn_is_dated_when_it_becomes_known(study):
-    params, col, *_, res = study
-    a = col.analysis
-    if params.churn.definition != "inactivity":
-        shifted = a
-    else:
-        shifted = a.assign(end_date=a["end_date"] + pd.Timedelta(days=params.churn.inactivity_days))
+def test_period_rates_count_the_event_history(study):
+    params, col, _, tables, res = study
+    a, end = col.analysis, res.end
+    if params.churn.definition == "inactivity":
+        spells = kpi.purchase_spells(tables["transactions"], inactivity_days=params.churn.inactivity_days,
+                                     end=end)
         assert "(a churn is counted when the 180-day window has passed)" in res.summary
-    expect = kpi.churn_rates(shifted, period="month", start=res.start, end=res.end)
+        # each customer's last spell is the single status as of `as_of`, silent churn dated when known
+        shifted = a.assign(end_date=a["end_date"] + pd.Timedelta(days=params.churn.inactivity_days))
+    else:
+        spells = kpi.subscription_spells(tables["subscriptions"], gap_days=params.churn.resubscribe_gap_days,
+                                         end=end)
+        shifted = a
+    last = spells.groupby("customer_id").tail(1).set_index("customer_id")
+    status = shifted.set_index("customer_id").loc[last.index]
+    assert last["churned"].tolist() == status["churned"].astype(bool).tolist()
+    assert last["end_date"].equals(status["end_date"].rename("end_date").astype(last["end_date"].dtype))
+    expect = kpi.churn_rates(spells, period="month", start=res.start, end=res.end)
     pd.testing.assert_frame_equal(res.rates["month"], expect)
+    # every lapse counts: as many as the history holds inside the complete months
+    m = res.rates["month"]
+    last_day = pd.Period(m["period"].iloc[-1], "M").end_time
+    inside = spells["churned"] & (spells["end_date"] >= res.start) & (spells["end_date"] <= last_day)
+    assert (m["churned"] + m["new_and_churned"]).sum() == int(inside.sum())
+    if params.churn.definition == "inactivity":
+        assert m["reactivated"].sum() > 0   # retail customers come back
 
 
 def test_sections_by_kind_of_data(study):

@@ -44,7 +44,7 @@ from ..design import segment_column
 from ..errors import DataError
 from ..params import StudyParams
 from ..units import UNIT_DAYS, tenure_months
-from . import lifecycle, rates, revenue, winback
+from . import history, lifecycle, rates, revenue, winback
 from .rates import Consistency
 from .scorecard import KPI_UNITS, indicators, scorecard
 
@@ -96,6 +96,7 @@ class KpiResult:
     end: pd.Timestamp
     overall_churn: float
     rates: dict[str, pd.DataFrame] = field(default_factory=dict)
+    spells: pd.DataFrame | None = None
     conversions: pd.DataFrame | None = None
     segment: str | None = None
     segment_rates: pd.DataFrame | None = None
@@ -248,7 +249,10 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
                                 "rates cannot be computed. Only the overall churn share is known: "
                                 f"**{res.overall_churn:.1%}**.")
     else:
-        _period_rates(res, customers, segments=prepared.categorical)
+        configured = [params.value.segment] if params.value and params.value.segment else []
+        res.spells = event_history(params, a, tables, keep=[*prepared.categorical, *configured],
+                                   notes=res.notes)
+        _period_rates(res, res.spells, segments=prepared.categorical)
         _end_reasons(res, customers)
     if dated:
         _cohorts(res, a, observed_from)
@@ -268,6 +272,31 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
     if res.monthly is not None:
         _consistency(res, a, prepared)
     return res
+
+
+def event_history(params: StudyParams, a: pd.DataFrame, tables: dict, *, keep: list[str],
+                  notes: dict[str, str] | None = None) -> pd.DataFrame:
+    """The spells the period rates count (:mod:`.history`), with the analysis columns ``keep``.
+
+    Contractual churn with a subscriptions table: relationships chained with
+    ``churn.resubscribe_gap_days``; the inactivity definition with transactions:
+    spells split by silences of more than ``churn.inactivity_days``. Other
+    definitions (partial, category) have no event history of lapses and returns:
+    the analysis table's single status is used, one spell per customer, with silent
+    churn dated when it becomes known (and ``notes["rates"]`` says so).
+    """
+    c, end = params.churn, pd.Timestamp(params.as_of)
+    if c.definition == "contractual" and tables.get("subscriptions") is not None:
+        spells = history.subscription_spells(tables["subscriptions"], gap_days=c.resubscribe_gap_days, end=end)
+    elif c.definition == "inactivity" and tables.get("transactions") is not None:
+        spells = history.purchase_spells(tables["transactions"], inactivity_days=c.inactivity_days, end=end)
+    else:
+        if notes is not None:
+            notes["rates"] = (f"Under the {c.definition} definition churn has no history of lapses and "
+                              "returns: each customer's status as of the analysis date is counted once.")
+        return _dated_customers(a, params).assign(spell=1)
+    cols = [k for k in keep if k in a and k not in spells]
+    return spells.merge(a[["customer_id", *cols]], on="customer_id", how="left")
 
 
 def _dated_customers(a: pd.DataFrame, params: StudyParams) -> pd.DataFrame:
