@@ -22,7 +22,7 @@ from .rates import (  # noqa: F401
 from .revenue import (  # noqa: F401
     monthly_revenue, mrr_movements, mrr_ratios, revenue_cohorts, trailing_mrr,
 )
-from .scorecard import KPI_UNITS, indicators, scorecard, style_scorecard  # noqa: F401
+from .scorecard import KPI_UNITS, convert_rate, indicators, scorecard, style_scorecard  # noqa: F401
 from .stage import INPUT_TABLES, KpiResult, evaluate, latest_kpis, study_revenue  # noqa: F401
 from .winback import (  # noqa: F401
     gap_sensitivity, inactivity_sensitivity, save_desk, winback_from_spells, winback_purchases,

@@ -66,7 +66,12 @@ USAGE_INDICATORS = ("data_gb", "dropped_calls", "logins", "seats")
 SCORED_INDICATORS = ("complaints_per_100", "response_hours", "satisfaction")
 #: Dormancy (days) of the lifecycle for contractual data.
 CONTRACT_DORMANT_DAYS = 45
-SAME_PERIOD_RULE = "joined and churned in the same period: left out of the rate, counted as new_and_churned"
+#: The period each scored per-period rate is measured over (:func:`latest_kpis`): the latest month,
+#: or for GRR / NRR the monthly rate of the movements pooled over the last 12 months.
+MEASURED_PERIODS = {"monthly_churn": "month", "monthly_retention": "month", "growth_rate": "month",
+                    "grr": "month", "nrr": "month", "complaints_per_100": "month"}
+SAME_PERIOD_RULE = ("joined (or came back) and lapsed in the same period: left out of the rate, counted as "
+                    "new_and_churned; a return is counted as reactivated in its period")
 
 _SBG_NOTE = ("The sBG is fitted on cohorts acquired inside the data window only (young customers) "
              "and assumes each customer's churn probability never changes; where risk rises with "
@@ -216,8 +221,9 @@ class KpiResult:
             m["lifecycle_latest"] = self.lifecycle_counts.iloc[-1].to_dict()
         if self.indicators is not None:
             m["indicators_latest"] = self.indicators.iloc[-1].to_dict()
-        m["scorecard"] = [{"kpi": r.kpi, "value": r.value, "target": r.target, "previous": r.previous,
-                           "trend": r.trend, "status": r.status, "unit": KPI_UNITS.get(r.kpi, "")}
+        m["scorecard"] = [{"kpi": r.kpi, "value": r.value, "target": r.target, "period": r.period,
+                           "previous": r.previous, "trend": r.trend, "status": r.status,
+                           "unit": KPI_UNITS.get(r.kpi, "")}
                           for r in self.scorecard.itertuples()]
         if self.sensitivity is not None:
             m["definition_sensitivity"] = self.sensitivity.to_dict(orient="list")
@@ -264,10 +270,12 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
         _lifecycle(res, a, tables)
     _indicators(res, tables)
     current, previous = latest_kpis(res)
-    res.scorecard = scorecard(current, previous, params.kpi.targets, tolerance=params.kpi.tolerance)
+    res.scorecard = scorecard(current, previous, params.kpi.targets, periods=MEASURED_PERIODS,
+                              tolerance=params.kpi.tolerance)
     if res.scorecard.empty:
         res.skip("scorecard", "No KPI could be computed for a scorecard from this data.")
-        res.scorecard = pd.DataFrame(columns=["kpi", "value", "target", "previous", "trend", "status"])
+        res.scorecard = pd.DataFrame(columns=["kpi", "value", "target", "period", "previous", "trend",
+                                              "status"])
     _sensitivity(res, tables)
     if res.monthly is not None:
         _consistency(res, a, prepared)
