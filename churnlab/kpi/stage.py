@@ -272,6 +272,12 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
     current, previous = latest_kpis(res)
     res.scorecard = scorecard(current, previous, params.kpi.targets, periods=MEASURED_PERIODS,
                               tolerance=params.kpi.tolerance)
+    converted = res.scorecard[res.scorecard["period"].notna()
+                              & (res.scorecard["period"] != res.scorecard["kpi"].map(MEASURED_PERIODS))]
+    if len(converted):
+        res.notes["scorecard"] = "Compared per the target's period: " + "; ".join(
+            f"{r.kpi} measured per {MEASURED_PERIODS[r.kpi]} ({current[r.kpi]:.4g}) is {r.value:.4g} per "
+            f"{r.period}, against {r.target:.4g}" for r in converted.itertuples()) + "."
     if res.scorecard.empty:
         res.skip("scorecard", "No KPI could be computed for a scorecard from this data.")
         res.scorecard = pd.DataFrame(columns=["kpi", "value", "target", "period", "previous", "trend",
@@ -307,6 +313,22 @@ def event_history(params: StudyParams, a: pd.DataFrame, tables: dict, *, keep: l
     return spells.merge(a[["customer_id", *cols]], on="customer_id", how="left")
 
 
+def history_note(spells: pd.DataFrame, monthly: pd.DataFrame) -> str:
+    """One line on what counting the event history changes in the monthly table: lapses
+    of customers who came back later (a single status as of the analysis date would
+    not show them) and returns counted as reactivations."""
+    m = monthly
+    lapses, back = int(m["churned"].sum() + m["new_and_churned"].sum()), int(m["reactivated"].sum())
+    first, last = pd.Period(m["period"].iloc[0], "M").start_time, pd.Period(m["period"].iloc[-1], "M").end_time
+    later = spells.groupby("customer_id")["spell"].transform("max") > spells["spell"]
+    inside = spells["churned"] & spells["end_date"].between(first, last)
+    reversed_ = int((inside & later).sum())
+    return (f"Counted on the event history: **{lapses:,} lapses** from {m['period'].iloc[0]} to "
+            f"{m['period'].iloc[-1]}, of which **{reversed_:,}** by customers who came back later (each "
+            f"counts in the month it happened; a single status as of the analysis date would miss "
+            f"them), and **{back:,} returns** counted as reactivations.")
+
+
 def _dated_customers(a: pd.DataFrame, params: StudyParams) -> pd.DataFrame:
     """The analysis table with silent churn dated when it becomes known (end + inactivity days)."""
     customers = a.copy()
@@ -324,6 +346,8 @@ def _period_rates(res: KpiResult, customers: pd.DataFrame, *, segments: list[str
             res.skip("rates", f"{per.capitalize()}ly rates skipped: {exc}.")
     if res.monthly is None:
         return
+    if "rates" not in res.notes:
+        res.notes["rates"] = history_note(customers, res.rates["month"])
     res.conversions = rates.conversion_table(res.pooled_monthly_churn, res.rates.get("year"))
     res.segment = segment_column(customers, configured=res.params.value.segment if res.params.value else "",
                                  candidates=segments)
@@ -395,7 +419,10 @@ def _mrr(res: KpiResult, usage: pd.DataFrame | None) -> None:
     s = trailing.iloc[-1]
     res.notes["mrr"] = (f"Last 12 months, movements pooled (also the scorecard's figures): "
                         f"**GRR {s['grr']:.2%}**, **NRR {s['nrr']:.2%}**, net MRR churn "
-                        f"{s['net_mrr_churn']:.2%}, **quick ratio {s['quick_ratio']:.2f}**.")
+                        f"{s['net_mrr_churn']:.2%}, **quick ratio {s['quick_ratio']:.2f}**, all per month. "
+                        f"Following ChartMogul, NRR leaves reactivated MRR out and net MRR churn nets it "
+                        f"off: here 1 − NRR = {1 - s['nrr']:.3%} and net MRR churn = "
+                        f"{s['net_mrr_churn']:.3%}, apart by the reactivated MRR.")
 
 
 def _winback(params: StudyParams, tables: dict) -> dict | None:
