@@ -189,6 +189,7 @@ def test_scorecard_converts_a_monthly_grr_to_its_annual_target():
     # the old comparison (monthly value against the annual number) called it on track
     naive = kpi.scorecard({"grr": 0.991}, {}, {"grr": 0.98}, tolerance=0.05)
     assert naive.loc[0, "status"] == "on track"
+    assert kpi.scorecard({}, {}, targets, periods=periods).empty   # nothing measured: no rows, no error
 
 
 def test_convert_rate_by_kind():

@@ -272,8 +272,9 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
     current, previous = latest_kpis(res)
     res.scorecard = scorecard(current, previous, params.kpi.targets, periods=MEASURED_PERIODS,
                               tolerance=params.kpi.tolerance)
-    converted = res.scorecard[res.scorecard["period"].notna()
-                              & (res.scorecard["period"] != res.scorecard["kpi"].map(MEASURED_PERIODS))]
+    card = res.scorecard
+    converted = card[card["period"].notna() & (card["period"] != card["kpi"].map(MEASURED_PERIODS))] \
+        if len(card) else card
     if len(converted):
         res.notes["scorecard"] = "Compared per the target's period: " + "; ".join(
             f"{r.kpi} measured per {MEASURED_PERIODS[r.kpi]} ({current[r.kpi]:.4g}) is {r.value:.4g} per "
