@@ -66,13 +66,21 @@ def test_fix_roi_by_hand():
                        "lost_value": [100.0] * 6 + [400.0] * 2 + [0.0] * 2})
     fixes = {"price": FixParams(reduction=0.5, investment=200),
              "service": FixParams(reduction=0.25, investment=1000)}
-    roi = cost.fix_roi(ch, fixes, years=2, benefit_years=2).set_index("reason")
+    roi = cost.fix_roi(ch, fixes, years=2, horizon_months=24, monthly_discount=0.01).set_index("reason")
     # 10 churners, answered shares 0.75 / 0.25; per year 3.75 and 1.25 churners
     assert roi.loc["price", "value_lost_per_year"] == pytest.approx(3.75 * 100)
     assert roi.loc["price", "value_saved_per_year"] == pytest.approx(0.5 * 375)
-    assert roi.loc["price", "roi"] == pytest.approx((187.5 * 2 - 200) / 200)
-    assert roi.loc["service", "roi"] == pytest.approx((0.25 * 1.25 * 400 * 2 - 1000) / 1000)
+    # 187.5 a year = 15.625 a month for 24 months at 1% a month: annuity factor (1 - 1.01^-24) / 0.01
+    annuity = (1 - 1.01 ** -24) / 0.01
+    assert annuity == pytest.approx(21.2434, abs=1e-4)
+    assert roi.loc["price", "value_saved_pv"] == pytest.approx(15.625 * annuity)
+    assert roi.loc["price", "roi"] == pytest.approx((15.625 * annuity - 200) / 200)
+    assert roi.loc["service", "roi"] == pytest.approx((0.25 * 1.25 * 400 / 12 * annuity - 1000) / 1000)
     assert roi.index[0] == "price"
+    # without discounting it is the plain two-year sum; discounting always lowers it
+    flat = cost.fix_roi(ch, fixes, years=2, horizon_months=24, monthly_discount=0.0).set_index("reason")
+    assert flat.loc["price", "roi"] == pytest.approx((187.5 * 2 - 200) / 200)
+    assert (roi["roi"] < flat.loc[roi.index, "roi"]).all()
 
 
 def test_cost_by_segment_adds_up():

@@ -6,8 +6,10 @@ import pandas as pd
 import pytest
 
 from churnlab import kpi
-from churnlab.errors import DataError
-from churnlab.kpi.winback import _chain_ends
+from churnlab.errors import DataError, ParamsError
+from churnlab.params import Target, validate_params
+
+from .conftest import scenario_params
 
 
 def _customers():
@@ -180,4 +182,68 @@ def test_winback_ignores_data_after_end_and_chains_overlapping_spells():
                          "end_date": d(["2023-12-31", "2023-04-30"])})
     s = kpi.gap_sensitivity(subs, gaps=[0, 30], end="2024-12-31")
     assert s["churn_events"].tolist() == [1, 1]
-    assert _chain_ends(subs, gap_days=30, end="2024-12-31")["end"].tolist() == [d("2023-12-31")]
+    assert kpi.subscription_spells(subs, gap_days=30, end="2024-12-31")["end_date"].tolist() == [d("2023-12-31")]
+
+
+def test_scorecard_converts_a_monthly_grr_to_its_annual_target():
+    # a monthly GRR of 0.991 is 0.991^12 = 0.897 a year: not "on track" against an annual 0.98
+    targets = {"grr": Target(value=0.98, period="year"), "monthly_churn": Target(value=0.015, period="month"),
+               "quick_ratio": Target(value=2.0)}
+    periods = {"grr": "month", "monthly_churn": "month"}
+    card = kpi.scorecard({"grr": 0.991, "monthly_churn": 0.012, "quick_ratio": 3.0}, {"grr": 0.990},
+                         targets, periods=periods, tolerance=0.05).set_index("kpi")
+    assert card.loc["grr", "value"] == pytest.approx(0.991 ** 12) and card.loc["grr", "period"] == "year"
+    assert card.loc["grr", "previous"] == pytest.approx(0.990 ** 12)
+    assert card.loc["grr", "status"] == "off track"             # 0.897 misses 0.98 by more than 5%
+    assert card.loc["monthly_churn", "value"] == 0.012 and card.loc["monthly_churn", "status"] == "on track"
+    assert card.loc["quick_ratio", "period"] is None
+    # the old comparison (monthly value against the annual number) called it on track
+    naive = kpi.scorecard({"grr": 0.991}, {}, {"grr": 0.98}, tolerance=0.05)
+    assert naive.loc[0, "status"] == "on track"
+    assert kpi.scorecard({}, {}, targets, periods=periods).empty   # nothing measured: no rows, no error
+
+
+def test_convert_rate_by_kind():
+    assert kpi.convert_rate(0.05, "churn", from_period="month", to_period="year") == pytest.approx(1 - 0.95 ** 12)
+    assert kpi.convert_rate(1 - 0.95 ** 12, "churn", from_period="year", to_period="month") == pytest.approx(0.05)
+    assert kpi.convert_rate(0.05, "churn", from_period="month", to_period="quarter") == pytest.approx(1 - 0.95 ** 3)
+    assert kpi.convert_rate(1.01, "retention", from_period="month", to_period="year") == pytest.approx(1.01 ** 12)
+    assert kpi.convert_rate(0.01, "growth", from_period="month", to_period="year") == pytest.approx(1.01 ** 12 - 1)
+    assert kpi.convert_rate(8.0, "count", from_period="month", to_period="quarter") == pytest.approx(24.0)
+    with pytest.raises(DataError, match="not a per-period rate"):
+        kpi.convert_rate(0.5, "ratio", from_period="month", to_period="year")
+
+
+@pytest.mark.parametrize("targets, message", [
+    ({"grr": 0.98}, "kpi.targets.grr: a per-period rate needs the target's period"),
+    ({"growth_rate": 0.0}, "kpi.targets.growth_rate: a per-period rate needs the target's period"),
+    ({"monthly_churn": {"value": 0.1, "period": "year"}}, "the name says the target is per month"),
+    ({"save_rate": {"value": 0.4, "period": "month"}}, "not a per-period rate, its target takes no period"),
+    ({"nrr": {"value": 1.0, "period": "week"}}, "kpi.targets.nrr.period: expected one of"),
+])
+def test_targets_state_their_period(targets, message):
+    with pytest.raises(ParamsError, match=message):
+        validate_params(scenario_params("software", kpi={"targets": targets}))
+    ok = validate_params(scenario_params("software", kpi={"targets": {"monthly_churn": 0.015, "save_rate": 0.4}}))
+    assert ok.kpi.targets["monthly_churn"] == Target(value=0.015, period="month")
+    assert ok.kpi.targets["save_rate"].period is None
+
+
+def test_nrr_and_net_mrr_churn_follow_chartmogul_on_reactivation():
+    # Start of March: A 100, B 50, C 30 paying (MRR 180); D paid in January, stopped, and is back in
+    # March with 40 (reactivation); E is new with 25. In March A expands to 120, B contracts to 40,
+    # C churns. ChartMogul: NRR "excludes New Business and Reactivation" (help.chartmogul.com
+    # 6886664393500); net MRR churn = (churn + contraction - expansion - reactivation) / MRR at start
+    # (help.chartmogul.com 4414075567250).
+    months = pd.period_range("2024-01", "2024-03", freq="M")
+    rev = pd.DataFrame([[100, 100, 120], [50, 50, 40], [30, 30, 0], [40, 0, 40], [0, 0, 25]],
+                       index=list("ABCDE"), columns=months, dtype=float)
+    mv = kpi.mrr_movements(rev).set_index("month").loc["2024-03"]
+    assert (mv["mrr_start"], mv["new"], mv["expansion"], mv["contraction"], mv["churn"], mv["reactivation"]) \
+        == (180, 25, 20, 10, 30, 40)
+    assert mv["grr"] == pytest.approx((180 - 10 - 30) / 180)
+    assert mv["nrr"] == pytest.approx((180 + 20 - 10 - 30) / 180)          # no new, no reactivation
+    assert mv["net_mrr_churn"] == pytest.approx((30 + 10 - 20 - 40) / 180)  # reactivation offsets churn
+    assert mv["quick_ratio"] == pytest.approx((25 + 20 + 40) / (10 + 30))
+    # the two differ by exactly the reactivated MRR: 1 - NRR = net MRR churn + reactivation / start
+    assert 1 - mv["nrr"] == pytest.approx(mv["net_mrr_churn"] + 40 / 180)

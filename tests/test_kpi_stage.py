@@ -64,21 +64,38 @@ def test_rates_and_conversions(study):
     assert res.summary.startswith(f"**Scenario:** {params.scenario}")
 
 
-def test_silent_churn_follows_the_censoring_rule(study):
-    """Period rates use the survival models' rule: churn dated at the last activity and
-    counted up to the observation end; the months after it are not reported."""
-    params, col, *_, res = study
-    a = col.analysis
-    if params.churn.definition != "inactivity":
-        assert res.rates_end == res.end
-    else:
+def test_period_rates_count_the_event_history_under_the_censoring_rule(study):
+    """Period rates count every lapse of the event history, dated by the survival models'
+    rule: silent churn dated at the last activity and counted up to the observation end;
+    the months after it are not reported."""
+    params, col, _, tables, res = study
+    a, end = col.analysis, res.end
+    if params.churn.definition == "inactivity":
         until = pd.Timestamp(params.as_of) - pd.Timedelta(days=params.churn.inactivity_days)
         assert res.rates_end == until
         assert f"known up to {until:%Y-%m-%d}" in res.summary
         last = pd.Period(res.rates["month"]["period"].iloc[-1], "M")
         assert last.end_time <= until < (last + 1).end_time  # the last complete month before it
-    expect = kpi.churn_rates(a, period="month", start=res.start, end=res.rates_end)  # dated at the end date
+        spells = kpi.purchase_spells(tables["transactions"], inactivity_days=params.churn.inactivity_days,
+                                     end=end)
+    else:
+        assert res.rates_end == res.end
+        spells = kpi.subscription_spells(tables["subscriptions"], gap_days=params.churn.resubscribe_gap_days,
+                                         end=end)
+    # each customer's last spell is their single status as of `as_of`, dated as the analysis table dates it
+    last_spell = spells.groupby("customer_id").tail(1).set_index("customer_id")
+    status = a.set_index("customer_id").loc[last_spell.index]
+    assert last_spell["churned"].tolist() == status["churned"].astype(bool).tolist()
+    assert last_spell["end_date"].equals(status["end_date"].rename("end_date").astype(last_spell["end_date"].dtype))
+    expect = kpi.churn_rates(spells, period="month", start=res.start, end=res.rates_end)
     pd.testing.assert_frame_equal(res.rates["month"], expect)
+    # every lapse counts: as many as the history holds inside the complete months
+    m = res.rates["month"]
+    last_day = pd.Period(m["period"].iloc[-1], "M").end_time
+    inside = spells["churned"] & (spells["end_date"] >= res.start) & (spells["end_date"] <= last_day)
+    assert (m["churned"] + m["new_and_churned"]).sum() == int(inside.sum())
+    if params.churn.definition == "inactivity":
+        assert m["reactivated"].sum() > 0   # retail customers come back
 
 
 def test_sections_by_kind_of_data(study):

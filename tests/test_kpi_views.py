@@ -37,6 +37,7 @@ def test_rates_shows_the_panels_then_a_table_per_period(res, monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda *items, **kw: shown.extend(items))
     views.rates(res)
     if res.monthly is not None:
-        assert isinstance(shown[1], plt.Figure)
+        assert isinstance(shown[2], plt.Figure)
+        assert shown[1].data == res.notes["rates"] and "lapses" in shown[1].data  # the event-history note
         assert shown[-1] is res.conversions
         assert sum(type(s).__name__ == "Markdown" and s.data.startswith("**Per ") for s in shown) == len(res.rates)

@@ -95,6 +95,7 @@ SAMPLE = {'causes': {'exit_reasons': {'competitor': 0.219206680585, 'moved': 0.0
                   'save_desk_success_rate': None,
                   'save_rate': 0.511299435028,
                   'scorecard': [{'kpi': 'monthly_churn',
+                                 'period': 'month',
                                  'previous': 0.0114583333333,
                                  'status': 'on track',
                                  'target': 0.015,

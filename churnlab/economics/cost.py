@@ -16,7 +16,7 @@
   The four add up to the total.
 * :func:`revenue_at_risk` -- sum over active customers of P(churn within H) x value.
 * :func:`fix_roi` -- which cause is worth fixing: value lost to each exit reason,
-  value saved by cutting it, against the investment.
+  value saved by cutting it (discounted over the stated horizon), against the investment.
 
 Campaign economics live in :mod:`.campaign`, the sensitivity analysis in
 :mod:`.assumptions`, the figures in :mod:`.plots`.
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import discount
 from ..errors import DataError
 from ..units import FREQ
 
@@ -171,22 +172,30 @@ def revenue_at_risk(p_churn: pd.Series, value: pd.Series) -> float:
 
 
 
-def fix_roi(churners: pd.DataFrame, fixes: dict, *, years: float,
-            benefit_years: float = 1.0) -> pd.DataFrame:
-    """Per exit reason: churners and value lost to it, saved by a fix, and the ROI.
+def fix_roi(churners: pd.DataFrame, fixes: dict, *, years: float, horizon_months: int,
+            monthly_discount: float) -> pd.DataFrame:
+    """Per exit reason: churners and value lost to it, saved by a fix, and the discounted ROI.
 
-    ``churners``: customer_id, reason (NaN when not answered), lost_value. Reason
-    shares among those who answered are applied to all churners (non-response is
-    assumed unrelated to the reason). Per year: lost = churners x share / years;
-    saved = reduction x lost; ROI = (value saved per year x ``benefit_years`` -
-    investment) / investment: the return over the years the fix is counted to
-    work (notebook 04 uses the CLV horizon). ``fixes``: reason -> FixParams.
+    ``churners``: customer_id, reason (NaN when not answered), lost_value (each
+    churner's value had they stayed, a present value at the time they would have
+    left). Reason shares among those who answered are applied to all churners
+    (non-response is assumed unrelated to the reason). Per year: lost = churners x
+    share / years; saved = reduction x lost. The fix is counted to work for
+    ``horizon_months`` (notebook 04: the CLV horizon), saving ``saved / 12`` of value
+    each month, and month k is discounted by ``1 / (1 + d)^k`` with the monthly rate
+    ``monthly_discount`` (:func:`churnlab.discount.factors`; Berger & Nasr 1998):
+
+        value_saved_pv = saved / 12 x sum_{k=1..H} (1 + d)^-k
+        ROI = (value_saved_pv - investment) / investment
+
+    (an investment paid today). ``fixes``: reason -> FixParams.
     """
     answered = churners[churners["reason"].notna()]
     if answered.empty:
         raise DataError("no exit reasons in the data: the fix ranking needs stated reasons")
     if years <= 0:
         raise DataError("the study window must be longer than 0 years")
+    annuity = float(discount.factors(horizon_months, monthly_discount).sum()) / 12.0
     share = answered["reason"].value_counts(normalize=True)
     value_per = answered.groupby("reason")["lost_value"].mean()
     rows = []
@@ -196,13 +205,14 @@ def fix_roi(churners: pd.DataFrame, fixes: dict, *, years: float,
         lost_v = lost_n * value_per[reason]
         row = {"reason": reason, "share_of_churners": s, "churners_per_year": lost_n,
                "value_lost_per_year": lost_v, "reduction": np.nan, "customers_saved_per_year": np.nan,
-               "value_saved_per_year": np.nan, "investment": np.nan, "roi": np.nan}
+               "value_saved_per_year": np.nan, "value_saved_pv": np.nan, "investment": np.nan,
+               "roi": np.nan}
         fx = fixes.get(reason)
         if fx is not None:
+            pv = fx.reduction * lost_v * annuity
             row.update(reduction=fx.reduction, customers_saved_per_year=fx.reduction * lost_n,
-                       value_saved_per_year=fx.reduction * lost_v, investment=fx.investment,
-                       roi=(fx.reduction * lost_v * benefit_years - fx.investment) / fx.investment
-                       if fx.investment > 0 else np.inf)
+                       value_saved_per_year=fx.reduction * lost_v, value_saved_pv=pv, investment=fx.investment,
+                       roi=(pv - fx.investment) / fx.investment if fx.investment > 0 else np.inf)
         rows.append(row)
     out = pd.DataFrame(rows)
     return out.sort_values(["roi", "value_lost_per_year"], ascending=False, na_position="last",

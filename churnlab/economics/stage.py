@@ -292,7 +292,8 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
     if "exit_reason" in a and a["exit_reason"].notna().any():
         per = churn_cost.per_churner
         roi = fix_roi(per.assign(reason=per["exit_reason"]), params.fixes, years=years,
-                      benefit_years=vp.horizon_months / 12)
+                      horizon_months=vp.horizon_months,
+                      monthly_discount=monthly)
     else:
         skipped["fix ranking"] = "this data has no exit reasons, so the fixes cannot be ranked by cause."
 

@@ -125,7 +125,9 @@ def profit_risk(res: EconomicsResult) -> None:
 def fix_roi(res: EconomicsResult) -> None:
     """Section 4: what each exit reason costs and what fixing it would return."""
     if res.fix_roi is not None:
-        show(f"Returns count the savings over the CLV horizon ({res.horizon_months} months).",
+        show(f"Returns count the savings over the CLV horizon ({res.horizon_months} months), each month "
+             f"discounted at {res.discount_rate:.1%} a {res.discount_period} (`value_saved_pv`), against an "
+             "investment paid today.",
              plots.fix_roi_plot(res.fix_roi, currency=res.currency), res.fix_roi)
 
 

@@ -1,5 +1,6 @@
 """Stage 5, KPI evaluation: period rates, revenue, win-back, lifecycle, indicators, scorecard.
 
+:mod:`.history` the event history (spells of activity, lapses and returns),
 :mod:`.rates` churn / retention / growth per period and churn measured three ways,
 :mod:`.revenue` revenue cohorts and MRR movements, :mod:`.winback` win-back, save
 desk and definition sensitivity, :mod:`.lifecycle` lifecycle stages,
@@ -7,6 +8,7 @@ desk and definition sensitivity, :mod:`.lifecycle` lifecycle stages,
 (:func:`evaluate` -> :class:`KpiResult`), :mod:`.plots` its figures.
 """
 
+from .history import lapses_per_period, purchase_spells, subscription_spells  # noqa: F401
 from .lifecycle import STAGES, lifecycle_counts, lifecycle_states, transition_matrix  # noqa: F401
 from .plots import (  # noqa: F401
     churn_rate_plot, cohort_heatmap, cohort_panels, customers_at_start_plot, end_reasons_plot,
@@ -20,8 +22,9 @@ from .rates import (  # noqa: F401
 from .revenue import (  # noqa: F401
     monthly_revenue, mrr_movements, mrr_ratios, revenue_cohorts, trailing_mrr,
 )
-from .scorecard import KPI_UNITS, indicators, scorecard, style_scorecard  # noqa: F401
+from .scorecard import KPI_UNITS, convert_rate, indicators, scorecard, style_scorecard  # noqa: F401
 from .stage import INPUT_TABLES, KpiResult, evaluate, latest_kpis, study_revenue  # noqa: F401
 from .winback import (  # noqa: F401
-    gap_sensitivity, inactivity_sensitivity, save_desk, winback_purchases, winback_subscriptions,
+    gap_sensitivity, inactivity_sensitivity, save_desk, winback_from_spells, winback_purchases,
+    winback_subscriptions,
 )

@@ -2,11 +2,17 @@
 
 Formulas (all rates are shares, 0.05 = 5%):
 
-* **Period churn rate** = customers who were active at the start of the period
-  and churned in it / customers active at the start (seed 001). Customers
-  acquired inside the period are *not* in the denominator (seed 002), and the
-  rule for those who join and churn in the same period is explicit: they are
-  left out of the rate and counted on their own (``new_and_churned``).
+* **Period churn rate** = lapses in the period of customers who were active at
+  its start / customers active at the start (seed 001; ChartMogul's customer
+  churn rate, "churned customers / customers at the start of the period";
+  Fader & Hardie 2007 count the customers lost in each period of a cohort the
+  same way). It is counted on the **event history** (:mod:`.history`): every
+  lapse counts in its period even when the customer comes back later, and a
+  return counts as a *reactivation* in the period it happens (the customer is
+  then active again and in the next period's denominator). Customers acquired
+  (or back) inside the period are *not* in the denominator (seed 002), and the
+  rule for a spell that starts and lapses in the same period is explicit: it is
+  left out of the rate and counted on its own (``new_and_churned``).
 * **Retention rate** = 1 - churn rate (retained / initial customers).
 * **Customer growth rate** = (customers at the end - at the start) / at the start.
 * **Annualising** (Gold, *Fighting Churn with Data*, 2020, ch. 2): a constant
@@ -46,12 +52,15 @@ def churn_rates(customers: pd.DataFrame, *, period: str, start, end,
                 segment: str | None = None) -> pd.DataFrame:
     """Churn, retention and growth per complete period (module docstring for the rules).
 
-    ``customers``: one row per customer with ``start_date``, ``end_date`` (NaT while
-    active) and ``churned``; a customer churned in period P when ``churned`` and
-    ``end_date`` falls in P. Periods run from the one containing ``start`` to the
-    last complete one by ``end``. With ``segment`` the table has a row per
-    period and level. Columns: period, (segment), at_start, churned, new,
-    new_and_churned, at_end, churn_rate, retention_rate, growth_rate.
+    ``customers``: one row per spell of activity (:mod:`.history`) with ``start_date``,
+    ``end_date`` (the lapse, NaT while open), ``churned`` and optionally ``spell``
+    (1 = first, > 1 = after a return; without it every row is a customer's only
+    spell); a spell lapsed in period P when ``churned`` and ``end_date`` falls in P.
+    Periods run from the one containing ``start`` to the last complete one by
+    ``end``. With ``segment`` the table has a row per period and level. Columns:
+    period, (segment), at_start, churned, new, reactivated, new_and_churned, at_end,
+    churn_rate, retention_rate, growth_rate; at_end = at_start - churned + new +
+    reactivated - new_and_churned.
     """
     for col in ("start_date", "end_date", "churned"):
         if col not in customers:
@@ -60,6 +69,7 @@ def churn_rates(customers: pd.DataFrame, *, period: str, start, end,
     s = pd.to_datetime(customers["start_date"]).to_numpy()
     churned = customers["churned"].astype(bool).to_numpy()
     e = pd.to_datetime(customers["end_date"]).where(churned).to_numpy()
+    first = (customers["spell"].to_numpy() == 1) if "spell" in customers else np.ones(len(customers), bool)
     groups = (customers[segment].astype("string").fillna("(missing)").to_numpy() if segment
               else np.full(len(customers), "all", dtype=object))
     rows = []
@@ -67,15 +77,16 @@ def churn_rates(customers: pd.DataFrame, *, period: str, start, end,
         a, b = np.datetime64(p.start_time), np.datetime64(p.end_time)
         active_at_start = (s < a) & ~(e < a)          # NaT compares False: still active
         left_in = (e >= a) & (e <= b)
-        new = (s >= a) & (s <= b)
+        began = (s >= a) & (s <= b)
         for g in np.unique(groups):
             m = groups == g
             n0 = int((active_at_start & m).sum())
             c = int((active_at_start & left_in & m).sum())
-            nw = int((new & m).sum())
-            nc = int((new & left_in & m).sum())
+            nw = int((began & first & m).sum())
+            back = int((began & ~first & m).sum())
+            nc = int((began & left_in & m).sum())
             rows.append({"period": str(p), "segment": g, "at_start": n0, "churned": c, "new": nw,
-                         "new_and_churned": nc, "at_end": n0 - c + nw - nc})
+                         "reactivated": back, "new_and_churned": nc, "at_end": n0 - c + nw + back - nc})
     out = pd.DataFrame(rows)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["churn_rate"] = np.where(out["at_start"] > 0, out["churned"] / out["at_start"], np.nan)

@@ -1,13 +1,37 @@
 """Revenue per customer and month, revenue cohorts and MRR movements (GUIDE §1.8).
 
-**MRR movements** (ChartMogul's definitions): per customer and month against
+**MRR movements** (ChartMogul, "Data Table and MRR Movements",
+help.chartmogul.com/hc/en-us/articles/203299912): per customer and month against
 the previous month -- *new* (first MRR ever), *expansion* (up), *contraction*
 (down, still paying), *churn* (to zero), *reactivation* (from zero after
-having paid before). Gross revenue retention GRR = (MRR_start - contraction -
-churn) / MRR_start; net NRR = (MRR_start + expansion - contraction - churn) /
-MRR_start; gross MRR churn = (churn + contraction) / MRR_start; net MRR churn
-= (churn + contraction - expansion - reactivation) / MRR_start; quick ratio =
-(new + expansion + reactivation) / (contraction + churn).
+having paid before). Which movements each ratio includes (all per month, over
+MRR_start = MRR of the customers paying at the start of the month):
+
+=================  ===  =========  ===========  =====  ============
+ratio              new  expansion  contraction  churn  reactivation
+=================  ===  =========  ===========  =====  ============
+GRR                 -       -           x         x         -
+NRR                 -       x           x         x         -
+gross MRR churn     -       -           x         x         -
+net MRR churn       -       x           x         x         x
+quick ratio         x       x           x         x         x
+=================  ===  =========  ===========  =====  ============
+
+* GRR = (MRR_start - contraction - churn) / MRR_start;
+* NRR = (MRR_start + expansion - contraction - churn) / MRR_start: ChartMogul's
+  "Net MRR Retention" *excludes New Business and Reactivation* (a returning
+  customer was not paying at the start; help.chartmogul.com/hc/en-us/articles/6886664393500);
+* gross MRR churn = (churn + contraction) / MRR_start;
+* net MRR churn = (churn + contraction - expansion - reactivation) / MRR_start:
+  ChartMogul's "Net MRR Churn Rate" *is offset by expansion and reactivation*
+  (help.chartmogul.com/hc/en-us/articles/4414075567250);
+* quick ratio = (new + expansion + reactivation) / (contraction + churn).
+
+So, following ChartMogul, the two net figures treat reactivation differently on
+purpose and are not complements: 1 - NRR = net MRR churn + reactivation / MRR_start
+(tested on a hand-built movement table). All are monthly rates; pooled over 12
+months they stay monthly rates (pooled movements / pooled starting MRR), and the
+scorecard converts them to the period of their target (0.991 a month = 0.897 a year).
 """
 
 from __future__ import annotations
@@ -84,7 +108,8 @@ def mrr_movements(revenue: pd.DataFrame) -> pd.DataFrame:
 
 
 def mrr_ratios(t: pd.DataFrame) -> dict[str, pd.Series]:
-    """GRR, NRR, net MRR churn and quick ratio from movement totals (ChartMogul)."""
+    """GRR, NRR, gross and net MRR churn and quick ratio from movement totals (module
+    docstring: which movements each includes, after ChartMogul)."""
     start = t["mrr_start"].replace(0, np.nan)
     lost = t["contraction"] + t["churn"]
     with np.errstate(divide="ignore", invalid="ignore"):

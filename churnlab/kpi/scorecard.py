@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..params import HIGHER_IS_BETTER
-from ..units import FREQ
+from ..errors import DataError
+from ..params import HIGHER_IS_BETTER, KPI_KINDS
+from ..units import FREQ, PERIODS_PER_YEAR
+from .rates import annualise, per_period
 
 
 def indicators(*, active_per_period: pd.Series, interactions: pd.DataFrame | None = None,
@@ -45,31 +47,72 @@ KPI_UNITS = {"monthly_churn": "%", "monthly_retention": "%", "growth_rate": "%",
              "save_rate": "%", "grr": "%", "nrr": "%", "quick_ratio": "x"}
 
 
-def scorecard(current: dict[str, float], previous: dict[str, float], targets: dict[str, float],
-              *, tolerance: float = 0.1) -> pd.DataFrame:
+def convert_rate(value, kind: str, *, from_period: str, to_period: str):
+    """A per-period KPI expressed per another period (``month``, ``quarter``, ``year``),
+    assuming the same rate in every sub-period (Gold 2020, *Fighting Churn with Data*, ch. 2):
+
+    * ``churn`` c: 1 - (1 - c)^n (:func:`.rates.annualise`, :func:`.rates.per_period`);
+    * ``retention`` r (logo retention, GRR, NRR): r^n, i.e. the churn rule on 1 - r;
+    * ``growth`` g: (1 + g)^n - 1;
+    * ``count`` (events per 100 customers and period): x n;
+
+    with n = to-periods per from-period (a monthly GRR of 0.991 is 0.991^12 = 0.897 a year).
+    """
+    if from_period == to_period:
+        return value
+    a, b = PERIODS_PER_YEAR[from_period], PERIODS_PER_YEAR[to_period]
+    if kind == "count":
+        return value * a / b
+
+    def churn(c):
+        return per_period(annualise(c, a), b)
+
+    if kind == "churn":
+        return float(churn(value))
+    if kind == "retention":
+        return float(1.0 - churn(1.0 - value))
+    if kind == "growth":
+        return float(-churn(-value))
+    raise DataError(f"{kind!r} is not a per-period rate; it cannot be converted between periods")
+
+
+def scorecard(current: dict[str, float], previous: dict[str, float], targets: dict, *,
+              periods: dict[str, str] | None = None, tolerance: float = 0.1) -> pd.DataFrame:
     """Each KPI against its target: status and trend against the previous period.
 
-    *on track*: meets the target; *watch*: misses it by at most ``tolerance``
-    (relative to the target); *off track*: misses it by more; *no target*. The
-    trend is ``up``/``down``/``flat`` (|change| < 0.5% of the value).
+    ``targets``: KPI -> :class:`churnlab.params.Target` (value, period) or a bare number
+    (same period as measured); ``periods``: KPI -> the period its ``current`` and
+    ``previous`` values are measured over (per-period rates, :data:`KPI_KINDS`). A value
+    measured over another period than its target's is converted to the target's period
+    (:func:`convert_rate`) so like is compared with like; the row's ``period`` says which.
+    *on track*: meets the target; *watch*: misses it by at most ``tolerance`` (relative to
+    the target); *off track*: misses it by more; *no target*. The trend is
+    ``up``/``down``/``flat`` (|change| < 0.5% of the value).
     """
+    periods = periods or {}
     rows = []
     for k, v in current.items():
         if v is None or (isinstance(v, float) and np.isnan(v)):
             continue
         better_high = HIGHER_IS_BETTER.get(k, True)
-        t = targets.get(k)
+        spec = targets.get(k)
+        t = getattr(spec, "value", spec)
+        measured = periods.get(k)
+        period = getattr(spec, "period", None) or measured
+        prev = previous.get(k)
+        if measured and period != measured:
+            conv = lambda x: convert_rate(x, KPI_KINDS[k], from_period=measured, to_period=period)  # noqa: E731
+            v, prev = conv(v), (None if prev is None else conv(prev))
         if t is None:
             status = "no target"
         else:
             gap = (v - t) if better_high else (t - v)  # >= 0 meets the target
             status = "on track" if gap >= 0 else ("watch" if -gap <= tolerance * abs(t) else "off track")
-        prev = previous.get(k)
         trend = None
         if prev is not None and not (isinstance(prev, float) and np.isnan(prev)):
             trend = "flat" if abs(v - prev) < 0.005 * max(abs(v), 1e-12) else ("up" if v > prev else "down")
-        rows.append({"kpi": k, "value": float(v), "target": t, "previous": prev, "trend": trend,
-                     "status": status, "higher_is_better": better_high})
+        rows.append({"kpi": k, "value": float(v), "target": t, "period": period, "previous": prev,
+                     "trend": trend, "status": status, "higher_is_better": better_high})
     return pd.DataFrame(rows)
 
 

@@ -47,7 +47,7 @@ from ..design import segment_column
 from ..errors import DataError
 from ..params import StudyParams
 from ..units import UNIT_DAYS, tenure_months
-from . import lifecycle, rates, revenue, winback
+from . import history, lifecycle, rates, revenue, winback
 from .rates import Consistency
 from .scorecard import KPI_UNITS, indicators, scorecard
 
@@ -69,7 +69,12 @@ USAGE_INDICATORS = ("data_gb", "dropped_calls", "logins", "seats")
 SCORED_INDICATORS = ("complaints_per_100", "response_hours", "satisfaction")
 #: Dormancy (days) of the lifecycle for contractual data.
 CONTRACT_DORMANT_DAYS = 45
-SAME_PERIOD_RULE = "joined and churned in the same period: left out of the rate, counted as new_and_churned"
+#: The period each scored per-period rate is measured over (:func:`latest_kpis`): the latest month,
+#: or for GRR / NRR the monthly rate of the movements pooled over the last 12 months.
+MEASURED_PERIODS = {"monthly_churn": "month", "monthly_retention": "month", "growth_rate": "month",
+                    "grr": "month", "nrr": "month", "complaints_per_100": "month"}
+SAME_PERIOD_RULE = ("joined (or came back) and lapsed in the same period: left out of the rate, counted as "
+                    "new_and_churned; a return is counted as reactivated in its period")
 
 _SBG_NOTE = ("The sBG is fitted on cohorts acquired inside the data window only (young customers) "
              "and assumes each customer's churn probability never changes; where risk rises with "
@@ -99,6 +104,7 @@ class KpiResult:
     end: pd.Timestamp
     overall_churn: float
     rates: dict[str, pd.DataFrame] = field(default_factory=dict)
+    spells: pd.DataFrame | None = None
     conversions: pd.DataFrame | None = None
     segment: str | None = None
     segment_rates: pd.DataFrame | None = None
@@ -225,8 +231,9 @@ class KpiResult:
             m["lifecycle_latest"] = self.lifecycle_counts.iloc[-1].to_dict()
         if self.indicators is not None:
             m["indicators_latest"] = self.indicators.iloc[-1].to_dict()
-        m["scorecard"] = [{"kpi": r.kpi, "value": r.value, "target": r.target, "previous": r.previous,
-                           "trend": r.trend, "status": r.status, "unit": KPI_UNITS.get(r.kpi, "")}
+        m["scorecard"] = [{"kpi": r.kpi, "value": r.value, "target": r.target, "period": r.period,
+                           "previous": r.previous, "trend": r.trend, "status": r.status,
+                           "unit": KPI_UNITS.get(r.kpi, "")}
                           for r in self.scorecard.itertuples()]
         if self.sensitivity is not None:
             m["definition_sensitivity"] = self.sensitivity.to_dict(orient="list")
@@ -260,7 +267,10 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
                                 "rates cannot be computed. Only the overall churn share is known: "
                                 f"**{res.overall_churn:.1%}**.")
     else:
-        _period_rates(res, customers, segments=prepared.categorical)
+        configured = [params.value.segment] if params.value and params.value.segment else []
+        res.spells = event_history(params, a, tables, keep=[*prepared.categorical, *configured],
+                                   notes=res.notes)
+        _period_rates(res, res.spells, segments=prepared.categorical)
         _end_reasons(res, customers)
     if dated:
         _cohorts(res, a, observed_from)
@@ -272,14 +282,64 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
         _lifecycle(res, a, tables)
     _indicators(res, tables)
     current, previous = latest_kpis(res)
-    res.scorecard = scorecard(current, previous, params.kpi.targets, tolerance=params.kpi.tolerance)
+    res.scorecard = scorecard(current, previous, params.kpi.targets, periods=MEASURED_PERIODS,
+                              tolerance=params.kpi.tolerance)
+    card = res.scorecard
+    converted = card[card["period"].notna() & (card["period"] != card["kpi"].map(MEASURED_PERIODS))] \
+        if len(card) else card
+    if len(converted):
+        res.notes["scorecard"] = "Compared per the target's period: " + "; ".join(
+            f"{r.kpi} measured per {MEASURED_PERIODS[r.kpi]} ({current[r.kpi]:.4g}) is {r.value:.4g} per "
+            f"{r.period}, against {r.target:.4g}" for r in converted.itertuples()) + "."
     if res.scorecard.empty:
         res.skip("scorecard", "No KPI could be computed for a scorecard from this data.")
-        res.scorecard = pd.DataFrame(columns=["kpi", "value", "target", "previous", "trend", "status"])
+        res.scorecard = pd.DataFrame(columns=["kpi", "value", "target", "period", "previous", "trend",
+                                              "status"])
     _sensitivity(res, tables)
     if res.monthly is not None:
         _consistency(res, a, prepared)
     return res
+
+
+def event_history(params: StudyParams, a: pd.DataFrame, tables: dict, *, keep: list[str],
+                  notes: dict[str, str] | None = None) -> pd.DataFrame:
+    """The spells the period rates count (:mod:`.history`), with the analysis columns ``keep``.
+
+    Contractual churn with a subscriptions table: relationships chained with
+    ``churn.resubscribe_gap_days``; the inactivity definition with transactions:
+    spells split by silences of more than ``churn.inactivity_days``. Other
+    definitions (partial, category) have no event history of lapses and returns:
+    the analysis table's single status is used, one spell per customer, with silent
+    churn dated by the censoring rule (and ``notes["rates"]`` says so).
+    """
+    c, end = params.churn, pd.Timestamp(params.as_of)
+    if c.definition == "contractual" and tables.get("subscriptions") is not None:
+        spells = history.subscription_spells(tables["subscriptions"], gap_days=c.resubscribe_gap_days, end=end)
+    elif c.definition == "inactivity" and tables.get("transactions") is not None:
+        spells = history.purchase_spells(tables["transactions"], inactivity_days=c.inactivity_days, end=end)
+    else:
+        if notes is not None:
+            notes["rates"] = (f"Under the {c.definition} definition churn has no history of lapses and "
+                              "returns: each customer's status as of the analysis date is counted once.")
+        return _dated_customers(a, params).assign(spell=1)
+    cols = [k for k in keep if k in a and k not in spells]
+    return spells.merge(a[["customer_id", *cols]], on="customer_id", how="left")
+
+
+def history_note(spells: pd.DataFrame, monthly: pd.DataFrame) -> str:
+    """One line on what counting the event history changes in the monthly table: lapses
+    of customers who came back later (a single status as of the analysis date would
+    not show them) and returns counted as reactivations."""
+    m = monthly
+    lapses, back = int(m["churned"].sum() + m["new_and_churned"].sum()), int(m["reactivated"].sum())
+    first, last = pd.Period(m["period"].iloc[0], "M").start_time, pd.Period(m["period"].iloc[-1], "M").end_time
+    later = spells.groupby("customer_id")["spell"].transform("max") > spells["spell"]
+    inside = spells["churned"] & spells["end_date"].between(first, last)
+    reversed_ = int((inside & later).sum())
+    return (f"Counted on the event history: **{lapses:,} lapses** from {m['period'].iloc[0]} to "
+            f"{m['period'].iloc[-1]}, of which **{reversed_:,}** by customers who came back later (each "
+            f"counts in the month it happened; a single status as of the analysis date would miss "
+            f"them), and **{back:,} returns** counted as reactivations.")
 
 
 def _dated_customers(a: pd.DataFrame, params: StudyParams) -> pd.DataFrame:
@@ -298,6 +358,8 @@ def _period_rates(res: KpiResult, customers: pd.DataFrame, *, segments: list[str
             res.skip("rates", f"{per.capitalize()}ly rates skipped: {exc}.")
     if res.monthly is None:
         return
+    if "rates" not in res.notes:
+        res.notes["rates"] = history_note(customers, res.rates["month"])
     res.conversions = rates.conversion_table(res.pooled_monthly_churn, res.rates.get("year"))
     res.segment = segment_column(customers, configured=res.params.value.segment if res.params.value else "",
                                  candidates=segments)
@@ -369,7 +431,10 @@ def _mrr(res: KpiResult, usage: pd.DataFrame | None) -> None:
     s = trailing.iloc[-1]
     res.notes["mrr"] = (f"Last 12 months, movements pooled (also the scorecard's figures): "
                         f"**GRR {s['grr']:.2%}**, **NRR {s['nrr']:.2%}**, net MRR churn "
-                        f"{s['net_mrr_churn']:.2%}, **quick ratio {s['quick_ratio']:.2f}**.")
+                        f"{s['net_mrr_churn']:.2%}, **quick ratio {s['quick_ratio']:.2f}**, all per month. "
+                        f"Following ChartMogul, NRR leaves reactivated MRR out and net MRR churn nets it "
+                        f"off: here 1 − NRR = {1 - s['nrr']:.3%} and net MRR churn = "
+                        f"{s['net_mrr_churn']:.3%}, apart by the reactivated MRR.")
 
 
 def _winback(params: StudyParams, tables: dict) -> dict | None:

@@ -31,7 +31,7 @@ def header(res) -> None:
 
 def rates(res) -> None:
     """Section 1: churn and retention per month, quarter and year, and converting between them."""
-    show(res.skipped.get("rates", ""))
+    show(res.skipped.get("rates", ""), res.notes.get("rates", ""))
     if res.monthly is None:
         return
     show(rate_panels(res.monthly))
@@ -90,7 +90,7 @@ def indicators(res) -> None:
 
 def scorecard(res) -> None:
     """Section 8: the scorecard against the targets, styled."""
-    show(res.skipped.get("scorecard", ""), style_scorecard(res.scorecard))
+    show(res.skipped.get("scorecard", ""), style_scorecard(res.scorecard), res.notes.get("scorecard", ""))
 
 
 def sensitivity(res) -> None:

@@ -14,17 +14,28 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..collect.definitions import spell_chains
+from .history import purchase_spells, subscription_spells
 
 
-def _chain_ends(subs: pd.DataFrame, *, gap_days: int, end) -> pd.DataFrame:
-    """One row per relationship (chained spells, :func:`churnlab.collect.definitions.spell_chains`):
-    its end (NaT while open) and the start of the customer's next relationship."""
-    s = spell_chains(subs, gap_days=gap_days, as_of=pd.Timestamp(end).date())
-    chains = s.groupby(["customer_id", "chain"], sort=True).agg(start=("start_date", "min"),
-                                                                 end=("chain_end", "first"))
-    chains["next_start"] = chains.groupby(level="customer_id")["start"].shift(-1)
-    return chains.reset_index()
+def _with_next_start(spells: pd.DataFrame) -> pd.DataFrame:
+    """The spells (:mod:`.history`) with the start of the customer's next spell (NaT: none)."""
+    s = spells.sort_values(["customer_id", "spell"], kind="stable")
+    return s.assign(next_start=s.groupby("customer_id")["start_date"].shift(-1))
+
+
+def winback_from_spells(spells: pd.DataFrame, *, window_days: int, end, delay_days: int = 0) -> dict:
+    """Churn events (lapses of :mod:`.history` spells) and how many came back (a next
+    spell) within ``delay_days + window_days`` after the lapse.
+
+    Only lapses whose whole return window lies on or before ``end`` count (the others
+    could still come back). Returns churn_events, returned, rate.
+    """
+    s = _with_next_start(spells)
+    reach = s["end_date"] + pd.Timedelta(days=delay_days + window_days)
+    observable = s["churned"].astype(bool) & (reach <= pd.Timestamp(end))
+    back = observable & s["next_start"].notna() & (s["next_start"] <= reach)
+    n = int(observable.sum())
+    return {"churn_events": n, "returned": int(back.sum()), "rate": back.sum() / n if n else np.nan}
 
 
 def winback_subscriptions(subs: pd.DataFrame, *, gap_days: int, window_days: int, end) -> dict:
@@ -35,12 +46,8 @@ def winback_subscriptions(subs: pd.DataFrame, *, gap_days: int, window_days: int
     window (``gap_days + window_days`` after the end) lies before ``end`` count
     (the others could still come back). Returns churn_events, returned, rate.
     """
-    c = _chain_ends(subs, gap_days=gap_days, end=end)
-    reach = pd.Timedelta(days=gap_days + window_days)
-    observable = c["end"].notna() & (c["end"] + reach <= pd.Timestamp(end))
-    back = observable & c["next_start"].notna() & (c["next_start"] <= c["end"] + reach)
-    n = int(observable.sum())
-    return {"churn_events": n, "returned": int(back.sum()), "rate": back.sum() / n if n else np.nan}
+    spells = subscription_spells(subs, gap_days=gap_days, end=end)
+    return winback_from_spells(spells, window_days=window_days, end=end, delay_days=gap_days)
 
 
 def winback_purchases(transactions: pd.DataFrame, *, inactivity_days: int, window_days: int,
@@ -51,16 +58,10 @@ def winback_purchases(transactions: pd.DataFrame, *, inactivity_days: int, windo
     Churn events count only when their follow-up window ends by ``end``.
     Returns churn_events, returned, rate.
     """
-    d = (transactions[["customer_id", "date"]].assign(day=lambda x: pd.to_datetime(x["date"]).dt.normalize())
-         .drop_duplicates(["customer_id", "day"]).sort_values(["customer_id", "day"]))
-    d = d[d["day"] <= pd.Timestamp(end)]
-    nxt = d.groupby("customer_id")["day"].shift(-1)
-    churn_at = d["day"] + pd.Timedelta(days=inactivity_days)
-    churn = nxt.isna() | (nxt > churn_at)
-    observable = churn & (churn_at + pd.Timedelta(days=window_days) <= pd.Timestamp(end))
-    back = observable & nxt.notna() & (nxt <= churn_at + pd.Timedelta(days=window_days))
-    n = int(observable.sum())
-    return {"churn_events": n, "returned": int(back.sum()), "rate": back.sum() / n if n else np.nan}
+    spells = purchase_spells(transactions, inactivity_days=inactivity_days, end=end)
+    # the history dates a lapse at the last purchase; it can be won back only once it is known
+    known = spells.assign(end_date=spells["end_date"] + pd.Timedelta(days=inactivity_days))
+    return winback_from_spells(known, window_days=window_days, end=end)
 
 
 def save_desk(offers: pd.DataFrame) -> dict:
@@ -96,8 +97,8 @@ def gap_sensitivity(subs: pd.DataFrame, *, gaps: list[int], end) -> pd.DataFrame
     them that did come back later (a new relationship after the gap)."""
     rows = []
     for g in gaps:
-        c = _chain_ends(subs, gap_days=g, end=end)
-        churn = c["end"].notna()
+        c = _with_next_start(subscription_spells(subs, gap_days=g, end=end))
+        churn = c["churned"]
         n = int(churn.sum())
         rows.append({"gap_days": g, "churn_events": n,
                      "returned_share": float((churn & c["next_start"].notna()).sum() / n) if n else np.nan})

@@ -370,8 +370,10 @@ class ScorecardRow(Strict):
     """One KPI of the scorecard."""
 
     kpi: Optional[str] = _f("KPI name")
-    value: Num = _f("value in the latest period")
+    value: Num = _f("value in the latest period, expressed per `period`")
     target: Num = _f("target from the params (None: no target)")
+    period: Optional[str] = _f("period of `value`, `target` and `previous` (`month`, `quarter`, `year`; "
+                               "the target's, the value converted to it); None: not a per-period rate")
     previous: Num = _f("value in the period before")
     trend: Optional[str] = _f("up, down or flat against `previous`")
     status: Optional[str] = _f("on track, watch, off track or no target")
@@ -402,20 +404,24 @@ class KpiSection(Strict):
     """``kpi``: KPIs per period, scorecard and checks (notebook 05)."""
 
     churn_rate: Optional[PeriodSeries] = _f(
-        "per `month`, `quarter`, `year`: period -> churned in the period / customers at its start")
+        "per `month`, `quarter`, `year`: period -> lapses in the period of customers active at its start "
+        "(event history: a lapse counts even if the customer returns later) / customers active at its start")
     retention_rate: Optional[PeriodSeries] = _f("per `month`, `quarter`, `year`: period -> 1 - churn rate")
     churn_rate_latest: Optional[PeriodValues] = _f("churn rate of the latest complete periods")
     retention_rate_latest: Optional[PeriodValues] = _f("retention rate of the latest complete periods")
     annualised_churn: Num = _f("1 − (1 − c)^12 of the pooled monthly rate c of the last 12 months")
-    growth_rate_latest: Num = _f("customer growth of the latest month")
+    growth_rate_latest: Num = _f("customer growth of the latest month, (at end - at start) / at start")
     same_period_churn_rule: Optional[str] = _f(
         "how customers who join and churn in the same period are counted")
     churn_by_kind: Optional[Map] = _f("share of churners per end reason (voluntary, involuntary)")
     cohort_logo_retention_12m: Num = _f("share of acquired customers still active 12 months later")
-    grr: Num = _f("software: gross revenue retention, MRR movements pooled over the last 12 months")
-    nrr: Num = _f("software: net revenue retention, last 12 months")
-    quick_ratio: Num = _f("software: (new + expansion + reactivation) / (contraction + churn) MRR")
-    net_mrr_churn: Num = _f("software: net MRR churn rate, last 12 months")
+    grr: Num = _f("software: gross revenue retention per month, (MRR_start - contraction - churn) / MRR_start, "
+                  "movements pooled over the last 12 months (the scorecard converts it to its target's period)")
+    nrr: Num = _f("software: net revenue retention per month, (MRR_start + expansion - contraction - churn) / "
+                  "MRR_start (no new, no reactivation: ChartMogul), pooled over the last 12 months")
+    quick_ratio: Num = _f("software: (new + expansion + reactivation) / (contraction + churn) MRR, last 12 months")
+    net_mrr_churn: Num = _f("software: net MRR churn per month, (churn + contraction - expansion - reactivation) / "
+                            "MRR_start (ChartMogul), pooled over the last 12 months")
     winback_rate: Num = _f("share of churn events won back within `kpi.winback_days` (params)")
     save_rate: Num = _f("save desk: kept / all offers (None without offers)")
     save_desk_success_rate: Num = _f("save desk: kept / accepted offers (None without offers)")

@@ -38,7 +38,8 @@ Keys (see the README for the full reference):
 
 from .load import load_params, read_params_file, scenario_params_path, validate_params  # noqa: F401
 from .sections import (  # noqa: F401
-    HIGHER_IS_BETTER, CampaignParams, ChurnParams, CostParams, FixParams, KpiParams, PlaybookParams,
+    HIGHER_IS_BETTER, KPI_KINDS, CampaignParams, ChurnParams, CostParams, FixParams, KpiParams, PlaybookParams,
+    Target,
     Scenario, SnapshotParams, SurvivalParams, ValueParams, WarningParams,
 )
 from .sources import FileSource, SimulatedSource, Source, TableSource  # noqa: F401

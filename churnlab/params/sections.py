@@ -17,6 +17,18 @@ HIGHER_IS_BETTER = {"monthly_churn": False, "quarterly_churn": False, "annual_ch
                     "save_rate": True, "grr": True, "nrr": True, "quick_ratio": True,
                     "complaints_per_100": False, "response_hours": False, "satisfaction": True}
 
+#: How a KPI converts between periods (:func:`churnlab.kpi.scorecard.convert_rate`): ``churn``
+#: compounds as 1 - (1 - c)^n, ``retention`` (GRR, NRR) as r^n, ``growth`` as (1 + g)^n - 1,
+#: ``count`` (events per 100 customers and period) scales with the period's length. KPIs not
+#: listed are not per-period rates (win-back within a window, save rate per offer, ratios, hours,
+#: scores): their targets take no period.
+KPI_KINDS = {"monthly_churn": "churn", "quarterly_churn": "churn", "annual_churn": "churn",
+             "monthly_retention": "retention", "grr": "retention", "nrr": "retention",
+             "growth_rate": "growth", "complaints_per_100": "count"}
+#: KPIs whose name states their period: a bare number is a target for that period.
+NAMED_PERIODS = {"monthly_churn": "month", "quarterly_churn": "quarter", "annual_churn": "year",
+                 "monthly_retention": "month"}
+
 
 def parse_date(v: Any) -> Any:
     """A date from YAML: a date, a datetime (its day) or a ``YYYY-MM-DD`` string."""
@@ -227,11 +239,23 @@ class FixParams(Strict):
     investment: Money
 
 
+class Target(Strict):
+    """A scorecard target and the period it is set for (``month``, ``quarter``, ``year``;
+    None for KPIs that are not per-period rates)."""
+
+    value: float
+    period: Literal["month", "quarter", "year"] | None = None
+
+
 class KpiParams(Strict):
     """KPI evaluation (notebook 05, :mod:`churnlab.kpi`).
 
-    ``targets``      KPI -> target, e.g. ``monthly_churn: 0.015`` (see
-                     :data:`HIGHER_IS_BETTER` for the names).
+    ``targets``      KPI -> target (see :data:`HIGHER_IS_BETTER` for the names). A
+                     per-period rate (:data:`KPI_KINDS`) states its period:
+                     ``grr: {value: 0.9, period: year}``; a bare number is accepted only
+                     where the name says the period (``monthly_churn: 0.015`` is monthly)
+                     and for KPIs that are not per-period rates (``save_rate: 0.45``).
+                     The scorecard converts the measured value to the target's period.
     ``tolerance``    a KPI missing its target by at most this share of the target is
                      "watch", by more "off track".
     ``winback_days`` a churned customer who comes back within this many days is won back.
@@ -241,20 +265,37 @@ class KpiParams(Strict):
                      that is flagged.
     """
 
-    targets: dict[str, float] = Field(default_factory=dict)
+    targets: dict[str, Target] = Field(default_factory=dict)
     tolerance: float = Field(0.1, ge=0, le=1)
     winback_days: int = Field(180, ge=1, le=3650)
     sensitivity_days: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=lambda: [30, 60, 90, 120, 180, 270, 365], min_length=2)
     consistency_tolerance: float = Field(0.25, gt=0, le=5)
 
-    @field_validator("targets")
+    @field_validator("targets", mode="before")
     @classmethod
-    def _known(cls, v: dict[str, float]) -> dict[str, float]:
+    def _known(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
         unknown = sorted(set(v) - set(HIGHER_IS_BETTER))
         if unknown:
             raise ValueError(f"unknown KPI {unknown[0]!r}; expected one of "
                              f"{', '.join(sorted(HIGHER_IS_BETTER))}")
-        return v
+        out = {}
+        for kpi, t in v.items():
+            spec = dict(t) if isinstance(t, dict) else {"value": t}
+            named, rate = NAMED_PERIODS.get(kpi), kpi in KPI_KINDS
+            period = spec.get("period")
+            if period is None and named:
+                spec["period"] = named
+            elif period is None and rate:
+                raise ValueError(f"{kpi}: a per-period rate needs the target's period, e.g. "
+                                 f"{{value: {spec.get('value')}, period: year}} (month, quarter or year)")
+            elif period is not None and named and period != named:
+                raise ValueError(f"{kpi}: the name says the target is per {named}, got period {period!r}")
+            elif period is not None and not rate:
+                raise ValueError(f"{kpi}: not a per-period rate, its target takes no period")
+            out[kpi] = spec
+        return out
 
 

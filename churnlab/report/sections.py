@@ -98,9 +98,10 @@ def kpis(m: StudyMetrics) -> str:
         ("Churn, latest month", churn and churn.month), ("Churn, latest quarter", churn and churn.quarter),
         ("Churn, latest year", churn and churn.year), ("Annualised churn", kpi.annualised_churn),
         ("Retention, latest month", keep and keep.month), ("Retention, latest quarter", keep and keep.quarter),
-        ("Retention, latest year", keep and keep.year), ("Customer growth, latest", kpi.growth_rate_latest),
+        ("Retention, latest year", keep and keep.year), ("Customer growth, latest month", kpi.growth_rate_latest),
         ("Win-back rate", kpi.winback_rate), ("Save rate", kpi.save_rate),
-        ("Gross revenue retention", kpi.grr), ("Net revenue retention", kpi.nrr),
+        ("Gross revenue retention, per month (last 12 months)", kpi.grr),
+        ("Net revenue retention, per month (last 12 months)", kpi.nrr),
     ]
     items = [card(title, esc(fmt_pct(v))) for title, v in values if num(v) is not None]
     if num(kpi.quick_ratio) is not None:
@@ -110,19 +111,20 @@ def kpis(m: StudyMetrics) -> str:
     if monthly and sum(num(v) is not None for v in monthly.values()) >= 2:
         inner.append(embed(lambda ax: churn_rate_plot(monthly, ax=ax), size=(10.4, 3.0),
                            alt="Monthly churn rate",
-                           caption="Churned in the month / customers at its start (kpi.churn_rate.month); "
+                           caption="Lapses in the month of customers active at its start / those customers, from the event "
+                                   "history (kpi.churn_rate.month); "
                                    "dashed: the 3-month average."))
     inner.append("<h3>Scorecard</h3>")
     rows = []
     for item in kpi.scorecard or []:
         status = item.status or "unknown"
         badge = f'<span class="badge {STATUS_CLASS.get(status, "unknown")}">{esc(status)}</span>'
-        rows.append([(esc(label(item.kpi or DASH)), False), (esc(fmt_unit(item.value, item.unit)), True),
-                     (esc(fmt_unit(item.target, item.unit)), True),
+        rows.append([(esc(label(item.kpi or DASH)), False), (esc(item.period or DASH), False),
+                     (esc(fmt_unit(item.value, item.unit)), True), (esc(fmt_unit(item.target, item.unit)), True),
                      (esc(fmt_unit(item.previous, item.unit)), True),
                      (esc(TREND.get(item.trend or "", DASH)), False), (badge, False)])
     if rows:
-        inner.append(table([("KPI", False), ("Value", True), ("Target", True), ("Previous", True),
+        inner.append(table([("KPI", False), ("Per", False), ("Value", True), ("Target", True), ("Previous", True),
                             ("Trend", False), ("Status", False)], rows))
     else:
         inner.append(na("The KPI scorecard is"))
