@@ -37,7 +37,7 @@ import pandas as pd
 from .log import logger
 
 #: Bump when the layout or meaning of any artifact changes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _META_KEY = b"churnlab"
 
 

@@ -20,6 +20,11 @@ def _table(res) -> str:
            f"{int(st['event'].sum()):,} · **time unit:** {sp.unit} · **data window from:** "
            f"{prep.observed_from or 'the start (no left truncation)'} · **left-truncated customers:** "
            f"{st.attrs['left_truncated']:,} · **dropped (no time at risk observed):** {st.attrs['dropped']:,}"]
+    if prep.summaries:
+        out.append("Left out of the Cox and AFT models of the whole lifetime, shown as description "
+                   "only: whole-history summaries as of `as_of` (a churner's include the run-up to "
+                   "the exit, a survivor's keep growing): " + ", ".join(f"`{c}`" for c in prep.summaries)
+                   + ". The drivers model (section 3) measures them month by month instead.")
     if prep.proxies:
         out.append("Left out of the models as stand-ins for tenure itself (|Spearman ρ| with the "
                    "duration above 0.85): " + ", ".join(f"`{c}`" for c in prep.proxies))
