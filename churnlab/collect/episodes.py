@@ -83,7 +83,8 @@ def _grid(analysis: pd.DataFrame, first_month: int, last_month: int) -> pd.DataF
     """Customer-months at risk between the window's first and last whole month."""
     start = _month_index(analysis["start_date"])
     event = analysis["event"].astype(bool).to_numpy()
-    end = np.where(event, _month_index(analysis["end_date"].fillna(pd.Timestamp("2200-01-01"))),
+    ended = analysis["end_date"].notna().to_numpy()  # an end that is not an event is censored there
+    end = np.where(ended, _month_index(analysis["end_date"].fillna(pd.Timestamp("2200-01-01"))),
                    last_month)
     churn_in_window = event & (end <= last_month)
     end = np.minimum(end, last_month)
