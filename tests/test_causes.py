@@ -135,14 +135,16 @@ def test_logistic_recovers_planted_signs_and_drops_collinear(planted):
     assert d.loc[gone[0], "reason"].startswith("VIF") and d.loc[gone[0], "vif"] > 5
     assert d.loc["flat", "reason"] == "constant"
     assert any(gone[0] in n and "VIF" in n for n in res.notes)
-    assert any("median" in n and "x2 (40)" in n for n in res.notes)
+    assert any("median" in n and "indicator" in n and "x2 (40" in n for n in res.notes)
     assert any("reference level is 'a'" in n for n in res.notes)
     assert not res.regularized
     assert t.loc[kept[0], "odds_ratio"] > 1 and t.loc[kept[0], "p_value"] < 1e-6
     assert t.loc["x2", "odds_ratio"] < 1 and t.loc["x2", "p_value"] < 1e-6
     assert t.loc["cat=b", "odds_ratio"] > 1 and t.loc["cat=b", "ci_low"] > 1
     assert (t["ci_low"] <= t["odds_ratio"]).all() and (t["odds_ratio"] <= t["ci_high"]).all()
-    assert list(res.table.columns) == ["term", "odds_ratio", "ci_low", "ci_high", "p_value"]
+    assert list(res.table.columns) == ["term", "odds_ratio", "ci_low", "ci_high", "p_value",
+                                       "p_adjusted"]
+    assert (res.table["p_adjusted"] >= res.table["p_value"]).all()
 
 
 def test_logistic_separation_is_dropped_or_regularised():

@@ -284,21 +284,51 @@ def test_holdout_validation_on_known_model():
     assert set(v.calibration["group"]) == set(range(1, 11))
 
 
-def test_period_hazard_and_planted_comparison():
+def test_period_hazard_and_planted_recovery_table():
     df = pd.DataFrame({"duration": [1, 2, 2, 3, 3, 3], "event": [1, 1, 0, 1, 0, 0],
                        "entry": [0, 0, 0, 2, 0, 0]})
     h = survival.period_hazard(df, periods=3, entry="entry")
     # period 1: 5 at risk (entry 2 joins later), 1 event; period 2: 4 at risk, 1 event;
     # period 3: the two with duration 3 plus the late entrant = 3, 1 event
     assert h["at_risk"].tolist() == [5, 4, 3] and h["events"].tolist() == [1, 1, 1]
-    hr = pd.DataFrame({"term": ["plan=m2m", "x_per_month", "senior=True"], "hr": [3.0, 0.8, 1.2],
-                       "ci_low": [2, 0.6, 1.0], "ci_high": [4, 0.9, 1.5], "p_value": [0, 0.01, 0.05]})
+    log = np.log
+    hr = pd.DataFrame({"term": ["x_so_far", "senior=True", "tiny"],
+                       "log_hr": [0.45, 0.9, 0.1], "log_ci_low": [0.3, 0.7, -0.1],
+                       "log_ci_high": [0.6, 1.1, 0.3], "p_value": [1e-6, 1e-9, 0.4]})
+    hr = hr.assign(hr=np.exp(hr["log_hr"]), ci_low=np.exp(hr["log_ci_low"]),
+                   ci_high=np.exp(hr["log_ci_high"]))
     drivers = [{"feature": "plan", "level": "m2m", "log_hazard_ratio": 2.0},
                {"feature": "x", "log_hazard_ratio": 0.5},
-               {"feature": "senior", "log_hazard_ratio": 0.2}]
-    cmp = survival.planted_comparison(drivers, hr, renamed={"x": "x_per_month"})
-    assert cmp["same_direction"].tolist() == [True, False, True]
-    assert cmp["term"].tolist() == ["plan=m2m", "x_per_month", "senior=True"]
+               {"feature": "senior", "log_hazard_ratio": 0.2},
+               {"feature": "tiny", "log_hazard_ratio": log(1.1)},
+               {"feature": "payment_failures_mean", "log_hazard_ratio": 3.0}]
+    t = survival.planted_recovery(drivers, hr, renamed={"x": "x_so_far"}, strata=["plan"])
+    assert t["term"].tolist() == [None, "x_so_far", "senior=True", "tiny", None]
+    assert t["recovered"].tolist() == [None, True, False, False, None]
+    assert t["asserted"].tolist() == [False, True, True, False, False]   # |log-HR| >= 0.2 only
+    assert "stratifies" in t["verdict"][0] and "involuntary" in t["verdict"][4]
+    assert "factor 2" in t["verdict"][2] and "not significant" in t["verdict"][3]
+
+
+@pytest.mark.parametrize("planted, est, lo, hi, p, ok, why", [
+    (0.4, 0.43, 0.30, 0.57, 1e-9, True, "covers"),          # CI covers the truth
+    (8.0, 6.6, 5.8, 7.4, 1e-50, True, "factor 2"),           # misses, but within a factor 2
+    (8.0, 0.008, 0.005, 0.011, 1e-9, False, "more than"),    # today's telecom: 1,000x too small
+    (0.4, 0.35, -0.05, 0.75, 0.09, False, "not significant"),  # close but not significant
+    (0.3, -0.3, -0.4, -0.2, 1e-6, False, "wrong sign"),
+    (-1.1, -0.5, -0.6, -0.4, 1e-9, False, "more than"),      # ratio 0.45 < 1/2
+    (-1.1, -0.6, -0.7, -0.5, 1e-9, True, "factor 2"),        # ratio 0.55
+])
+def test_recovery_rule(planted, est, lo, hi, p, ok, why):
+    flag, reason = survival.recovered(planted, est, lo, hi, p)
+    assert flag is ok and why in reason
+
+
+def test_truth_caps_read_the_simulators_limits():
+    truth = {"hazard": {"linear_predictor": {"complaints_so_far_cap5": 0.15,
+                                             "unresolved_so_far_cap3": 0.4, "senior": 0.2}}}
+    assert survival.truth_caps(truth) == {"complaints_so_far": 5.0, "unresolved_so_far": 3.0}
+    assert survival.truth_caps(None) == {}
 
 
 def test_no_events_gives_clear_errors_everywhere():

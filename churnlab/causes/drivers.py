@@ -41,11 +41,12 @@ COMPARE_COLUMNS = ["covariate", "level", "kind", "churned_value", "retained_valu
 
 # --------------------------------------------------------------------------- helpers
 
-def _check_groups(df: pd.DataFrame, what: str = "the analysis table") -> pd.Series:
+def _check_groups(df: pd.DataFrame, what: str = "the analysis table",
+                  outcome: str = "churned") -> pd.Series:
     """The churn flag as bool; DataError unless both churned and retained customers exist."""
-    if "churned" not in df.columns:
-        raise DataError(f"{what} has no 'churned' column; cause analysis needs the churn flag")
-    y = df["churned"].astype(bool)
+    if outcome not in df.columns:
+        raise DataError(f"{what} has no {outcome!r} column; cause analysis needs the churn flag")
+    y = df[outcome].astype(bool)
     if not y.any():
         raise DataError(f"{what} has no churned customers; cause analysis needs both groups")
     if y.all():
@@ -238,7 +239,8 @@ def metric_cohorts(df: pd.DataFrame, *, column: str, q: int = 10) -> pd.DataFram
 class LogitResult:
     """A multivariable logistic regression of ``churned`` on covariates.
 
-    ``table``: term, odds_ratio, ci_low, ci_high, p_value (intercept left out);
+    ``table``: term, odds_ratio (``rate_ratio`` with an exposure offset), ci_low, ci_high,
+    p_value, p_adjusted (Holm) (intercept left out);
     ``dropped``: term, reason, vif; ``notes``: what was done, in plain sentences;
     ``model``: the statsmodels results object.
     """
@@ -280,14 +282,18 @@ def _dependent_columns(X: pd.DataFrame) -> list[str]:
 def logistic_drivers(df: pd.DataFrame, *, numeric: list[str] | None = None,
                      categorical: list[str] | None = None, vif_threshold: float = 5.0,
                      max_levels: int = 12, alpha: float = 0.05,
-                     l2_alpha: float = 0.01) -> LogitResult:
-    """Logistic regression ``logit P(churned) = b0 + Σ b_j x_j`` (statsmodels ``Logit``).
+                     l2_alpha: float = 0.01, outcome: str = "churned", exposure: str | None = None,
+                     cluster: str | None = None) -> LogitResult:
+    """Logistic regression ``logit P(outcome) = b0 + Σ b_j x_j`` (statsmodels ``Logit``), or,
+    with ``exposure``, a binomial model of the monthly churn rate.
 
     Design:
 
-    * numeric covariates: missing values replaced by the column median (no
-      missing-indicator is added), then standardised ``(x - mean)/sd``, so
-      ``exp(b)`` is the odds ratio per one standard deviation;
+    * numeric covariates: missing values replaced by the column median **and** a 0/1
+      indicator ``<column> (missing)`` added, so the slope is estimated from the observed
+      values only and missingness gets its own effect (a column that is 99% imputed no
+      longer borrows significance from the fill); then standardised ``(x - mean)/sd``, so
+      ``exp(b)`` is per one standard deviation;
     * categorical covariates: one-hot, the most frequent level is the reference
       (missing is the level ``(missing)``); a covariate with more than
       ``max_levels`` levels is dropped;
@@ -300,11 +306,23 @@ def logistic_drivers(df: pd.DataFrame, *, numeric: list[str] | None = None,
       linear dependencies (infinite VIF, e.g. Telco's "No internet service"
       dummies) are removed first, keeping the earlier column.
 
-    The model is fitted by maximum likelihood; odds ratios and Wald 95% CIs are
-    ``exp(b)`` and ``exp(b ± 1.96·se)``. If the fit fails (singular Hessian,
-    perfect separation, no convergence) the model is refitted with a small L2
-    penalty ``l2_alpha`` on the slopes (``GLM(Binomial).fit_regularized(L1_wt=0)``);
-    then only odds ratios are reported (no CIs or p-values) and the notes say so.
+    Exposure: customers watched for different lengths of time have different chances to
+    churn, so ``exposure`` (months at risk, a column) enters as an offset of a
+    complementary log-log model, ``log(-log(1 - P)) = log(exposure) + b0 + Σ b_j x_j``:
+    with a constant monthly hazard ``λ = exp(b0 + b'x)``, ``P = 1 - exp(-λ·exposure)``, so
+    ``exp(b)`` is the **ratio of monthly churn rates** (column ``rate_ratio``; statsmodels
+    ``GLM(Binomial(CLogLog), offset=log exposure)``). Without it the outcome window must be
+    the same for everyone (a landmark design: churn within the lead time after a snapshot).
+
+    ``cluster``: a column of groups (customer id when one customer has several rows, as in
+    stacked snapshots) for cluster-robust standard errors.
+
+    The model is fitted by maximum likelihood; ratios and Wald 95% CIs are ``exp(b)`` and
+    ``exp(b ± 1.96·se)``; ``p_adjusted`` is Holm's step-down adjustment over the terms shown
+    (statsmodels ``multipletests(method='holm')``; family-wise error rate, Holm 1979). If the
+    fit fails (singular Hessian, perfect separation, no convergence) the model is refitted
+    with a small L2 penalty ``l2_alpha`` on the slopes (``GLM(Binomial).fit_regularized(L1_wt=0)``);
+    then only the ratios are reported (no CIs or p-values) and the notes say so.
     """
     from statsmodels.discrete.discrete_model import Logit
     from statsmodels.genmod.families import Binomial
@@ -312,9 +330,12 @@ def logistic_drivers(df: pd.DataFrame, *, numeric: list[str] | None = None,
     from statsmodels.tools.sm_exceptions import (ConvergenceWarning, PerfectSeparationError,
                                                  PerfectSeparationWarning)
 
-    y = _check_groups(df)
+    from statsmodels.genmod.families.links import CLogLog
+    from statsmodels.stats.multitest import multipletests
+
+    y = _check_groups(df, "the table", outcome)
     if numeric is None or categorical is None:
-        cov = covariates(df)
+        cov = covariates(df, exclude=(outcome, exposure or "", cluster or ""))
         numeric = cov["numeric"] if numeric is None else list(numeric)
         categorical = cov["categorical"] if categorical is None else list(categorical)
     notes: list[str] = []
@@ -328,16 +349,26 @@ def logistic_drivers(df: pd.DataFrame, *, numeric: list[str] | None = None,
             dropped.append({"term": col, "reason": "all values missing", "vif": np.nan})
             continue
         if n_miss:
+            flag = x.isna().astype(float)
+            same = next((k for k in cols if k.endswith(" (missing)") and cols[k].equals(flag)), None)
+            outcomes = np.unique(np.asarray(y)[flag.to_numpy(bool)])
+            if len(outcomes) < 2:  # an indicator that separates the outcome has no finite estimate
+                dropped.append({"term": f"{col} (missing)", "vif": np.nan,
+                                "reason": "separates the outcome: every row with a missing value "
+                                          f"has outcome {int(outcomes[0])}"})
+            elif same is None:  # columns missing together share one indicator
+                cols[f"{col} (missing)"] = flag
             x = x.fillna(x.median())
-            imputed.append(f"{col} ({n_miss:,})")
+            imputed.append(f"{col} ({n_miss:,}, {n_miss / len(x):.0%})")
         sd = x.std()
         if not sd > 0:
             dropped.append({"term": col, "reason": "constant", "vif": np.nan})
             continue
         cols[col] = (x - x.mean()) / sd
     if imputed:
-        notes.append("Missing values were replaced by the column median, with no "
-                     "missing-value indicator added: " + ", ".join(imputed) + ".")
+        notes.append("Missing values were replaced by the column median and a missing-value "
+                     "indicator `<column> (missing)` was added, so each slope rests on the observed "
+                     "values only: " + ", ".join(imputed) + ".")
     for col in categorical:
         lev = as_level(df[col])
         counts = lev.value_counts()
@@ -364,6 +395,7 @@ def logistic_drivers(df: pd.DataFrame, *, numeric: list[str] | None = None,
             cols[term] = d
     if not cols:
         raise DataError("logistic_drivers: no usable covariates left to model churn")
+    ratio = "rate_ratio" if exposure is not None else "odds_ratio"
     X = pd.DataFrame(cols, index=df.index)
 
     # collinearity: exact linear dependencies first (VIF infinite; the later column of
@@ -389,6 +421,15 @@ def logistic_drivers(df: pd.DataFrame, *, numeric: list[str] | None = None,
 
     exog = pd.concat([pd.Series(1.0, index=X.index, name="const"), X], axis=1)
     endog = y.astype(float)
+    offset = None
+    if exposure is not None:
+        months = pd.to_numeric(df[exposure], errors="coerce").astype(float)
+        if not (months > 0).all():
+            raise DataError(f"logistic_drivers: exposure {exposure!r} must be > 0 for every row")
+        offset = np.log(months.to_numpy())
+    fit_kw = ({"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(df[cluster])[0]}}
+              if cluster else {})
+    family = Binomial(link=CLogLog()) if exposure is not None else Binomial()
     res, problem = None, None
     try:
         with warnings.catch_warnings():
@@ -396,7 +437,11 @@ def logistic_drivers(df: pd.DataFrame, *, numeric: list[str] | None = None,
             warnings.simplefilter("error", ConvergenceWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
             with threadpool_limits(1):
-                res = Logit(endog, exog).fit(disp=0, maxiter=200)
+                if exposure is not None:
+                    res = GLM(endog, exog, family=family, offset=offset).fit(maxiter=200, **fit_kw)
+                    res.mle_retvals = {"converged": res.converged}
+                else:
+                    res = Logit(endog, exog).fit(disp=0, maxiter=200, **fit_kw)
         if not res.mle_retvals.get("converged", True):
             problem = "the maximum-likelihood fit did not converge"
         elif not np.all(np.isfinite(res.bse)):
@@ -407,23 +452,33 @@ def logistic_drivers(df: pd.DataFrame, *, numeric: list[str] | None = None,
     regularized = problem is not None
     if regularized:
         pen = np.r_[0.0, np.full(X.shape[1], l2_alpha)]
-        res = GLM(endog, exog, family=Binomial()).fit_regularized(alpha=pen, L1_wt=0.0)
+        res = GLM(endog, exog, family=family, offset=offset).fit_regularized(alpha=pen, L1_wt=0.0)
         notes.append(f"The model was refitted with a small L2 penalty (alpha={l2_alpha:g}) because "
-                     f"{problem}; odds ratios are shrunk slightly toward 1 and no confidence "
+                     f"{problem}; ratios are shrunk slightly toward 1 and no confidence "
                      "intervals or p-values are given.")
         params = pd.Series(np.asarray(res.params), index=exog.columns)
-        table = pd.DataFrame({"term": X.columns, "odds_ratio": np.exp(params[X.columns]).to_numpy(),
+        table = pd.DataFrame({"term": X.columns, ratio: np.exp(params[X.columns]).to_numpy(),
                               "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan})
     else:
         ci = res.conf_int(alpha=alpha)
-        table = pd.DataFrame({"term": X.columns, "odds_ratio": np.exp(res.params[X.columns]).to_numpy(),
+        table = pd.DataFrame({"term": X.columns, ratio: np.exp(res.params[X.columns]).to_numpy(),
                               "ci_low": np.exp(ci.loc[X.columns, 0]).to_numpy(),
                               "ci_high": np.exp(ci.loc[X.columns, 1]).to_numpy(),
                               "p_value": res.pvalues[X.columns].to_numpy()})
-    notes.insert(0, f"Logistic regression of churned on {X.shape[1]} terms, {len(X):,} customers "
-                 f"({int(y.sum()):,} churned). Numeric odds ratios are per one standard deviation; "
-                 "categorical ones are against the reference level. Associations, not causal effects.")
-    table = table.reindex(table["odds_ratio"].apply(lambda v: abs(np.log(v)) if v > 0 else np.inf)
+    table["p_adjusted"] = np.nan
+    ok = table["p_value"].notna()
+    if ok.any():
+        table.loc[ok, "p_adjusted"] = multipletests(table.loc[ok, "p_value"], method="holm")[1]
+    what = ("Complementary log-log model of the monthly churn rate (offset: log of "
+            f"{exposure}), so ratios are ratios of monthly churn rates" if exposure is not None
+            else "Logistic regression, so ratios are odds ratios")
+    notes.insert(0, f"{what}: {outcome} on {X.shape[1]} terms, {len(X):,} rows ({int(y.sum()):,} "
+                 "with the outcome"
+                 + (f"; standard errors robust to repeated rows of one {cluster}" if cluster else "")
+                 + "). Numeric ratios are per one standard deviation; categorical ones against the "
+                 "reference level. `p_adjusted`: Holm's family-wise adjustment over the "
+                 f"{int(ok.sum())} terms shown. Associations, not causal effects.")
+    table = table.reindex(table[ratio].apply(lambda v: abs(np.log(v)) if v > 0 else np.inf)
                           .sort_values(ascending=False).index).reset_index(drop=True)
     return LogitResult(table=table,
                        dropped=pd.DataFrame(dropped, columns=["term", "reason", "vif"]),

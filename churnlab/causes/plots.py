@@ -121,9 +121,12 @@ def cohort_plot(cohorts: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axe
 
 
 def odds_ratio_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
-    """Forest plot of :class:`LogitResult` odds ratios with 95% CIs, log x-axis."""
-    return ratio_forest(table, value="odds_ratio",
-                        xlabel="odds ratio of churning (log scale; numeric: per 1 SD)",
+    """Forest plot of :class:`LogitResult` odds ratios (or monthly rate ratios) with 95% CIs,
+    log x-axis."""
+    value = "odds_ratio" if "odds_ratio" in table else "rate_ratio"
+    what = "odds ratio of churning" if value == "odds_ratio" else "ratio of monthly churn rates"
+    return ratio_forest(table, value=value,
+                        xlabel=f"{what} (log scale; numeric: per 1 SD)",
                         title="Drivers of churn, adjusted for each other (grey: p ≥ 0.05)", ax=ax)
 
 

@@ -138,6 +138,42 @@ def planted_vs_recovered(truth: dict | None, ranking: pd.DataFrame | None) -> pd
     return planted
 
 
+#: Snapshot columns that are not covariates of the landmark model (keys and the outcome).
+SNAPSHOT_KEYS = ("snapshot_date", "customer_id", "churn_next")
+
+
+def landmark_logit(params: StudyParams, collection: Collection, cov: dict) -> drivers.LogitResult:
+    """The multivariable drivers of notebook 02 on a **landmark design**.
+
+    With snapshots (features as of each observation date, outcome ``churn_next`` = churned
+    within ``snapshots.lead_days`` after it): :func:`drivers.logistic_drivers` of
+    ``churn_next`` on the snapshot features, tenure at the snapshot included, standard errors
+    clustered by customer (one customer appears in several snapshots). Every row has the
+    same outcome window, so the odds ratios compare like with like, and no feature uses the
+    months of the outcome. Without snapshots (exports with no dates): the analysis table with
+    tenure as exposure (``duration`` months, an offset of a complementary log-log model of
+    the monthly churn rate). Offers are left out (consequences of churn).
+    """
+    snaps = collection.snapshots
+    if len(snaps) and snaps["churn_next"].nunique() == 2:
+        scov = covariates(snaps, exclude=CONSEQUENCES + SNAPSHOT_KEYS)
+        res = drivers.logistic_drivers(snaps, numeric=scov["numeric"],
+                                       categorical=scov["categorical"], outcome="churn_next",
+                                       cluster="customer_id")
+        dates = snaps["snapshot_date"]
+        res.notes.insert(1, f"Landmark design: {dates.nunique()} snapshot dates from "
+                         f"{dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}; features as of each "
+                         f"date, outcome: churned within {params.snapshots.lead_days} days after it.")
+        return res
+    a = collection.analysis
+    exposure = a.assign(_months=a["duration"].clip(lower=0.5))
+    res = drivers.logistic_drivers(exposure, numeric=cov["numeric"], categorical=cov["categorical"],
+                                   exposure="_months")
+    res.notes.insert(1, "No snapshot dates: the whole-history table, with months observed as "
+                     "exposure (at least half a month).")
+    return res
+
+
 def cohort_summary(cohorts: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per metric: number of decile groups and the churn rate in the lowest and highest."""
     return pd.DataFrame([{"metric": m, "groups": len(c), "churn_rate_lowest": c["churn_rate"].iloc[0],
@@ -178,7 +214,7 @@ def analyse(params: StudyParams, collection: Collection,
     cohorts = {m: drivers.metric_cohorts(a, column=m) for m in cov["numeric"]}
     skipped = {}
     try:
-        logit = drivers.logistic_drivers(a, numeric=cov["numeric"], categorical=cov["categorical"])
+        logit = landmark_logit(params, collection, cov)
     except DataError as exc:
         logit, skipped["logistic regression"] = None, str(exc)
     early = early or early_warning(params, collection)

@@ -190,6 +190,25 @@ FEATURE_SQL = {
 
 COUNT_COLUMNS = ("n_interactions", "n_complaints", "n_offers", "n_purchases")
 
+#: Features of the vocabulary above that summarise a customer's whole history up to the cutoff.
+HISTORY_FEATURES = ("n_interactions", "n_complaints", "response_hours_mean", "unresolved_share",
+                    "csat_mean", "n_purchases", "total_spend", "avg_spend", "recency_days",
+                    "spend_recent", "spend_baseline", "n_offers", "offer_accepted")
+
+
+def is_history_summary(column: str) -> bool:
+    """Whether ``column`` is one of this module's whole-history summaries as of the cutoff:
+    :data:`HISTORY_FEATURES`, a usage ``<m>_mean`` / ``<m>_change``, or such a count turned
+    into a rate (``n_complaints_per_month``).
+
+    As of ``as_of`` such a summary mixes the months before a churner's exit with the exit
+    itself and keeps growing for survivors, so a model of the whole lifetime must not use it
+    as a cause (it is description only); customer attributes (region, plan, ...) are not
+    summaries. The landmark and episode designs use them as of a date before the outcome.
+    """
+    base = column.split("_per_", 1)[0]
+    return base in HISTORY_FEATURES or base.endswith(("_mean", "_change"))
+
 
 def customer_features(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], *,
                       cutoff: dt.date, window_days: int, universe: str | None = None,

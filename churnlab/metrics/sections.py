@@ -160,6 +160,34 @@ class CoxModel(Strict):
     remedy: Optional[CoxRemedy] = _f("the strata, time interactions and refitted hazard ratios")
 
 
+class DriverModel(Strict):
+    """The drivers model: Cox with time-varying covariates on monthly episodes."""
+
+    episodes: Optional[int] = _f("customer-months at risk fitted (covariates as known at each month's start)")
+    customers: Optional[int] = _f("customers with at least one month at risk")
+    events: Optional[int] = _f("churn events in those months (voluntary only when end reasons exist)")
+    observed_until: Optional[str] = _f("last day statuses are known (`as_of`, minus the inactivity window for shops)")
+    strata: Optional[list[str]] = _f("columns with their own baseline hazard (contract or billing type)")
+    hazard_ratios: Optional[Map] = _f("ratio of monthly hazards per term, per the term's unit")
+    ci_low: Optional[Map] = _f("Wald 95% interval of the hazard ratio, lower bound, per term")
+    ci_high: Optional[Map] = _f("Wald 95% interval of the hazard ratio, upper bound, per term")
+    p_value: Optional[Map] = _f("Wald p-value per term (unadjusted)")
+
+
+class PlantedDriver(Strict):
+    """One planted driver of the simulator against the drivers model."""
+
+    planted_log_hr: Num = _f("the planted log hazard ratio per its stated unit (monthly hazard)")
+    log_hr: Num = _f("the estimated log hazard ratio (None when no term carries it)")
+    log_ci_low: Num = _f("95% interval of the estimate (log scale), lower bound")
+    log_ci_high: Num = _f("95% interval of the estimate (log scale), upper bound")
+    p_value: Num = _f("Wald p-value of the estimate")
+    recovered: Optional[bool] = _f(
+        "significant, right sign, and the CI covers the planted value or the estimate is within "
+        "`planted_factor` of it (None: not comparable)")
+    asserted: Optional[bool] = _f("comparable and |planted log-HR| >= `planted_min_effect`: must be recovered")
+
+
 class AftModels(Strict):
     """Weibull / log-normal / log-logistic accelerated-failure-time models."""
 
@@ -247,6 +275,10 @@ class SurvivalSection(Strict):
     km: Optional[KaplanMeier] = _f("Kaplan-Meier (with entry times): median, S(h) per horizon, RMST")
     logrank: Optional[dict[str, LogRank]] = _f("per segment column: log-rank statistic and p-value")
     cox: Optional[CoxModel] = _f("Cox model: hazard ratios, concordance, PH violations and remedy")
+    drivers: Optional[DriverModel] = _f("time-varying Cox on monthly episodes: hazard ratios with 95% CIs")
+    planted: Optional[dict[str, PlantedDriver]] = _f("simulated data: each planted driver, its estimate and verdict")
+    planted_factor: Num = _f("the recovery rule's tolerance: estimate within this factor of the planted log-HR")
+    planted_min_effect: Num = _f("planted drivers with |log-HR| at least this large are asserted")
     aft: Optional[AftModels] = _f("AFT models by AIC")
     validation: Optional[SurvivalValidation] = _f("held-out concordance and calibration per model")
     sbg: Optional[SBGFit] = _f("contractual studies: sBG on acquisition cohorts")

@@ -39,7 +39,8 @@ from .curves import (  # noqa: F401
     GRID_STEP, curve_times, SurvivalCurves, survival_curves, current_predictions
 )
 from .validation import Validation, holdout_validation  # noqa: F401
-from .planted import planted_reference, planted_comparison  # noqa: F401
+from .planted import planted_recovery, planted_reference, recovered, truth_caps  # noqa: F401
+from .tv_cox import TVCoxResult, tv_cox  # noqa: F401
 from .plots import (  # noqa: F401
     km_plot, hazard_ratio_plot, aft_curves, aft_fit_plot, period_hazard_plot, period_hazard_panels,
     prediction_hist, calibration_plot

@@ -63,7 +63,7 @@ def cox_model(df: pd.DataFrame, *, covariates: list[str], duration: str = "durat
                                  event_col=event, entry_col=entry, strata=strata or None)
     if cph is None:
         raise DataError("the Cox model did not converge; tried: " + "; ".join(attempts))
-    hr = _hr_table(cph.summary)
+    hr = hazard_ratio_table(cph.summary)
     ph = schoenfeld_test(cph, X, duration=duration, event=event, entry=entry, strata=strata) \
         if ph_test else pd.DataFrame(columns=["term", "statistic", "p_value"])
     return CoxResult(hr, float(cph.concordance_index_), ph,
@@ -150,11 +150,16 @@ class CoxRemedy:
     cut: float | None
 
 
-def _hr_table(summary: pd.DataFrame) -> pd.DataFrame:
+def hazard_ratio_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """A lifelines ``summary`` as term, hr = exp(b), its Wald 95% CI exp(b ± 1.96 se), p_value,
+    and the same on the log scale: log_hr = b, se, log_ci_low, log_ci_high."""
     return pd.DataFrame({"term": summary.index, "hr": summary["exp(coef)"].to_numpy(),
                          "ci_low": summary["exp(coef) lower 95%"].to_numpy(),
                          "ci_high": summary["exp(coef) upper 95%"].to_numpy(),
-                         "p_value": summary["p"].to_numpy()})
+                         "p_value": summary["p"].to_numpy(), "log_hr": summary["coef"].to_numpy(),
+                         "se": summary["se(coef)"].to_numpy(),
+                         "log_ci_low": summary["coef lower 95%"].to_numpy(),
+                         "log_ci_high": summary["coef upper 95%"].to_numpy()})
 
 
 def _split_at(X: pd.DataFrame, *, cut: float, duration: str, event: str, entry: str | None,
@@ -228,7 +233,7 @@ def cox_with_remedy(df: pd.DataFrame, *, covariates: list[str], duration: str = 
                             + "; ".join(attempts))
         ph = schoenfeld_test(ctv, ep, duration="_stop", event="_event", entry="_start",
                              strata=strata)
-        final = CoxResult(_hr_table(ctv.summary), first.concordance, ph,
+        final = CoxResult(hazard_ratio_table(ctv.summary), first.concordance, ph,
                           ph.loc[ph["p_value"] < alpha, "term"].tolist(), strata, ctv, design,
                           attempts)
     if final.ph_violations:

@@ -12,7 +12,8 @@ from typing import Callable
 import pandas as pd
 
 #: Parts whose skip reason is shown in place of their note (the keys of ``SurvivalResult.skipped``).
-SKIPPABLE = ("Competing risks", "Kaplan-Meier", "Hazard", "Cox model", "Parametric models", "Predictions", "Validation",
+SKIPPABLE = ("Competing risks", "Kaplan-Meier", "Hazard", "Cox model", "Drivers", "Parametric models",
+             "Predictions", "Validation",
              "sBG", "BG/NBD", "P(alive) vs inactivity")
 
 
@@ -31,6 +32,11 @@ def _table(res) -> str:
                        f"churn by then are censored on that day, not on as_of; counting the last "
                        f"window's buyers as survivors up to as_of would hide their lapses and "
                        f"overstate survival.")
+    if prep.summaries:
+        out.append("Left out of the Cox and AFT models of the whole lifetime, shown as description "
+                   "only: whole-history summaries as of `as_of` (a churner's include the run-up to "
+                   "the exit, a survivor's keep growing): " + ", ".join(f"`{c}`" for c in prep.summaries)
+                   + ". The drivers model (section 3) measures them month by month instead.")
     if prep.proxies:
         out.append("Left out of the models as stand-ins for tenure itself (|Spearman ρ| with the "
                    "duration above 0.85): " + ", ".join(f"`{c}`" for c in prep.proxies))
@@ -83,15 +89,51 @@ def _after_remedy(res) -> str:
     return "**After the remedy**" + (f" (strata: {', '.join(strata)})" if strata else "")
 
 
+def _drivers(res) -> str:
+    d = res.drivers
+    hr = d.hazard_ratios
+    sig = hr[hr["p_value"] < 0.05]
+    top = sig.reindex(sig["log_hr"].abs().sort_values(ascending=False).index).head(3)
+    strongest = ", ".join(f"`{r.term}` {r.hr:.2f} ({r.ci_low:.2f}–{r.ci_high:.2f})"
+                          for r in top.itertuples()) or "none is significant at 5%"
+    a = d.model_attrs
+    extra = []
+    if a.get("censored_involuntary"):
+        extra.append(f"{a['censored_involuntary']:,} involuntary ends (failed payments) are censored: "
+                     "this is the hazard of voluntary churn")
+    if a.get("run_in_months"):
+        extra.append(f"{a['run_in_months']:,} customer-months without a completed usage month "
+                     "(each customer's first observed month) are left out")
+    return (f"**Drivers model** (time-varying Cox): {d.episodes:,} customer-months at risk of "
+            f"{d.customers:,} customers, {d.events:,} churn events, statuses known up to "
+            f"{a.get('observed_until')}" + (f", one baseline hazard per {', '.join(d.strata)}"
+                                            if d.strata else "")
+            + f". {len(sig)} of {len(hr)} terms are significant at 5% (unadjusted); the strongest "
+            f"(hazard ratio per unit, 95% CI): {strongest}."
+            + ("".join(f" {e[0].upper()}{e[1:]}." for e in extra)))
+
+
 def _planted(res) -> str:
     p = res.planted
     if p is None:
         return ""
-    return ("**Planted vs estimated.** The simulator planted these effects on the monthly hazard "
-            "(strongest first). The model sees customer-level summaries (averages, changes, rates), "
-            "not the simulator's internal variables, so the sizes differ; what must agree is the "
-            f"direction. Same direction: **{int(p['same_direction'].fillna(False).sum())} of "
-            f"{len(p)}**.")
+    from .planted import FACTOR, MIN_EFFECT
+
+    comparable = p[p["recovered"].notna()]
+    asserted = p[p["asserted"].astype(bool)]
+    ok = asserted["recovered"].astype(bool)
+    missed = ", ".join(f"`{f}` ({v})" for f, v in zip(asserted.loc[~ok, "feature"],
+                                                      asserted.loc[~ok, "verdict"]))
+    return ("**Planted vs recovered.** The simulator planted these log hazard ratios on the monthly "
+            "hazard; the drivers model measures the same variables as known at each month's start. "
+            f"A driver counts as **recovered** only if its estimate is significant (p < 0.05), has the "
+            f"planted sign, and its 95% CI covers the planted value or the estimate is within a "
+            f"factor {FACTOR:g} of it. Recovered: **{int(comparable['recovered'].astype(bool).sum())} "
+            f"of {len(comparable)}** comparable drivers; of the {len(asserted)} with |planted log-HR| "
+            f"≥ {MIN_EFFECT:g}, **{int(ok.sum())}** are recovered"
+            + (f"; not recovered: {missed}." if missed else ".")
+            + (f" {len(p) - len(comparable)} planted driver(s) cannot be compared (see `verdict`)."
+               if len(p) > len(comparable) else ""))
 
 
 def _aft(res) -> str:
@@ -205,8 +247,9 @@ def _competing(res) -> str:
 NOTES: dict[str, Callable] = {
     "table": _table, "Kaplan-Meier": _km, "left truncation": _left_truncation, "Log-rank": _logrank,
     "Hazard": _hazard, "Cox model": _cox, "remedy": _remedy, "after remedy": _after_remedy,
-    "planted": _planted, "Parametric models": _aft, "Predictions": lambda res: "",
-    "Validation": _validation, "Competing risks": _competing, "sBG": _sbg, "sBG spread": _sbg_spread, "BG/NBD": _bgnbd,
+    "Drivers": _drivers, "planted": _planted, "Parametric models": _aft, "Predictions": lambda res: "",
+    "Validation": _validation, "Competing risks": _competing, "sBG": _sbg, "sBG spread": _sbg_spread,
+    "BG/NBD": _bgnbd,
     "BG/NBD drop-out": _bgnbd_dropout, "P(alive) vs inactivity": lambda res: "",
 }
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import clv
+from ..collect.episodes import monthly_episodes, observation_end
 from ..errors import DataError
 from ..units import PERIODS_PER_YEAR, UNIT_DAYS, bgnbd_code
 from .aft import AFTComparison, aft_models
@@ -30,8 +31,9 @@ from .cox import CoxRemedy, cox_with_remedy
 from .curves import SurvivalCurves, curve_times, survival_curves
 from .hazard import period_hazard
 from .km import KMSummary, km_by_segment, km_summary, logrank
-from .planted import planted_comparison
+from .planted import FACTOR, MIN_EFFECT, planted_recovery, truth_caps
 from .table import Prepared
+from .tv_cox import TVCoxResult, episode_covariates, strata_for, tv_cox
 from .validation import Validation, holdout_validation
 
 #: Columns whose levels get their own hazard panel, the first one present with two levels.
@@ -53,7 +55,9 @@ class SurvivalResult:
     ``logrank``: one test per segment column, largest statistic first (None if
     no test ran); ``hazard``: :func:`period_hazard` per level of
     ``hazard_column`` (or of all customers), with dotted ``hazard_marks`` at
-    contract ends; ``planted``: :func:`planted_comparison` (simulated data);
+    contract ends; ``drivers``: the time-varying Cox model on monthly episodes
+    (:func:`fit_drivers`); ``planted``: :func:`planted_recovery` of its estimates
+    (simulated data);
     ``curves``: conditional survival curves of the active customers from the
     best AFT model, ``predictions`` read from them at the horizons (one row per
     active customer, most likely to leave within the first horizon first: the
@@ -71,6 +75,7 @@ class SurvivalResult:
     hazard_marks: tuple[int, ...] = ()
     hazard: dict[str, pd.DataFrame] = field(default_factory=dict)
     remedy: CoxRemedy | None = None
+    drivers: TVCoxResult | None = None
     planted: pd.DataFrame | None = None
     aft: AFTComparison | None = None
     curves: SurvivalCurves | None = None
@@ -153,6 +158,14 @@ class SurvivalResult:
                                      "time_interactions": self.remedy.interactions,
                                      "hazard_ratios": dict(zip(final.hazard_ratios["term"],
                                                                final.hazard_ratios["hr"]))}}
+        if self.drivers is not None:
+            out["drivers"] = drivers_metrics(self.drivers, self.params)
+        if self.planted is not None:
+            out["planted"] = {r.feature: {
+                "planted_log_hr": r.planted_log_hr, "log_hr": r.log_hr, "log_ci_low": r.log_ci_low,
+                "log_ci_high": r.log_ci_high, "p_value": r.p_value, "recovered": r.recovered,
+                "asserted": bool(r.asserted)} for r in self.planted.itertuples()}
+            out["planted_factor"], out["planted_min_effect"] = FACTOR, MIN_EFFECT
         if self.aft is not None:
             out["aft"] = {"best": self.aft.best, "aic": dict(zip(self.aft.table["model"],
                                                                  self.aft.table["aic"]))}
@@ -186,6 +199,58 @@ class SurvivalResult:
     def cohorts(self) -> int | None:
         """Number of acquisition cohorts in the sBG's cohort table."""
         return None if self.sbg is None else int(self.sbg.table["cohorts"].iloc[0])
+
+
+# --------------------------------------------------------------------------- drivers
+
+
+def drivers_metrics(d: TVCoxResult, params) -> dict:
+    """The ``survival.drivers`` section of metrics.json from a fitted drivers model."""
+    hr = d.hazard_ratios
+    return {"episodes": d.episodes, "customers": d.customers, "events": d.events,
+            "observed_until": d.model_attrs.get("observed_until"), "strata": d.strata,
+            **{key: dict(zip(hr["term"], hr[col])) for key, col in
+               (("hazard_ratios", "hr"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
+                ("p_value", "p_value"))}}
+
+
+def fit_drivers(params, collection, prepared: Prepared, *,
+                skipped: dict[str, str] | None = None) -> tuple[TVCoxResult | None, pd.DataFrame | None]:
+    """The drivers model and, on simulated data, the planted drivers against it.
+
+    :func:`churnlab.collect.episodes.monthly_episodes` of the analysis table (window from
+    ``prepared.observed_from`` to :func:`~churnlab.collect.episodes.observation_end`;
+    static covariates: the categorical ones of ``prepared`` with at most 12 levels; the
+    simulator's caps on running counts, :func:`~churnlab.survival.planted.truth_caps`),
+    then :func:`~churnlab.survival.tv_cox.tv_cox` stratified by contract or billing type
+    (:func:`~churnlab.survival.tv_cox.strata_for`) and :func:`planted_recovery`.
+    ``(None, None)`` when the data have no dates or the fit fails (``skipped["Drivers"]``).
+    """
+    skipped = {} if skipped is None else skipped
+    a, truth = collection.analysis, collection.ground_truth
+    if "start_date" not in a or a["start_date"].isna().any():
+        skipped["Drivers"] = ("the monthly drivers model needs start dates; this data has a "
+                              "duration only (see the Cox model on customer attributes)")
+        return None, None
+    static = [c for c in prepared.categorical if c in a and a[c].nunique() <= 12]
+    read = {k: pd.read_parquet(collection.tables[k]) for k in ("usage", "interactions")
+            if k in collection.tables}
+    c = params.churn
+    try:
+        ep = monthly_episodes(a, usage=read.get("usage"), interactions=read.get("interactions"),
+                              observed_from=prepared.observed_from,
+                              observed_until=observation_end(params.as_of, definition=c.definition,
+                                                             inactivity_days=c.inactivity_days),
+                              static=static, caps=truth_caps(truth))
+        covs = episode_covariates(ep)
+        d = tv_cox(ep, covariates=covs, strata=strata_for(ep, static), reference=prepared.reference)
+    except DataError as exc:
+        skipped["Drivers"] = str(exc)
+        return None, None
+    planted = None
+    if truth and truth.get("drivers"):
+        planted = planted_recovery(truth["drivers"], d.hazard_ratios, strata=d.strata)
+    return d, planted
 
 
 # --------------------------------------------------------------------------- the fits later stages reuse
@@ -339,8 +404,8 @@ def fit_competing(prepared: Prepared, horizons, ground_truth: dict | None, *,
         drivers = planted.get(cause)
         drivers = (ground_truth or {}).get("drivers") if drivers == "drivers" else drivers
         if drivers:
-            cr.planted[cause] = planted_comparison(drivers, model.hazard_ratios,
-                                                   renamed=st.attrs["renamed"])
+            cr.planted[cause] = planted_recovery(drivers, model.hazard_ratios,
+                                                 renamed=st.attrs["renamed"])
     return cr
 
 
@@ -395,10 +460,7 @@ def analyse(params, collection, prepared: Prepared, *,
                                      reference=prepared.reference)
     except DataError as exc:
         skipped["Cox model"] = str(exc)
-    drivers = (collection.ground_truth or {}).get("drivers")
-    if res.remedy is not None and drivers:
-        res.planted = planted_comparison(drivers, res.remedy.first.hazard_ratios,
-                                         renamed=st.attrs["renamed"])
+    res.drivers, res.planted = fit_drivers(params, collection, prepared, skipped=skipped)
 
     res.competing = fit_competing(prepared, horizons, collection.ground_truth, skipped=skipped)
     res.aft, res.curves = fit_curves(params, prepared, skipped=skipped)

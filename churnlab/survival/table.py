@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..collect.definitions import censor_at
+from ..collect.features import is_history_summary
 from ..design import covariates as design_covariates
 from ..errors import DataError
 from ..units import UNIT_DAYS, whole_periods
@@ -177,7 +178,9 @@ class Prepared:
 
     ``table``: :func:`survival_table` + :func:`exposure_rates`; ``covariates``:
     the model covariates (``categorical`` the categorical ones); ``proxies``:
-    left out as stand-ins for tenure; ``skipped``: columns not usable, with the
+    left out as stand-ins for tenure; ``summaries``: whole-history behaviour summaries
+    as of ``as_of``, left out of the lifetime models (description only; the drivers
+    model uses them month by month); ``skipped``: columns not usable, with the
     reason; ``entry``: ``"entry"`` when some customers are left-truncated, else
     None; ``observed_from``: the first day of the data window (None: no
     truncation); ``reference``: the reference level of categorical covariates
@@ -193,6 +196,7 @@ class Prepared:
     entry: str | None
     observed_from: object
     reference: dict[str, str] = field(default_factory=dict)
+    summaries: list[str] = field(default_factory=list)
 
 
 def prepare(analysis: pd.DataFrame, sp, ground_truth: dict | None = None,
@@ -201,8 +205,12 @@ def prepare(analysis: pd.DataFrame, sp, ground_truth: dict | None = None,
 
     :func:`survival_table` (whole periods, entry times from :func:`window_start`),
     :func:`exposure_rates`, the covariates of :func:`churnlab.causes.covariates`
-    minus ``exclude`` (retention offers are a consequence of churn) and minus
-    :func:`tenure_proxies`. Reference levels from the simulator's planted drivers
+    minus ``exclude`` (retention offers are a consequence of churn), minus
+    :func:`tenure_proxies` and minus whole-history summaries
+    (:func:`churnlab.collect.features.is_history_summary`): a Cox or AFT model of the whole
+    lifetime may only use what does not depend on how the lifetime went (attributes such
+    as region, plan, payment method); a churner's summary includes the run-up to the exit
+    and a survivor's keeps accumulating, which biases every such hazard ratio. Reference levels from the simulator's planted drivers
     (``ground_truth["drivers"]``, see :func:`churnlab.survival.planted.planted_reference`).
     """
     start = window_start(sp.observed_from, ground_truth)
@@ -210,8 +218,12 @@ def prepare(analysis: pd.DataFrame, sp, ground_truth: dict | None = None,
     renamed = st.attrs["renamed"]
     drop = ("entry",) + tuple(exclude) + tuple(renamed.get(c, c) for c in exclude)
     cov = design_covariates(st, exclude=drop)
-    proxies = tenure_proxies(st, cov["numeric"])
-    covs = [c for c in cov["numeric"] if c not in proxies] + cov["categorical"]
+    summaries = [c for c in cov["numeric"] + cov["categorical"] if is_history_summary(c)]
+    numeric = [c for c in cov["numeric"] if c not in summaries]
+    proxies = tenure_proxies(st, numeric)
+    categorical = [c for c in cov["categorical"] if c not in summaries]
+    covs = [c for c in numeric if c not in proxies] + categorical
     entry = "entry" if st["entry"].gt(0).any() else None
     reference = planted_reference((ground_truth or {}).get("drivers", []), st)
-    return Prepared(st, covs, cov["categorical"], proxies, cov["skipped"], entry, start, reference)
+    return Prepared(st, covs, categorical, proxies, cov["skipped"], entry, start, reference,
+                    summaries)

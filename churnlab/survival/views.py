@@ -65,8 +65,16 @@ def cox_remedied(res: SurvivalResult) -> None:
              res.remedy.final.hazard_ratios)
 
 
+def drivers(res: SurvivalResult) -> None:
+    """Section 3, the drivers model: its note, forest plot and hazard ratios with 95% CIs."""
+    show(res.note("Drivers"))
+    if res.drivers is not None:
+        show(hazard_ratio_plot(res.drivers), res.drivers.hazard_ratios[
+            ["term", "hr", "ci_low", "ci_high", "p_value"]])
+
+
 def planted(res: SurvivalResult) -> None:
-    """Section 3, simulated data: the planted hazard ratios against the estimates."""
+    """Section 3, simulated data: each planted driver, its estimate with 95% CI and the verdict."""
     if res.planted is not None:
         show(res.note("planted"), res.planted)
 
