@@ -37,7 +37,7 @@ import pandas as pd
 from .log import logger
 
 #: Bump when the layout or meaning of any artifact changes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the warning list's churn_probability is calibrated, model_score added
 _META_KEY = b"churnlab"
 
 
