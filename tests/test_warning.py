@@ -267,7 +267,7 @@ def test_ibm_telco_cross_validation(telco):
     assert res.note == "no dates: stratified 5-fold cross-validation"
     assert res.predictions[["p_xgboost", "p_logistic"]].notna().all().all()
     assert sorted(res.predictions["fold"].unique()) == [1, 2, 3, 4, 5]
-    assert res.metrics["roc_auc"].max() >= 0.83, res.metrics
+    assert res.metrics["roc_auc"].max() >= 0.82, res.metrics  # 0.83 with TotalCharges, a tenure stand-in
     rank = wl.shap_ranking(res.models, col.analysis, which=res.chosen)
     assert "Contract" in list(rank["feature"][:3]), list(rank["feature"][:5])
     # TotalCharges = MonthlyCharges x tenure restates the outcome: left out by the shared rule
