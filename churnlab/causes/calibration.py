@@ -31,6 +31,9 @@ METHODS = {"platt": "sigmoid", "isotonic": "isotonic"}
 
 #: Fewer events than this on the held-out rows: Platt, without a comparison.
 MIN_EVENTS = 200
+#: Fewer events than this: Platt fitted on all held-out rows, not cross-fitted (no fold
+#: would hold enough events); the "after" metrics are then in-sample and say so.
+MIN_CROSS_FIT = 10
 
 
 class ScoreColumn(ClassifierMixin, BaseEstimator):
@@ -60,7 +63,11 @@ def _fit(method: str, s: np.ndarray, y: np.ndarray):
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.frozen import FrozenEstimator
 
-    cal = CalibratedClassifierCV(FrozenEstimator(ScoreColumn().fit(None)), method=METHODS[method])
+    # ensemble=False: one map fitted on the scores of all rows. The frozen scores need no
+    # folds, so the "split" is all rows once (no class-count checks on tiny data).
+    whole = [(np.arange(len(s)), np.arange(len(s)))]
+    cal = CalibratedClassifierCV(FrozenEstimator(ScoreColumn().fit(None)), method=METHODS[method],
+                                 cv=whole, ensemble=False)
     return cal.fit(s.reshape(-1, 1), y)
 
 
@@ -107,8 +114,17 @@ def calibrate(y, scores, *, seed: int, folds: int = 5, min_events: int = MIN_EVE
     y = np.asarray(y).astype(int)
     s = np.asarray(scores, dtype=float)
     events = int(min(y.sum(), len(y) - y.sum()))
-    folds = max(2, min(folds, events))
     methods = ["platt"] if events < min_events else ["platt", "isotonic"]
+    if events < MIN_CROSS_FIT:
+        fitted = _fit("platt", s, y)
+        held = fitted.predict_proba(s.reshape(-1, 1))[:, 1]
+        comparison = pd.DataFrame({"brier": [brier_score_loss(y, held)], "log_loss": [
+            log_loss(y, np.clip(held, 1e-15, 1 - 1e-15), labels=[0, 1])]},
+            index=pd.Index(["platt"], name="method"))
+        return Calibration("platt", f"Platt scaling: only {events} events on the held-out rows, "
+                           "fitted and judged on the same rows (not cross-fitted)", comparison, held,
+                           events, fitted)
+    folds = min(folds, events // 2)
     held = {m: cross_fitted(m, s, y, seed=seed, folds=folds) for m in methods}
     comparison = pd.DataFrame(
         {"brier": [brier_score_loss(y, held[m]) for m in methods],
