@@ -37,7 +37,8 @@ import pandas as pd
 from .log import logger
 
 #: Bump when the layout or meaning of any artifact changes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 2  # 2: cohorts aged by renewal, curves after the observation end, lifetime models on
+# attributes only, the warning list's churn_probability calibrated (model_score added)
 _META_KEY = b"churnlab"
 
 

@@ -3,6 +3,10 @@
 * :func:`covariates` -- split the analysis table's columns into numeric and
   categorical covariates, leaving out identifiers, outcomes and the features
   that define churn (used by the cause analysis and the survival models alike);
+* :func:`leaky_features` -- the one rule for features that restate the outcome:
+  consequences of churn (:data:`CONSEQUENCES`) and stand-ins for tenure
+  (:func:`tenure_proxies`), left out of the cause analysis, the early-warning
+  model and the survival models alike;
 * :class:`CovariateDesign` -- covariates as columns of a lifelines survival
   model (median-filled numbers, treatment-coded categories ``column=level``);
 * :class:`FeatureDesign` -- the feature matrix of the early-warning models
@@ -88,6 +92,56 @@ def covariates(df: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> dict[str, 
         else:
             skipped.append(f"{col}: unsupported type {s.dtype}")
     return {"numeric": numeric, "categorical": categorical, "skipped": skipped}
+
+
+#: Consequences of churn, not causes: retention offers go to customers who are already
+#: cancelling (the save desk), so offers "predict" churn only because churn caused them.
+CONSEQUENCES = ("n_offers", "offer_accepted")
+
+
+def tenure_proxies(df: pd.DataFrame, columns: list[str], *, duration: str = "duration",
+                   threshold: float = 0.85) -> list[str]:
+    """Numeric covariates that are (almost) a function of tenure: |Spearman rho|
+    with ``duration`` above ``threshold`` (e.g. a lifetime total such as the IBM
+    Telco ``TotalCharges`` = monthly charge x tenure). For a churner, tenure is the
+    time to churn, so such a column restates the outcome."""
+    out = []
+    if duration not in df:
+        return out
+    for col in columns:
+        if col not in df or col == duration:
+            continue
+        s = df[col]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) \
+                and s.nunique() > 1 and s.notna().sum() > 10:
+            rho = s.corr(df[duration], method="spearman")
+            if pd.notna(rho) and abs(rho) > threshold:
+                out.append(col)
+    return out
+
+
+def leaky_features(analysis: pd.DataFrame, *, duration: str = "duration",
+                   threshold: float = 0.85) -> dict[str, str]:
+    """Features that restate the outcome, with the reason: ``{column: reason}``.
+
+    One rule for every model of churn (cause analysis, early warning, survival):
+
+    * consequences of churn (:data:`CONSEQUENCES`: retention offers are made
+      because a customer was about to leave);
+    * tenure stand-ins: numeric columns with |Spearman rho| > ``threshold`` with
+      the customer's ``duration`` on the analysis table (:func:`tenure_proxies`).
+
+    Judged once on the analysis table (where ``duration`` is known) and applied by
+    name to every frame with the same features (snapshots, current customers).
+    """
+    out = {c: "consequence of churn (retention offers go to customers about to leave)"
+           for c in CONSEQUENCES if c in analysis}
+    numeric = [c for c in analysis.columns if c not in out and c not in OUTCOME_COLUMNS
+               and not pd.api.types.is_bool_dtype(analysis[c])
+               and pd.api.types.is_numeric_dtype(analysis[c])]
+    for col in tenure_proxies(analysis, numeric, duration=duration, threshold=threshold):
+        out[col] = f"stand-in for tenure (|Spearman rho| with {duration} > {threshold})"
+    return out
 
 
 # --------------------------------------------------------------------------- survival models

@@ -48,3 +48,13 @@ def test_missing_sections_show_a_note_or_nothing(res, shown):
     for name in ("reason_shares", "reasons_vs_drivers", "logit", "planted"):
         getattr(views, name)(bare)
     assert len(shown) == 1
+
+
+def test_one_rule_leaves_the_same_leaky_features_out_of_causes_and_warning(res):
+    from churnlab.design import leaky_features
+
+    leaky = set(leaky_features(res.collection.analysis))
+    assert {"n_offers", "offer_accepted"} <= leaky
+    assert not leaky & set(res.covariates["numeric"] + res.covariates["categorical"])
+    assert not leaky & set(res.warning.validation.models.design.source.values())
+    assert res.metrics()["warning"]["excluded_features"].keys() == leaky

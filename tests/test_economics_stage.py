@@ -45,9 +45,10 @@ def _inputs(scenario: str, folder) -> dict:
                                                  columns=["customer_id", "date", "amount"])
         bg = clv.bgnbd_study(tables["transactions"][["customer_id", "date"]], as_of=params.as_of,
                              unit={"day": "D", "week": "W", "month": "M"}[sp.bgnbd_unit])
-    result = ew.validate(col.snapshots, seed=params.seed)
+    result = ew.validate(col.snapshots, seed=params.seed, lead_days=params.snapshots.lead_days)
     warning_list = wl.early_warning_list(result.models, wl.current_customers(col.analysis),
-                                         tier_shares=(0.1, 0.2))
+                                         tier_shares=(0.1, 0.2), which=result.chosen,
+                                         calibration=result.calibration)
     return dict(params=params, collection=col, prepared=prep, curves=curves, sbg=sbg, bgnbd=bg,
                 warning_list=warning_list, tables=tables)
 

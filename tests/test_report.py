@@ -51,8 +51,9 @@ METRICS = {
         "top_drivers": ["plan", EVIL, "tenure_months"],
         "exit_reasons": {"price": 0.4, "service": 0.35, "moved": 0.25},
     },
-    "warning": {"auc": 0.8123, "top_decile_lift": 3.14, "n_high_risk": 391,
-                "baseline": {"roc_auc": 0.8}, "validation": "time-ordered"},
+    "warning": {"auc": 0.8123, "auc_ci": [0.78, 0.84], "top_decile_lift": 3.14, "n_high_risk": 391,
+                "model": "logistic", "model_choice": "logistic drives the list",
+                "models": {"xgboost": {"roc_auc": 0.8}}, "validation": "time-ordered"},
     "survival": {
         "unit": "month",
         "km": {"median": 24.0, "median_ci": [22.0, 26.0], "rmst": 18.2, "rmst_tau": 24.0,

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ..figures import PALETTE, axes, ratio_forest
-from .warning import MODEL_NAMES, calibration_table
+from .scores import calibration_table, expected_calibration_error
+from .warning import MODEL_NAMES
 
 
 def reason_shares_plot(shares: pd.DataFrame, *, segment: str, ax: plt.Axes | None = None) -> plt.Axes:
@@ -50,12 +51,13 @@ def cohort_panels(cohorts: dict[str, pd.DataFrame], *, metrics: list[str]) -> pl
     return fig
 
 
-def evaluation_panels(predictions: pd.DataFrame) -> plt.Figure:
-    """ROC curves, precision-recall curves and calibration of the early-warning models."""
+def evaluation_panels(predictions: pd.DataFrame, *, chosen: str = "xgboost") -> plt.Figure:
+    """ROC and precision-recall curves of both early-warning models, and the reliability
+    of the ``chosen`` model before and after calibration."""
     fig, axs = plt.subplots(1, 3, figsize=(15, 4.4))
     roc_curves(predictions, ax=axs[0])
     pr_curves(predictions, ax=axs[1])
-    calibration_plot(predictions, ax=axs[2])
+    calibration_plot(predictions, chosen=chosen, ax=axs[2])
     fig.tight_layout()
     return fig
 
@@ -172,32 +174,42 @@ def pr_curves(predictions: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.A
     return ax
 
 
-def calibration_plot(predictions: pd.DataFrame, *, bins: int = 10,
+def calibration_plot(predictions: pd.DataFrame, *, chosen: str = "xgboost", bins: int = 10,
                      ax: plt.Axes | None = None) -> plt.Axes:
-    """Observed vs mean predicted churn per quantile bin, per model (:func:`calibration_table`)."""
+    """Reliability diagram of the ``chosen`` model: observed churn vs mean predicted
+    probability per equal-count bin (:func:`calibration_table`), before calibration
+    (``p_<chosen>``) and after (``p_calibrated``, cross-fitted, when present); the
+    legend gives each curve's expected calibration error."""
     ax = axes(ax, PANEL)
     y = predictions["y"].astype(int)
+    curves = [(f"p_{chosen}", f"{chosen}, raw", COLORS[chosen], "--")]
+    if "p_calibrated" in predictions:
+        curves.append(("p_calibrated", f"{chosen}, calibrated", "0.15", "-"))
     top = 0.0
-    for m in MODEL_NAMES:
-        t = calibration_table(y, predictions[f"p_{m}"], bins=bins)
-        ax.plot(t["mean_predicted"], t["observed"], marker="o", color=COLORS[m], label=m)
+    for col, label, color, ls in curves:
+        t = calibration_table(y, predictions[col], bins=bins)
+        ece = expected_calibration_error(y, predictions[col], bins=bins)
+        ax.plot(t["mean_predicted"], t["observed"], marker="o", color=color, ls=ls,
+                label=f"{label} (ECE {ece:.3f})")
         top = max(top, t["mean_predicted"].max(), t["observed"].max())
     lim = min(1.0, top * 1.08 + 0.01)
-    ax.plot([0, lim], [0, lim], color="0.6", ls="--", lw=1)
+    ax.plot([0, lim], [0, lim], color="0.6", ls=":", lw=1)
     ax.set_xlim(0, lim)
     ax.set_ylim(0, lim)
     ax.set_xlabel("mean predicted probability")
     ax.set_ylabel("observed churn rate")
-    ax.set_title("Calibration (quantile bins)")
+    ax.set_title(f"Reliability, {bins} equal-count bins")
     ax.legend(loc="upper left")
     return ax
 
 
-def shap_bar(ranking: pd.DataFrame, *, top: int = 15, ax: plt.Axes | None = None) -> plt.Axes:
-    """Horizontal bars of mean |SHAP| per feature (:func:`shap_ranking`), strongest on top."""
+def shap_bar(ranking: pd.DataFrame, *, model: str = "xgboost", top: int = 15,
+             ax: plt.Axes | None = None) -> plt.Axes:
+    """Horizontal bars of mean |SHAP| per feature (:func:`shap_ranking`) of ``model``,
+    strongest on top."""
     t = ranking.head(top)
     ax = axes(ax, (6, 0.35 * len(t) + 1.2))
-    ax.barh(t["feature"][::-1], t["mean_abs_shap"][::-1], color=COLORS["xgboost"])
-    ax.set_xlabel("mean |SHAP| (log-odds)")
-    ax.set_title("Churn drivers (XGBoost, SHAP)")
+    ax.barh(t["feature"][::-1], t["mean_abs_shap"][::-1], color=COLORS.get(model, "0.4"))
+    ax.set_xlabel("mean |SHAP| per customer (log-odds; categories summed over levels)")
+    ax.set_title(f"Predictive attributions of the {model} model (SHAP), not causes")
     return ax

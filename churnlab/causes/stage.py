@@ -6,8 +6,9 @@ Two entry points:
   and the warning list (what stage 4 needs: the cost notebook asks for this alone);
 * :func:`analyse` -- the whole cause analysis, including :func:`early_warning`.
 
-Retention offers (``n_offers``, ``offer_accepted``) are left out of every model:
-offers go to customers who are already cancelling, a consequence of churn, not a cause.
+Features that restate the outcome -- retention offers (a consequence of churn: offers go
+to customers who are already cancelling) and stand-ins for tenure -- are left out of the
+cause analysis and the early-warning model by one rule, :func:`churnlab.design.leaky_features`.
 """
 
 from __future__ import annotations
@@ -17,70 +18,93 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..collect.pipeline import Collection
-from ..design import covariates, segment_column
+from ..design import covariates, leaky_features, segment_column
 from ..errors import DataError
 from ..params import StudyParams
 from . import drivers, playbook, reasons, warning, warning_list
-
-#: Consequences of churn that are not causes.
-CONSEQUENCES = ("n_offers", "offer_accepted")
-
 
 @dataclass
 class EarlyWarning:
     """The early-warning model and its list.
 
-    ``validation`` held-out metrics and predictions (time-ordered on snapshots, or
-    cross-validation for data without dates); ``ranking`` mean |SHAP| per feature on
-    the latest snapshot; ``warning_list`` every active customer with probability,
-    risk tier, top-3 reasons and the playbook's action; ``skipped`` why there is no
-    model (too few churners, no usable covariates), else None.
+    ``validation`` held-out metrics, predictions, the chosen model and its
+    calibration (time-ordered on snapshots with an embargo, or cross-validation for
+    data without dates); ``ranking`` mean |SHAP| per feature of the chosen model on
+    the latest snapshot; ``warning_list`` every active customer with calibrated
+    probability, risk tier, top-3 reasons and the playbook's action; ``excluded``
+    features left out as restating the outcome (:func:`leaky_features`);
+    ``horizon_days`` the label horizon; ``skipped`` why there is no model (too few
+    churners, no usable covariates), else None.
     """
 
     validation: warning.ValidationResult | None
     ranking: pd.DataFrame | None
     warning_list: pd.DataFrame | None
     skipped: str | None = None
+    excluded: dict[str, str] = field(default_factory=dict)
+    horizon_days: int | None = None
 
     def metrics(self) -> dict[str, dict]:
-        """The ``warning`` section: held-out metrics of XGBoost and the logistic baseline."""
-        if self.validation is None:
+        """The ``warning`` section: the chosen model, both models' held-out metrics, calibration."""
+        v = self.validation
+        if v is None:
             return {}
-        m = self.validation.metrics.loc["xgboost"]
-        base = self.validation.metrics.loc["logistic"][["roc_auc", "pr_auc", "top_decile_lift", "brier"]]
+        ci = lambda r, k: [r[f"{k}_low"], r[f"{k}_high"]]  # noqa: E731
+        models = {m: {"roc_auc": r["roc_auc"], "roc_auc_ci": ci(r, "auc"), "pr_auc": r["pr_auc"],
+                      "top_decile_lift": r["top_decile_lift"], "top_decile_lift_ci": ci(r, "lift"),
+                      "brier": r["brier"], "log_loss": r["log_loss"], "ece_10_equal_count": r["ece"]}
+                  for m, r in v.metrics.iterrows()}
+        raw, cal = v.metrics.loc[v.chosen], v.calibrated
         return {"warning": {
-            "validation": self.validation.note, "auc": m["roc_auc"], "pr_auc": m["pr_auc"],
-            "top_decile_lift": m["top_decile_lift"], "brier": m["brier"], "baseline": base.to_dict(),
+            "validation": v.note, "horizon_days": self.horizon_days, "model": v.chosen,
+            "model_choice": v.choice, "auc": raw["roc_auc"], "auc_ci": ci(raw, "auc"),
+            "auc_difference_ci": list(v.auc_difference), "pr_auc": raw["pr_auc"],
+            "top_decile_lift": raw["top_decile_lift"], "top_decile_lift_ci": ci(raw, "lift"),
+            "brier": cal["brier"], "models": models,
+            "calibration": {"method": v.calibration.method, "reason": v.calibration.reason,
+                            "events": v.calibration.events, "event_rate": cal["base_rate"],
+                            "mean_probability": float(v.calibration.held_out.mean()),
+                            "brier_raw": raw["brier"], "brier_calibrated": cal["brier"],
+                            "ece_10_equal_count_raw": raw["ece"],
+                            "ece_10_equal_count_calibrated": cal["ece"]},
+            "excluded_features": dict(self.excluded),
             "n_high_risk": int((self.warning_list["risk_tier"] == "high").sum())}}
 
 
 def early_warning(params: StudyParams, collection: Collection) -> EarlyWarning:
-    """Fit, validate and rank the early-warning model; build the warning list.
+    """Fit, validate, choose, calibrate and rank the early-warning model; build the warning list.
 
     Time-ordered validation when there are at least two snapshot dates
-    (:func:`warning.validate`), else stratified cross-validation on the analysis
-    table (:func:`warning.cross_validate`). Risk tiers by rank
-    (``params.warning.high_share``, ``medium_share``); actions from the playbook
-    (``params.playbook`` overrides the defaults).
+    (:func:`warning.validate`, embargo = ``params.snapshots.lead_days``), else
+    stratified cross-validation on the analysis table (:func:`warning.cross_validate`).
+    Features of :func:`leaky_features` are left out of both models. The model with
+    the higher held-out AUC scores the list and explains it (SHAP); its scores are
+    calibrated on the held-out rows. Risk tiers by rank (``params.warning.high_share``,
+    ``medium_share``); actions from the playbook (``params.playbook`` overrides the
+    defaults).
     """
     a, snaps = collection.analysis, collection.snapshots
+    excluded = leaky_features(a)
+    dated = bool(len(snaps)) and snaps["snapshot_date"].nunique() >= 2
+    horizon = params.snapshots.lead_days if dated else None
     try:
-        if len(snaps) and snaps["snapshot_date"].nunique() >= 2:
-            result = warning.validate(snaps, seed=params.seed)
+        if dated:
+            result = warning.validate(snaps, seed=params.seed, lead_days=horizon, exclude=tuple(excluded))
         else:
-            result = warning.cross_validate(a, seed=params.seed)
+            result = warning.cross_validate(a, seed=params.seed, exclude=tuple(excluded))
     except DataError as exc:
-        return EarlyWarning(None, None, None, str(exc))
+        return EarlyWarning(None, None, None, str(exc), excluded, horizon)
     rows = snaps[snaps["snapshot_date"] == snaps["snapshot_date"].max()] if len(snaps) else a
-    ranking = warning_list.shap_ranking(result.models, rows)
+    ranking = warning_list.shap_ranking(result.models, rows, which=result.chosen)
     pb = params.playbook
     actions = {f: playbook.action_for(f, families=pb.families, actions=pb.actions)
                for f in set(ranking["feature"])}
     wl = warning_list.early_warning_list(
         result.models, warning_list.current_customers(a),
         playbook={f: act for f, act in actions.items() if act},
-        tier_shares=(params.warning.high_share, params.warning.medium_share))
-    return EarlyWarning(result, ranking, wl)
+        tier_shares=(params.warning.high_share, params.warning.medium_share),
+        which=result.chosen, calibration=result.calibration)
+    return EarlyWarning(result, ranking, wl, None, excluded, horizon)
 
 
 @dataclass
@@ -152,11 +176,12 @@ def landmark_logit(params: StudyParams, collection: Collection, cov: dict) -> dr
     same outcome window, so the odds ratios compare like with like, and no feature uses the
     months of the outcome. Without snapshots (exports with no dates): the analysis table with
     tenure as exposure (``duration`` months, an offset of a complementary log-log model of
-    the monthly churn rate). Offers are left out (consequences of churn).
+    the monthly churn rate). The features of :func:`leaky_features` are left out
+    (consequences of churn, stand-ins for tenure), as in every other model.
     """
     snaps = collection.snapshots
     if len(snaps) and snaps["churn_next"].nunique() == 2:
-        scov = covariates(snaps, exclude=CONSEQUENCES + SNAPSHOT_KEYS)
+        scov = covariates(snaps, exclude=tuple(leaky_features(collection.analysis)) + SNAPSHOT_KEYS)
         res = drivers.logistic_drivers(snaps, numeric=scov["numeric"],
                                        categorical=scov["categorical"], outcome="churn_next",
                                        cluster="customer_id")
@@ -205,11 +230,12 @@ def analyse(params: StudyParams, collection: Collection,
             early: EarlyWarning | None = None) -> CausesResult:
     """The whole cause analysis of notebook 02 (``early`` reuses a fitted :func:`early_warning`)."""
     a = collection.analysis
-    cov = covariates(a, exclude=CONSEQUENCES)
+    leaky = tuple(leaky_features(a))
+    cov = covariates(a, exclude=leaky)
     segment = segment_column(a, configured=params.value.segment if params.value else "",
                              candidates=cov["categorical"])
     pareto, shares, seg, rvd = _reasons(a, cov, segment)
-    comparison = drivers.compare_groups(a[[c for c in a if c not in CONSEQUENCES]])
+    comparison = drivers.compare_groups(a[[c for c in a if c not in leaky]])
     segments = drivers.segment_churn(a, columns=cov["categorical"][:6])
     cohorts = {m: drivers.metric_cohorts(a, column=m) for m in cov["numeric"]}
     skipped = {}

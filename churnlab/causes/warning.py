@@ -11,9 +11,12 @@ Supervised churn scoring on the stage-1 tables:
   ``churned``, validated by stratified K-fold (:func:`cross_validate`).
 
 Two models, each fitted once per training set (:func:`fit_models`): an
-XGBoost classifier and a standardised logistic-regression baseline. Drivers
-(SHAP) and the list of customers at risk are in :mod:`.warning_list`; the
-figures in :mod:`.plots`.
+XGBoost classifier and a standardised logistic regression. The one with the
+higher held-out ROC AUC drives the list (:func:`choose_model`); its held-out
+scores are calibrated (:mod:`.calibration`) before any money is computed from
+them, and AUC and lift get stratified bootstrap intervals (:mod:`.scores`).
+Drivers (SHAP) and the list of customers at risk are in :mod:`.warning_list`;
+the figures in :mod:`.plots`.
 
 Every function takes DataFrames and keyword parameters and returns a
 DataFrame or a small dataclass; random steps take an explicit ``seed``.
@@ -21,7 +24,6 @@ DataFrame or a small dataclass; random steps take an explicit ``seed``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +31,8 @@ import pandas as pd
 
 from ..design import FeatureDesign, dummy_column
 from ..errors import DataError
+from .calibration import Calibration, calibrate
+from .scores import bootstrap_intervals, calibration_table, evaluate, top_decile_lift  # noqa: F401
 
 #: Label / outcome columns: known only after the fact, never a feature.
 OUTCOME_COLUMNS = ("churn_next", "churned", "event", "duration", "duration_days", "end_date",
@@ -146,12 +150,14 @@ def design_matrix(df: pd.DataFrame, *, exclude: tuple[str, ...] | list[str] = ()
 
 @dataclass
 class Split:
-    """A time-ordered split of snapshots."""
+    """A time-ordered split of snapshots (``embargoed``: earlier dates left out of training
+    because their label window reaches into the test window)."""
 
     train: pd.DataFrame
     test: pd.DataFrame
     train_dates: list[pd.Timestamp]
     test_dates: list[pd.Timestamp]
+    embargoed: list[pd.Timestamp] = field(default_factory=list)
 
 
 def _check_both_classes(y: pd.Series, what: str) -> None:
@@ -161,15 +167,18 @@ def _check_both_classes(y: pd.Series, what: str) -> None:
                         "churners and non-churners (more snapshots, more customers or a longer lead time)")
 
 
-def time_split(snapshots: pd.DataFrame, *, test_dates: int = 1,
-               lead_days: int | None = None) -> Split:
-    """Train on the earlier snapshot dates, test on the latest ``test_dates`` dates.
+def time_split(snapshots: pd.DataFrame, *, lead_days: int, test_dates: int = 1) -> Split:
+    """Train on the earlier snapshot dates, test on the latest ``test_dates`` dates,
+    with an embargo of the lead time between them.
 
-    With ``lead_days`` given, training dates whose label window
-    ``(s, s + lead_days]`` reaches past the first test date are dropped
-    (an embargo, so no training label is observed after the test date).
-    Raises :class:`DataError` with fewer than 2 snapshot dates or when either
-    side lacks positives or negatives.
+    A training date ``s`` is kept only if its label window ``[s, s + lead_days)``
+    ends by the first test date ``t``: ``s + lead_days <= t``. Otherwise its labels
+    (who churned up to ``s + lead_days``) would be observed after ``t``, i.e. in the
+    window the model is tested on (Lopez de Prado 2018, *Advances in Financial
+    Machine Learning*, section 7.4: purging and embargo). The dropped dates are in
+    ``split.embargoed``. Raises :class:`DataError` with fewer than 2 snapshot dates,
+    when the embargo leaves no training date, or when either side lacks positives
+    or negatives.
     """
     if "snapshot_date" not in snapshots or "churn_next" not in snapshots:
         raise DataError("snapshots: expected columns 'snapshot_date' and 'churn_next'")
@@ -181,12 +190,12 @@ def time_split(snapshots: pd.DataFrame, *, test_dates: int = 1,
         raise DataError(f"snapshots: test_dates={test_dates} must be between 1 and {len(dates) - 1} "
                         f"(there are {len(dates)} snapshot dates)")
     test_d = [pd.Timestamp(d) for d in dates[-test_dates:]]
-    train_d = [pd.Timestamp(d) for d in dates[:-test_dates]]
-    if lead_days is not None:
-        train_d = [d for d in train_d if d + pd.Timedelta(days=lead_days) <= test_d[0]]
-        if not train_d:
-            raise DataError(f"snapshots: no training date ends its {lead_days}-day label window "
-                            f"before the first test date {test_d[0]:%Y-%m-%d}")
+    earlier = [pd.Timestamp(d) for d in dates[:-test_dates]]
+    train_d = [d for d in earlier if d + pd.Timedelta(days=lead_days) <= test_d[0]]
+    if not train_d:
+        raise DataError(f"snapshots: no training date ends its {lead_days}-day label window "
+                        f"by the first test date {test_d[0]:%Y-%m-%d} (more snapshots, or a "
+                        "spacing of at least the lead time)")
     sd = pd.to_datetime(snapshots["snapshot_date"])
     train = snapshots[sd.isin(train_d)].reset_index(drop=True)
     test = snapshots[sd.isin(test_d)].reset_index(drop=True)
@@ -194,7 +203,7 @@ def time_split(snapshots: pd.DataFrame, *, test_dates: int = 1,
                         f"snapshots, training dates {train_d[0]:%Y-%m-%d}..{train_d[-1]:%Y-%m-%d}")
     _check_both_classes(test["churn_next"],
                         f"snapshots, test dates {test_d[0]:%Y-%m-%d}..{test_d[-1]:%Y-%m-%d}")
-    return Split(train, test, train_d, test_d)
+    return Split(train, test, train_d, test_d, [d for d in earlier if d not in train_d])
 
 
 @dataclass
@@ -205,6 +214,9 @@ class Models:
     logistic: object
     design: FeatureDesign
     label: str
+    #: mean of the logistic model's (imputed, standardised) training inputs: the
+    #: reference point of its SHAP values (:func:`churnlab.causes.warning_list.shap_values`)
+    background: np.ndarray | None = None
 
     def matrix(self, df: pd.DataFrame) -> pd.DataFrame:
         """``df`` as design columns (a frame that already is a design matrix passes through)."""
@@ -259,80 +271,28 @@ def fit_models(train: pd.DataFrame, *, seed: int, label: str | None = None,
         verbose_feature_names_out=False)
     logit = Pipeline([("prep", pre), ("model", LogisticRegression(C=1.0, max_iter=5000))])
     logit.fit(X, y)
-    return Models(xgboost=xgb, logistic=logit, design=design, label=label)
-
-
-# --------------------------------------------------------------------------- metrics
-
-def top_decile_lift(y, p, *, share: float = 0.10) -> float:
-    """Churn rate among the ``ceil(share * n)`` highest scores / overall churn rate.
-
-    Ties at the cut are broken by row order (stable sort of ``-p``).
-    """
-    y = np.asarray(y, dtype=float)
-    p = np.asarray(p, dtype=float)
-    k = max(1, math.ceil(share * len(y)))
-    top = np.argsort(-p, kind="stable")[:k]
-    base = y.mean()
-    return float(y[top].mean() / base) if base > 0 else float("nan")
-
-
-def evaluate(y, p) -> dict:
-    """Discrimination and calibration of scores ``p`` against labels ``y``.
-
-    * ``roc_auc``: P(score of a random churner > score of a random stayer), ties 1/2;
-    * ``pr_auc``: average precision ``sum_k (R_k - R_{k-1}) P_k``;
-    * ``top_decile_lift``: :func:`top_decile_lift`;
-    * ``brier``: ``mean((p - y)^2)``;
-    plus ``n``, ``positives`` and ``base_rate``.
-    """
-    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-
-    y = np.asarray(y).astype(int)
-    p = np.asarray(p, dtype=float)
-    both = 0 < y.sum() < len(y)
-    return {
-        "n": int(len(y)),
-        "positives": int(y.sum()),
-        "base_rate": float(y.mean()) if len(y) else float("nan"),
-        "roc_auc": float(roc_auc_score(y, p)) if both else float("nan"),
-        "pr_auc": float(average_precision_score(y, p)) if both else float("nan"),
-        "top_decile_lift": top_decile_lift(y, p),
-        "brier": float(brier_score_loss(y, p)),
-    }
-
-
-def calibration_table(y, p, *, bins: int = 10) -> pd.DataFrame:
-    """Mean predicted vs observed churn per quantile bin of ``p``.
-
-    Bins as ``sklearn.calibration.calibration_curve(strategy='quantile')``:
-    edges at the 0, 1/bins, ..., 1 quantiles of ``p``; empty bins (tied
-    scores) are dropped. Columns: ``bin, n, mean_predicted, observed``.
-    """
-    from sklearn.calibration import calibration_curve
-
-    y = np.asarray(y).astype(int)
-    p = np.asarray(p, dtype=float)
-    observed, predicted = calibration_curve(y, p, n_bins=bins, strategy="quantile")
-    edges = np.percentile(p, np.linspace(0, 100, bins + 1))
-    ids = np.searchsorted(edges[1:-1], p)
-    counts = np.bincount(ids, minlength=bins)
-    nonzero = np.flatnonzero(counts)
-    return pd.DataFrame({"bin": nonzero + 1, "n": counts[nonzero],
-                         "mean_predicted": predicted, "observed": observed})
+    background = np.asarray(logit.named_steps["prep"].transform(X), dtype=float).mean(axis=0)
+    return Models(xgboost=xgb, logistic=logit, design=design, label=label, background=background)
 
 
 # --------------------------------------------------------------------------- validation
 
 @dataclass
 class ValidationResult:
-    """Per-model metrics, held-out predictions and the fitted models.
+    """Per-model metrics, held-out predictions, the chosen model and its calibration.
 
-    ``metrics``: one row per model (:func:`evaluate` columns);
-    ``predictions``: ``customer_id`` (and ``snapshot_date`` / ``fold``), ``y``,
-    ``p_xgboost``, ``p_logistic`` for every held-out row;
-    ``models``: the models whose drivers to read (time-ordered: fitted on the
-    training dates; cross-validation: fitted once on all rows when ``refit``);
+    ``metrics``: one row per model, :func:`~.scores.evaluate` columns on the raw
+    held-out scores plus ``auc_low, auc_high, lift_low, lift_high`` (stratified
+    bootstrap 95% intervals); ``predictions``: ``customer_id`` (and
+    ``snapshot_date`` / ``fold``), ``y``, ``p_xgboost``, ``p_logistic`` and
+    ``p_calibrated`` (the chosen model's scores, cross-fitted calibrated) for
+    every held-out row; ``chosen``: the model that drives the list
+    (:func:`choose_model`) and ``choice`` why; ``calibration``: the map from the
+    chosen model's scores to probabilities; ``calibrated``: :func:`evaluate` of
+    ``p_calibrated`` plus its bootstrap intervals; ``auc_difference``: bootstrap
+    95% interval of AUC(xgboost) - AUC(logistic); ``models``: the models whose
+    scores and drivers the list uses (time-ordered: fitted on the training
+    dates; cross-validation: fitted once on all rows when ``refit``);
     ``fold_models``: the per-fold models of cross-validation.
     """
 
@@ -341,23 +301,60 @@ class ValidationResult:
     models: Models | None
     note: str
     fold_models: list[Models] = field(default_factory=list)
+    chosen: str = "xgboost"
+    choice: str = ""
+    calibration: Calibration | None = None
+    calibrated: dict = field(default_factory=dict)
+    auc_difference: tuple[float, float] = (float("nan"), float("nan"))
 
 
-def _metrics_table(pred: pd.DataFrame) -> pd.DataFrame:
-    rows = [{"model": m, **evaluate(pred["y"], pred[f"p_{m}"])} for m in MODEL_NAMES]
-    return pd.DataFrame(rows).set_index("model")
+def choose_model(metrics: pd.DataFrame) -> tuple[str, str]:
+    """The model whose held-out ROC AUC is highest, and a sentence saying so.
+
+    The metric is the ROC AUC because the list is used as a ranking (risk tiers
+    and campaigns take the top of it) and the probability scale is recalibrated
+    afterwards on the same held-out rows (:mod:`.calibration`): a model should not
+    win or lose on a miscalibration the calibration removes. On an exact tie the
+    logistic regression (the simpler model) wins.
+    """
+    auc = metrics["roc_auc"]
+    order = sorted(MODEL_NAMES, key=lambda m: (-auc[m], m != "logistic"))
+    best, other = order
+    return best, (f"{best} drives the list: higher held-out ROC AUC ({auc[best]:.3f} vs "
+                  f"{auc[other]:.3f} for {other})")
 
 
-def validate(snapshots: pd.DataFrame, *, seed: int, test_dates: int = 1,
-             lead_days: int | None = None) -> ValidationResult:
+def _finish(pred: pd.DataFrame, models: Models | None, note: str, *, seed: int,
+            fold_models: list[Models] | None = None) -> ValidationResult:
+    """Metrics, bootstrap intervals, model choice and calibration of held-out predictions."""
+    y = pred["y"].to_numpy()
+    rows = {m: evaluate(y, pred[f"p_{m}"]) for m in MODEL_NAMES}
+    metrics = pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
+    ci = bootstrap_intervals(y, {m: pred[f"p_{m}"].to_numpy() for m in MODEL_NAMES}, seed=seed)
+    metrics = metrics.join(ci.loc[list(MODEL_NAMES)])
+    chosen, choice = choose_model(metrics)
+    cal = calibrate(y, pred[f"p_{chosen}"], seed=seed)
+    pred["p_calibrated"] = cal.held_out
+    calibrated = {**evaluate(y, cal.held_out),
+                  **bootstrap_intervals(y, {"c": cal.held_out}, seed=seed).loc["c"].to_dict()}
+    diff = tuple(float(v) for v in ci.loc["difference", ["auc_low", "auc_high"]])
+    return ValidationResult(metrics, pred, models, note, fold_models or [], chosen, choice, cal,
+                            calibrated, diff)
+
+
+def validate(snapshots: pd.DataFrame, *, seed: int, lead_days: int, test_dates: int = 1,
+             exclude: tuple[str, ...] = ()) -> ValidationResult:
     """Time-ordered validation on snapshots: fit on earlier dates, score the latest.
 
-    Needs >= 2 snapshot dates (:func:`time_split`); for data without dates use
-    :func:`cross_validate`. The returned ``models`` are the ones fitted on the
-    training dates (fitted once; read drivers from them).
+    Needs >= 2 snapshot dates and the label horizon ``lead_days`` for the embargo
+    (:func:`time_split`); for data without dates use :func:`cross_validate`.
+    ``exclude``: features left out of both models (e.g.
+    :func:`churnlab.design.leaky_features`). The returned ``models`` are fitted
+    once on the training dates; the chosen one's scores are calibrated on the
+    test date (:func:`_finish`).
     """
     split = time_split(snapshots, test_dates=test_dates, lead_days=lead_days)
-    models = fit_models(split.train, seed=seed, label="churn_next")
+    models = fit_models(split.train, seed=seed, label="churn_next", exclude=exclude)
     X = models.matrix(split.test)
     pred = pd.DataFrame({"snapshot_date": split.test["snapshot_date"].to_numpy(),
                          "customer_id": split.test["customer_id"].to_numpy(),
@@ -367,17 +364,22 @@ def validate(snapshots: pd.DataFrame, *, seed: int, test_dates: int = 1,
     fmt = lambda ds: ", ".join(f"{d:%Y-%m-%d}" for d in ds)  # noqa: E731
     note = (f"time-ordered: trained on {len(split.train):,} rows from {fmt(split.train_dates)}; "
             f"tested on {len(split.test):,} rows from {fmt(split.test_dates)}")
-    return ValidationResult(_metrics_table(pred), pred, models, note)
+    if split.embargoed:
+        note += (f"; {fmt(split.embargoed)} left out of training (embargo: its {lead_days}-day "
+                 "label window reaches past the test date)")
+    return _finish(pred, models, note, seed=seed)
 
 
-def cross_validate(analysis: pd.DataFrame, *, seed: int, folds: int = 5,
-                   refit: bool = True) -> ValidationResult:
+def cross_validate(analysis: pd.DataFrame, *, seed: int, folds: int = 5, refit: bool = True,
+                   exclude: tuple[str, ...] = ()) -> ValidationResult:
     """Stratified K-fold validation for data without dates (label ``churned``).
 
     Each fold's models are fitted on the other folds and score the held-out
-    fold; metrics are computed on the pooled out-of-fold predictions. Folds are
-    shuffled with ``seed``. With ``refit`` the models are fitted once more on
-    all rows (``result.models``, for drivers and the warning list).
+    fold; metrics, the model choice and the calibration use the pooled
+    out-of-fold predictions. Folds are shuffled with ``seed``. With ``refit`` the
+    models are fitted once more on all rows (``result.models``, for drivers and
+    the warning list; the calibration map of the out-of-fold scores is applied to
+    its scores).
     """
     from sklearn.model_selection import StratifiedKFold
 
@@ -393,15 +395,12 @@ def cross_validate(analysis: pd.DataFrame, *, seed: int, folds: int = 5,
     fold_models = []
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for k, (tr, te) in enumerate(cv.split(np.zeros(len(y)), y), start=1):
-        models = fit_models(analysis.iloc[tr], seed=seed, label="churned")
+        models = fit_models(analysis.iloc[tr], seed=seed, label="churned", exclude=exclude)
         X = models.matrix(analysis.iloc[te])
         pred.loc[te, "fold"] = k
         for m in MODEL_NAMES:
             pred.loc[te, f"p_{m}"] = models.predict(X, model=m)
         fold_models.append(models)
-    final = fit_models(analysis, seed=seed, label="churned") if refit else None
+    final = fit_models(analysis, seed=seed, label="churned", exclude=exclude) if refit else None
     note = f"no dates: stratified {folds}-fold cross-validation"
-    return ValidationResult(_metrics_table(pred), pred, final, note, fold_models)
-
-
-# --------------------------------------------------------------------------- the warning list
+    return _finish(pred, final, note, seed=seed, fold_models=fold_models)

@@ -134,7 +134,8 @@ def driver_families(warning: pd.DataFrame, families: dict[str, str] | None = Non
 
 @dataclass
 class Campaign:
-    """A campaign on the early-warning list: the list (customer_id, churn_probability),
+    """A campaign on the early-warning list: the list (customer_id, churn_probability: the
+    calibrated probability of notebook 02),
     each customer's driver ``families``, the rates (:class:`CampaignInputs`), the
     incentive per accepted offer by family and the contact cost."""
 
@@ -160,7 +161,9 @@ def campaign_customers(warning: pd.DataFrame, value: pd.Series, *, incentive: di
                        offer_for: Callable[[str | None], str | None] | None = None) -> pd.DataFrame:
     """Per active customer: churn probability, value, offer, and expected profit of contacting.
 
-    ``warning``: customer_id, churn_probability (notebook 02's list); ``value``:
+    ``warning``: customer_id, churn_probability (notebook 02's list: the chosen model's
+    score calibrated on held-out rows, P(churn within the lead time), never the raw
+    ``model_score``); ``value``:
     CLV by customer id; ``families``: each customer's driver family (from the
     top reason); ``incentive``: cost per accepted offer by family. The offer is
     the one that fits the family (differentiated), or ``offer_for(family)`` to

@@ -95,30 +95,60 @@ class CausesSection(Strict):
     segment_churn: Optional[dict[str, dict[str, SegmentRate]]] = _f(
         "per categorical column and level: customers, churned, rate and its Wilson 95% CI")
     top_drivers: Optional[list[str]] = _f(
-        "features ordered by mean absolute SHAP value of the early-warning model (top 10)")
+        "features ordered by mean |SHAP| of the early-warning model that drives the list, one-hot "
+        "columns summed per customer before the absolute value (top 10; predictive attributions, not causes)")
     logit_terms: Optional[int] = _f("terms of the multivariable logistic regression (0 if not fitted)")
     exit_reasons: Optional[Map] = _f("share of answering churners per stated exit reason")
     exit_reasons_answered: Optional[int] = _f("churners who stated an exit reason")
 
 
-class WarningBaseline(Strict):
-    """The logistic-regression baseline of the early-warning model, same validation."""
+class WarningModel(Strict):
+    """One early-warning model's raw scores on the held-out rows (same validation for both)."""
 
     roc_auc: Num = _f("held-out ROC AUC")
-    pr_auc: Num = _f("held-out precision-recall AUC")
+    roc_auc_ci: Optional[list[Num]] = _f(
+        "95% interval of the ROC AUC [low, high]: percentile bootstrap, 1,000 stratified resamples of the test rows")
+    pr_auc: Num = _f("held-out precision-recall AUC (average precision)")
     top_decile_lift: Num = _f("churn rate of the riskiest 10% / the average churn rate")
-    brier: Num = _f("Brier score (mean squared error of the probabilities)")
+    top_decile_lift_ci: Optional[list[Num]] = _f("95% interval of the lift, same bootstrap")
+    brier: Num = _f("Brier score of the raw scores (mean squared error of the probabilities)")
+    log_loss: Num = _f("log loss of the raw scores")
+    ece_10_equal_count: Num = _f("expected calibration error of the raw scores, 10 equal-count bins")
+
+
+class WarningCalibration(Strict):
+    """Calibration of the chosen model's scores on the held-out rows."""
+
+    method: Optional[str] = _f("`platt` or `isotonic`")
+    reason: Optional[str] = _f("why that method (few events: Platt; else the lower cross-fitted Brier score)")
+    events: Optional[int] = _f("churners (or stayers, if fewer) on the held-out rows")
+    event_rate: Num = _f("churn rate on the held-out rows")
+    mean_probability: Num = _f("mean calibrated probability on the held-out rows (cross-fitted)")
+    brier_raw: Num = _f("Brier score before calibration")
+    brier_calibrated: Num = _f("Brier score after calibration (5-fold cross-fitted on the held-out rows)")
+    ece_10_equal_count_raw: Num = _f("expected calibration error before calibration, 10 equal-count bins")
+    ece_10_equal_count_calibrated: Num = _f("the same after calibration (cross-fitted)")
 
 
 class WarningSection(Strict):
     """``warning``: the early-warning model (notebook 02; absent when it was skipped)."""
 
-    validation: Optional[str] = _f("how it was validated: time-ordered snapshots, or 5-fold CV without dates")
-    auc: Num = _f("held-out ROC AUC of the XGBoost model")
-    pr_auc: Num = _f("held-out precision-recall AUC")
-    top_decile_lift: Num = _f("churn rate of the riskiest 10% / the average churn rate")
-    brier: Num = _f("Brier score")
-    baseline: Optional[WarningBaseline] = _f("the same metrics for the logistic baseline")
+    validation: Optional[str] = _f("how it was validated: time-ordered snapshots with an embargo, or 5-fold CV without dates")
+    horizon_days: Optional[int] = _f("label horizon: probabilities are P(churn within this many days)")
+    model: Optional[str] = _f("the model that drives the list: higher held-out ROC AUC (`xgboost` or `logistic`)")
+    model_choice: Optional[str] = _f("the sentence stating the choice and the two AUCs")
+    auc: Num = _f("held-out ROC AUC of the chosen model")
+    auc_ci: Optional[list[Num]] = _f("its 95% bootstrap interval [low, high]")
+    auc_difference_ci: Optional[list[Num]] = _f(
+        "95% bootstrap interval of AUC(xgboost) - AUC(logistic), paired on the same resamples")
+    pr_auc: Num = _f("held-out precision-recall AUC of the chosen model")
+    top_decile_lift: Num = _f("churn rate of the riskiest 10% / the average churn rate (chosen model)")
+    top_decile_lift_ci: Optional[list[Num]] = _f("its 95% bootstrap interval [low, high]")
+    brier: Num = _f("Brier score of the chosen model's calibrated probabilities (cross-fitted)")
+    models: Optional[dict[str, WarningModel]] = _f("per model (`xgboost`, `logistic`): raw held-out metrics")
+    calibration: Optional[WarningCalibration] = _f("calibration of the chosen model's scores")
+    excluded_features: Optional[dict[str, str]] = _f(
+        "features left out of every model as consequences of churn or stand-ins for tenure, with the reason")
     n_high_risk: Optional[int] = _f("active customers in the high risk tier of the early-warning list")
 
 

@@ -161,7 +161,8 @@ def causes(m: StudyMetrics) -> str:
     if drivers:
         chips = "".join(f"<li>{esc(words(d))}</li>" for d in drivers[:10])
         left.append('<p class="note">Features the early-warning model relies on most '
-                    '(mean absolute SHAP value), strongest first.</p>'
+                    '(mean absolute SHAP value), strongest first: predictive attributions, '
+                    'not causes.</p>'
                     f'<ol class="chips">{chips}</ol>')
     else:
         left.append(na("Revealed drivers are"))
@@ -175,12 +176,14 @@ def _warning(m: StudyMetrics) -> list[str]:
     if auc is None and lift is None:
         return [na("Early-warning model metrics are")]
     items = []
+    ci = lambda v, f: (f"95% CI {v[0]:{f}}–{v[1]:{f}}"  # noqa: E731
+                       if v and None not in v else "")
     if auc is not None:
-        base = num(w.baseline.roc_auc) if w.baseline else None
-        items.append(card("AUC (held out)", esc(f"{auc:.2f}"),
-                          esc(f"logistic baseline {base:.2f}") if base is not None else "0.5 = random"))
+        items.append(card(f"AUC (held out, {w.model or 'model'})", esc(f"{auc:.2f}"),
+                          esc(ci(w.auc_ci, ".2f") or "0.5 = random")))
     if lift is not None:
-        items.append(card("Top-decile lift", esc(f"{lift:.1f}×"), "riskiest 10% vs average"))
+        items.append(card("Top-decile lift", esc(f"{lift:.1f}×"),
+                          esc(ci(w.top_decile_lift_ci, ".1f") or "riskiest 10% vs average")))
     if w.n_high_risk is not None:
         items.append(card("Flagged high risk", esc(fmt_int(w.n_high_risk)), "active customers"))
     sentence = []
@@ -190,6 +193,8 @@ def _warning(m: StudyMetrics) -> list[str]:
     if auc is not None:
         sentence.append(f"it ranks a random churner above a random stayer {auc:.0%} of the time")
     out = [cards(items), f"<p>{esc('; '.join(sentence))}.</p>"]
+    if w.model_choice:
+        out.append(f'<p class="note">{esc(w.model_choice)}.</p>')
     if w.validation:
         out.append(f'<p class="note">Validation: {esc(w.validation)}.</p>')
     return out

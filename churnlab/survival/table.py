@@ -12,7 +12,8 @@ join the risk set only from the moment they were observable.
 
 * :func:`survival_table` -- durations, the churn event and the entry time;
 * :func:`exposure_rates` -- accumulated counts as rates per period observed;
-* :func:`tenure_proxies` -- covariates that restate tenure;
+* :func:`tenure_proxies` -- covariates that restate tenure (the rule lives in
+  :mod:`churnlab.design`, shared with the cause analysis and the early-warning model);
 * :func:`prepare` / :class:`Prepared` -- all of the above from the analysis
   table and the ``survival`` params (what notebooks 03-05 model);
 * :func:`check_table` -- the input check every model of the package runs.
@@ -27,6 +28,7 @@ import pandas as pd
 
 from ..collect.definitions import censor_at
 from ..collect.features import is_history_summary
+from ..design import CONSEQUENCES, tenure_proxies
 from ..design import covariates as design_covariates
 from ..errors import DataError
 from ..units import UNIT_DAYS, whole_periods
@@ -155,23 +157,6 @@ def exposure_rates(df: pd.DataFrame, *, columns: list[str] | None = None,
     return out
 
 
-def tenure_proxies(df: pd.DataFrame, columns: list[str], *, duration: str = "duration",
-                   threshold: float = 0.85) -> list[str]:
-    """Numeric covariates that are (almost) a function of tenure: |Spearman rho|
-    with ``duration`` above ``threshold`` (e.g. a lifetime total such as the IBM
-    Telco ``TotalCharges`` = monthly charge x tenure). In a survival model they
-    restate the outcome, so notebook 03 leaves them out and says so."""
-    out = []
-    for col in columns:
-        s = df[col]
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) \
-                and s.nunique() > 1 and s.notna().sum() > 10:
-            rho = s.corr(df[duration], method="spearman")
-            if pd.notna(rho) and abs(rho) > threshold:
-                out.append(col)
-    return out
-
-
 @dataclass
 class Prepared:
     """The survival table notebooks 03-05 model, and what went into it.
@@ -200,7 +185,7 @@ class Prepared:
 
 
 def prepare(analysis: pd.DataFrame, sp, ground_truth: dict | None = None,
-            exclude: tuple[str, ...] = ("n_offers", "offer_accepted")) -> Prepared:
+            exclude: tuple[str, ...] = CONSEQUENCES) -> Prepared:
     """Survival table + model covariates from the analysis table and the ``survival`` params.
 
     :func:`survival_table` (whole periods, entry times from :func:`window_start`),
