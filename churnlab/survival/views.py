@@ -116,7 +116,11 @@ def competing(res: SurvivalResult) -> None:
         return
     show(incidence_plot(cr.incidence, unit=res.unit_label, horizon=max(cr.at["horizon"])), cr.at)
     for cause, table in cr.planted.items():
-        show(f"**{cause.capitalize()} churn: planted vs estimated** (cause-specific Cox)", table)
+        comparable = table[table["term"].notna()]
+        if len(comparable):
+            show(f"**{cause.capitalize()} churn: planted vs estimated** (cause-specific Cox on customer "
+                 "attributes; planted effects of what happens month by month are compared with the "
+                 "drivers model in section 3)", comparable)
 
 
 def sbg(res: SurvivalResult) -> None:
