@@ -21,6 +21,10 @@ class _Value:
     def recompute(self, *, margin_rate, monthly_discount):
         return pd.Series(margin_rate * 1000 / (1 + monthly_discount), index=self.ids)
 
+    def retained_value(self, lead_months, *, margin_rate, monthly_discount):
+        """Value if retained: here the CLV (a customer sure to stay through the lead time)."""
+        return self.recompute(margin_rate=margin_rate, monthly_discount=monthly_discount)
+
 
 def _tables():
     churners = pd.DataFrame({"customer_id": ["x", "y", "z"], "tenure_months": [2.0, 3.0, 4.0],

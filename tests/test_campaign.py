@@ -132,3 +132,64 @@ def test_profit_risk_summarises_the_draws():
     draws = campaign.profit_distribution(plan, alpha=5, beta=5, draws=5000, seed=1)
     assert np.array_equal(risk.draws, draws)
     assert risk.p05 < risk.median < risk.p95 and risk.p_loss == pytest.approx((draws < 0).mean())
+
+
+def test_a_save_is_worth_the_value_if_retained_net_of_those_who_stay_anyway():
+    from churnlab.economics import value
+    from churnlab.survival.curves import SurvivalCurves
+
+    # constant monthly retention q: S(t + k) / S(t) = q^k for both customers
+    q, months, d = 0.9, 24, 0.01
+    times = np.arange(0, months + 1, dtype=float)
+    S = np.repeat((q ** times)[:, None], 2, axis=1)
+    curves = SurvivalCurves("Geometric", "month", np.array(["a", "b"]), np.array([5.0, 12.0]), times, S, 60.0)
+    val = value.contractual_clv(curves, pd.Series({"a": 100.0, "b": 50.0}), margin_rate=0.5,
+                                monthly_discount=d, horizon_months=months)
+    disc = (1 + d) ** -np.arange(1, months + 1)
+    L = 3  # the customer pays the 3 months of the lead time for sure, then follows q from there
+    stay = np.r_[np.ones(L), q ** np.arange(1, months - L + 1)]
+    kept = val.retained_value(L)
+    assert kept["a"] == pytest.approx(0.5 * 100 * (disc @ stay))
+    assert (kept > val.clv).all()  # the CLV already discounts the churn the save prevents
+    assert val.retained_value(0).to_numpy() == pytest.approx(val.clv.to_numpy())
+    assert val.retained_value(L, margin_rate=1.0)["b"] == pytest.approx(2 * kept["b"])
+    # the campaign pays only for saves of customers who would not have stayed anyway
+    c0 = campaign.campaign_customers(pd.DataFrame({"customer_id": ["a"], "churn_probability": [0.5]}),
+                                     kept, incentive={"price": 10}, families=pd.Series({"a": "price"}),
+                                     accept_fit=0.4, accept_other=0.4, save_rate=0.5, contact_cost=2,
+                                     stay_anyway=0.3)
+    assert c0.loc[0, "expected_profit"] == pytest.approx(0.5 * 0.5 * 0.7 * kept["a"] - 0.4 * 10 - 2)
+    plan = campaign.best_target(c0, campaign.profit_curve(c0, steps=1))
+    assert plan.break_even_save_rate == pytest.approx((0.4 * 10 + 2) / (0.7 * 0.5 * kept["a"]))
+    with pytest.raises(DataError, match="stay_anyway_share"):
+        campaign.campaign_customers(pd.DataFrame({"customer_id": ["a"], "churn_probability": [0.5]}),
+                                    kept, incentive={}, families=pd.Series({"a": "price"}), accept_fit=0.4,
+                                    accept_other=0.4, save_rate=0.5, contact_cost=2, stay_anyway=1.0)
+
+
+def test_held_out_deciles_and_the_calibration_a_plan_covers():
+    from churnlab.causes.stage import held_out_deciles
+
+    pred = pd.DataFrame({"y": [1, 0, 1, 0, 0, 0, 1, 0, 0, 0],
+                         "p_calibrated": [0.9, 0.1, 0.8, 0.2, 0.05, 0.3, 0.7, 0.01, 0.02, 0.03]})
+    dec = held_out_deciles(pred, groups=5)  # riskiest first: (0.9, 0.8), (0.7, 0.3), (0.2, 0.1), ...
+    assert [d["rows"] for d in dec] == [2] * 5
+    assert [d["observed"] for d in dec] == [2, 1, 0, 0, 0]
+    assert dec[0]["expected"] == pytest.approx(1.7) and dec[1]["expected"] == pytest.approx(1.0)
+    cal = campaign.held_out_calibration(dec, 0.3)  # 30% of the list: the first ceil(1.5) = 2 groups
+    assert cal == {"observed": 3.0, "expected": pytest.approx(2.7), "rows": 4, "groups": 2}
+    assert campaign.held_out_calibration(None, 0.3) is None
+
+
+def test_profit_risk_includes_the_calibration_of_the_probabilities():
+    c = _campaign()
+    plan = campaign.best_target(c, campaign.profit_curve(c, steps=4))
+    only_s = campaign.profit_risk(plan, alpha=50, beta=50, draws=20000, seed=2)
+    both = campaign.profit_risk(plan, alpha=50, beta=50, draws=20000, seed=2,
+                                calibration={"observed": 24, "expected": 30.0})
+    # probabilities 20% too high on held-out rows: the profit is centred lower and spreads wider
+    phi = 24.5 / 30.0
+    assert both.draws.mean() == pytest.approx(phi * 0.5 * plan.gain - plan.spend, rel=0.02)
+    assert both.p95 - both.p05 > 1.5 * (only_s.p95 - only_s.p05)
+    assert both.p_loss >= only_s.p_loss and "level of the churn probabilities" in both.sources
+    assert only_s.sources == "the save rate"

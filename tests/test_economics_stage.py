@@ -18,7 +18,7 @@ from .conftest import scenario_params
 VALUE_KEYS = {"currency", "horizon_months", "margin_rate", "discount_rate", "discount_period", "method",
               "clv_mean", "clv_total", "customers", "clv_by_segment", "interval"}
 RETENTION_KEYS = {"currency", "optimal_target_share", "optimal_customers", "expected_profit",
-                  "break_even_save_rate", "save_rate", "profit_p05", "profit_p95", "p_loss", "policies",
+                  "profit_uncertainty", "value_basis", "break_even_save_rate", "save_rate", "profit_p05", "profit_p95", "p_loss", "policies",
                   "save_rate_ci", "save_rate_source", "fix_ranking"}
 
 

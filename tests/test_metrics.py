@@ -117,6 +117,8 @@ SAMPLE = {'causes': {'exit_reasons': {'competitor': 0.219206680585, 'moved': 0.0
                         'optimal_customers': 78,
                         'optimal_target_share': 0.0199795081967,
                         'p_loss': 0.0,
+                        'profit_uncertainty': 'the save rate',
+                        'value_basis': 'value if retained through the lead time',
                         'policies': {'by risk × value, differentiated': 1350.56987354,
                                      'by risk, a discount for everyone': 888.245448442},
                         'profit_p05': 751.369141946,

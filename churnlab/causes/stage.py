@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..collect.pipeline import Collection
@@ -104,7 +105,25 @@ def early_warning(params: StudyParams, collection: Collection) -> EarlyWarning:
         playbook={f: act for f, act in actions.items() if act},
         tier_shares=(params.warning.high_share, params.warning.medium_share),
         which=result.chosen, calibration=result.calibration)
+    wl.attrs["held_out"] = held_out_deciles(result.predictions)
     return EarlyWarning(result, ranking, wl, None, excluded, horizon)
+
+
+def held_out_deciles(pred: pd.DataFrame, *, groups: int = 10) -> list[dict]:
+    """Observed and expected churners per tenth of the held-out rows, riskiest first.
+
+    ``pred``: held-out rows with ``y`` (0/1) and ``p_calibrated`` (cross-fitted calibrated
+    probabilities). Row j of the ranking (highest probability first) falls in group
+    floor(j * groups / n); per group: rows, observed = sum y, expected = sum p. A campaign
+    that contacts the top share of the list checks its probabilities against the groups
+    it covers (:func:`churnlab.economics.campaign.held_out_calibration`).
+    """
+    p = pred["p_calibrated"].to_numpy(float)
+    y = pred["y"].to_numpy(float)
+    order = np.argsort(-p, kind="stable")
+    grp = np.arange(len(p)) * groups // max(len(p), 1)
+    return [{"rows": int((grp == g).sum()), "observed": float(y[order][grp == g].sum()),
+             "expected": float(p[order][grp == g].sum())} for g in range(groups)]
 
 
 @dataclass

@@ -72,7 +72,7 @@ def assumption_ranges(*, margin_rate: float, discount_rate: float, acquisition_c
 def sensitivity(value, churners: pd.DataFrame, retained: pd.DataFrame, offers: pd.DataFrame | None,
                 costs, *, discount_period: str, period: str, currency: str, window: tuple,
                 base: dict[str, float], ranges: Ranges,
-                campaign: Campaign | None = None) -> pd.DataFrame:
+                campaign: Campaign | None = None, lead_months: int = 0) -> pd.DataFrame:
     """The tornado table (:func:`tornado`) of the total cost of churn and, with a
     ``campaign``, its best profit (see the module docstring).
 
@@ -81,7 +81,8 @@ def sensitivity(value, churners: pd.DataFrame, retained: pd.DataFrame, offers: p
     :func:`.cost.churners_and_retained` (the ``clv`` of the ``retained`` customers is
     replaced by the recomputed one; ``segment`` columns are used when present);
     ``offers``, ``costs``, ``period``, ``currency``, ``window`` as for
-    :func:`.cost.cost_of_churn`; ``base`` / ``ranges``: :func:`assumption_ranges`.
+    :func:`.cost.cost_of_churn`; ``base`` / ``ranges``: :func:`assumption_ranges`; the
+    campaign values its saves at ``value.retained_value(lead_months, ...)``.
     """
     ids = pd.Index(retained["customer_id"])
     segment = "segment" if "segment" in retained else None
@@ -95,7 +96,9 @@ def sensitivity(value, churners: pd.DataFrame, retained: pd.DataFrame, offers: p
                               currency=currency, window=window).totals["total"]
         out = {"total cost of churn": total}
         if campaign is not None:
-            customers = campaign.customers(clv, save_rate=save_rate)
+            kept = value.retained_value(lead_months, margin_rate=margin,
+                                        monthly_discount=monthly_rate(discount, discount_period))
+            customers = campaign.customers(kept, save_rate=save_rate)
             out["campaign profit"] = float(profit_curve(customers)["profit"].max())
         return out
 

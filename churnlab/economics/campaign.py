@@ -5,17 +5,22 @@
   Beta distribution of the save rate's uncertainty.
 * :func:`campaign_customers` -- per customer of the list, the expected profit of
   contacting them. For a contacted customer i with churn probability p_i, value
-  CLV_i, acceptance a_i (P(takes the offer)), save rate s (P(stays | offer)),
-  incentive c_i paid by everyone who accepts (also by those who would have
-  stayed: that is the waste) and contact cost f::
+  if retained V_i (their value given that they stay through the lead time, not
+  the CLV, which already discounts for the churn the offer is meant to prevent),
+  acceptance a_i (P(takes the offer)), save rate s (P(stays | offer), measured
+  at the reactive save desk and *assumed* to hold for proactive offers), the
+  share sigma of kept customers who would have stayed anyway (``costs.stay_anyway_share``,
+  as in the cost of churn), incentive c_i paid by everyone who accepts (also by
+  those who would have stayed: that is the waste) and contact cost f::
 
-      E[profit_i] = p_i * s * CLV_i - a_i * c_i - f
+      E[profit_i] = p_i * s * (1 - sigma) * V_i - a_i * c_i - f
 
 * :func:`profit_curve` / :func:`best_target` -- cumulative expected profit of
   contacting the top share k, the best k and its break-even save rate;
   :func:`compare_policies` -- targeting by risk, by risk x value, one offer for
   everyone, and the untargeted mass campaign;
-* :func:`profit_risk` -- the planned campaign's profit when the save rate is uncertain.
+* :func:`profit_risk` -- the planned campaign's profit when the save rate and the
+  level of the churn probabilities (their calibration) are uncertain.
 """
 
 from __future__ import annotations
@@ -144,6 +149,8 @@ class Campaign:
     inputs: CampaignInputs
     incentive: dict[str, float]
     contact_cost: float
+    stay_anyway: float = 0.0
+    calibration: dict | None = None
 
     def customers(self, value: pd.Series, *, save_rate: float | None = None,
                   offer_for: Callable[[str | None], str | None] | None = None) -> pd.DataFrame:
@@ -152,19 +159,23 @@ class Campaign:
         return campaign_customers(self.warning, value, incentive=self.incentive,
                                   families=self.families, accept_fit=self.inputs.accept_rate,
                                   accept_other=self.inputs.accept_rate, save_rate=rate,
-                                  contact_cost=self.contact_cost, offer_for=offer_for)
+                                  contact_cost=self.contact_cost, offer_for=offer_for,
+                                  stay_anyway=self.stay_anyway)
 
 
 def campaign_customers(warning: pd.DataFrame, value: pd.Series, *, incentive: dict[str, float],
                        families: pd.Series, accept_fit: float, accept_other: float,
                        save_rate: float, contact_cost: float,
-                       offer_for: Callable[[str | None], str | None] | None = None) -> pd.DataFrame:
-    """Per active customer: churn probability, value, offer, and expected profit of contacting.
+                       offer_for: Callable[[str | None], str | None] | None = None,
+                       stay_anyway: float = 0.0) -> pd.DataFrame:
+    """Per active customer: churn probability, value if retained, offer, and expected profit
+    of contacting (the module docstring's formula).
 
     ``warning``: customer_id, churn_probability (notebook 02's list: the chosen model's
     score calibrated on held-out rows, P(churn within the lead time), never the raw
-    ``model_score``); ``value``:
-    CLV by customer id; ``families``: each customer's driver family (from the
+    ``model_score``); ``value``: the value if retained by customer id
+    (:meth:`churnlab.economics.value.ContractualValue.retained_value`); ``stay_anyway``:
+    the share of kept customers who would have stayed anyway; ``families``: each customer's driver family (from the
     top reason); ``incentive``: cost per accepted offer by family. The offer is
     the one that fits the family (differentiated), or ``offer_for(family)`` to
     force another policy (e.g. a discount for all); acceptance is ``accept_fit``
@@ -174,10 +185,10 @@ def campaign_customers(warning: pd.DataFrame, value: pd.Series, *, incentive: di
     df["customer_id"] = df["customer_id"].astype(str)  # a CSV may have read ids as numbers
     value = value.set_axis(value.index.astype(str))
     families = families.set_axis(families.index.astype(str))
-    df["clv"] = df["customer_id"].map(value)
-    if df["clv"].isna().all():
+    df["value"] = df["customer_id"].map(value)
+    if df["value"].isna().all():
         raise DataError("no customer of the early-warning list has a value")
-    df["clv"] = df["clv"].fillna(0.0)
+    df["value"] = df["value"].fillna(0.0)
     df["family"] = df["customer_id"].map(families)
     fitting = df["family"].map(FAMILY_OFFER)
     offer = fitting if offer_for is None else df["family"].map(offer_for)
@@ -186,23 +197,26 @@ def campaign_customers(warning: pd.DataFrame, value: pd.Series, *, incentive: di
     df["incentive"] = df["offer"].map(lambda o: incentive.get(fam_of_offer.get(o, "price"), 0.0))
     df["accept"] = np.where(df["offer"] == fitting, accept_fit, accept_other)
     p = df["churn_probability"].astype(float)
-    df["expected_profit"] = p * save_rate * df["clv"] - df["accept"] * df["incentive"] - contact_cost
-    df.attrs.update(save_rate=save_rate, contact_cost=contact_cost)
+    if not 0 <= stay_anyway < 1:
+        raise DataError(f"costs.stay_anyway_share: expected a share in [0, 1), got {stay_anyway}")
+    df["expected_profit"] = (p * save_rate * (1 - stay_anyway) * df["value"]
+                             - df["accept"] * df["incentive"] - contact_cost)
+    df.attrs.update(save_rate=save_rate, contact_cost=contact_cost, stay_anyway=stay_anyway)
     return df
 
 
 def _ranked(customers: pd.DataFrame, order: str) -> pd.DataFrame:
     """Customers from the highest ``risk`` (churn probability) or ``risk_value``
-    (probability x CLV) down; ties keep their order."""
+    (probability x value if retained) down; ties keep their order."""
     key = {"risk": customers["churn_probability"],
-           "risk_value": customers["churn_probability"] * customers["clv"]}[order]
+           "risk_value": customers["churn_probability"] * customers["value"]}[order]
     return customers.iloc[np.argsort(-key.to_numpy(), kind="stable")]
 
 
 def profit_curve(customers: pd.DataFrame, *, order: str = "risk", steps: int = 100) -> pd.DataFrame:
     """Cumulative expected profit of contacting the top share k of customers.
 
-    ``order``: ``risk`` (churn probability) or ``risk_value`` (probability x CLV),
+    ``order``: ``risk`` (churn probability) or ``risk_value`` (probability x value),
     highest first; ``random`` gives the untargeted (mass) campaign's expectation,
     k x the sum over everyone. Columns: share, customers, profit.
     """
@@ -221,7 +235,8 @@ def profit_curve(customers: pd.DataFrame, *, order: str = "risk", steps: int = 1
 class CampaignPlan:
     """The best targeting on a profit curve: share, customers, expected profit,
     the save rate at which that campaign breaks even, and its two parts: ``gain``
-    = sum p_i CLV_i (the value at stake) and ``spend`` = sum(a_i c_i + f)."""
+    = (1 - sigma) sum p_i V_i (the value at stake, net of those who would stay anyway)
+    and ``spend`` = sum(a_i c_i + f), so that profit(s) = s x gain - spend."""
 
     share: float
     customers: int
@@ -235,26 +250,37 @@ def best_target(customers: pd.DataFrame, curve: pd.DataFrame, *, order: str = "r
     """The k that maximises expected profit, and the break-even save rate there.
 
     Break-even: the save rate s* at which the chosen customers' expected profit
-    is 0: s* = sum(a_i c_i + f) / sum(p_i CLV_i).
+    is 0: s* = sum(a_i c_i + f) / ((1 - sigma) sum(p_i V_i)).
     """
     i = int(curve["profit"].to_numpy().argmax())
     k = int(curve["customers"].iloc[i])
     top = _ranked(customers, order).iloc[:k]
-    gain = float((top["churn_probability"] * top["clv"]).sum())
+    gain = float((top["churn_probability"] * top["value"]).sum()) * (1 - customers.attrs.get("stay_anyway", 0.0))
     spend = float((top["accept"] * top["incentive"]).sum() + k * customers.attrs["contact_cost"])
     return CampaignPlan(float(curve["share"].iloc[i]), k, float(curve["profit"].iloc[i]),
                         spend / gain if gain > 0 else float("nan"), gain, spend)
 
 
 def profit_distribution(plan: CampaignPlan, *, alpha: float, beta: float, draws: int = 4000,
-                        seed: int = 0) -> np.ndarray:
-    """Profit of the planned campaign when the save rate is uncertain: s ~ Beta(alpha, beta).
+                        seed: int = 0, calibration: dict | None = None) -> np.ndarray:
+    """Profit of the planned campaign when its inputs are uncertain; one value per draw (seeded).
 
-    Profit is linear in s: profit(s) = s x gain - spend (:class:`CampaignPlan`);
-    one value per draw (seeded).
+    * the save rate: s ~ Beta(alpha, beta);
+    * the level of the churn probabilities, when ``calibration`` gives the held-out
+      rows' ``observed`` churners O and ``expected`` churners E (the sum of their
+      calibrated probabilities): every p_i is scaled by phi ~ Gamma(O + 1/2, rate E),
+      the Jeffreys posterior of the Poisson ratio O / E (Garwood-type interval for an
+      observed-to-expected ratio), so a list whose probabilities were 10% too high on
+      held-out data gets phi around 0.9, with the width its event count allows.
+
+    Profit is linear in both: profit = phi x s x gain - spend (:class:`CampaignPlan`).
     """
-    s = np.random.default_rng(seed).beta(alpha, beta, size=draws)
-    return s * plan.gain - plan.spend
+    rng = np.random.default_rng(seed)
+    s = rng.beta(alpha, beta, size=draws)
+    phi = 1.0
+    if calibration and calibration.get("expected", 0) > 0:
+        phi = rng.gamma(calibration["observed"] + 0.5, 1.0 / calibration["expected"], size=draws)
+    return phi * s * plan.gain - plan.spend
 
 
 @dataclass
@@ -298,10 +324,23 @@ def compare_policies(campaign: Campaign, value: pd.Series) -> PolicyComparison:
     return PolicyComparison(by_offer["differentiated"], curves, plans, pd.DataFrame(rows))
 
 
+def held_out_calibration(deciles: list[dict] | None, share: float) -> dict | None:
+    """Observed and expected churners on the held-out rows of the groups a campaign that
+    contacts the top ``share`` of the list covers: the first ceil(share x 10) tenths of
+    :func:`churnlab.causes.stage.held_out_deciles`. None without held-out groups."""
+    if not deciles:
+        return None
+    k = max(1, int(np.ceil(share * len(deciles) - 1e-9)))
+    top = deciles[:k]
+    return {"observed": sum(d["observed"] for d in top), "expected": sum(d["expected"] for d in top),
+            "rows": sum(d["rows"] for d in top), "groups": k}
+
+
 @dataclass
 class ProfitRisk:
-    """The planned campaign's profit over draws of the save rate ~ Beta(alpha, beta):
-    the draws, their 5%, 50% and 95% quantiles and P(profit < 0)."""
+    """The planned campaign's profit over draws of its uncertain inputs
+    (:func:`profit_distribution`): the draws, their 5%, 50% and 95% quantiles,
+    P(profit < 0) and ``sources``, what the draws vary."""
 
     draws: np.ndarray
     alpha: float
@@ -310,11 +349,18 @@ class ProfitRisk:
     median: float
     p95: float
     p_loss: float
+    sources: str = "the save rate"
 
 
 def profit_risk(plan: CampaignPlan, *, alpha: float, beta: float, draws: int = 4000,
-                seed: int = 0) -> ProfitRisk:
+                seed: int = 0, calibration: dict | None = None) -> ProfitRisk:
     """:func:`profit_distribution` summarised (quantiles and the chance of a loss)."""
-    prof = profit_distribution(plan, alpha=alpha, beta=beta, draws=draws, seed=seed)
+    prof = profit_distribution(plan, alpha=alpha, beta=beta, draws=draws, seed=seed,
+                               calibration=calibration)
     lo, mid, hi = np.quantile(prof, [0.05, 0.5, 0.95])
-    return ProfitRisk(prof, alpha, beta, float(lo), float(mid), float(hi), float((prof < 0).mean()))
+    sources = "the save rate" + (
+        f" and the level of the churn probabilities ({calibration['observed']:,.0f} churners observed "
+        f"vs {calibration['expected']:,.1f} expected on the riskiest held-out rows the plan's share "
+        "covers)" if calibration else "")
+    return ProfitRisk(prof, alpha, beta, float(lo), float(mid), float(hi), float((prof < 0).mean()),
+                      sources)

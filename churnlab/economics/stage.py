@@ -22,8 +22,9 @@ import pandas as pd
 from ..design import segment_column
 from ..errors import DataError
 from ..survival.curves import SurvivalCurves
+from ..units import DAYS_PER_MONTH
 from .campaign import (Campaign, CampaignInputs, CampaignPlan, PolicyComparison, ProfitRisk,
-                       campaign_inputs, compare_policies, driver_families,
+                       campaign_inputs, compare_policies, driver_families, held_out_calibration,
                        profit_risk)
 from .cost import (COMPONENTS, ChurnCost, churners_and_retained, comparable_value, cost_of_churn,
                    fix_roi, revenue_at_risk)
@@ -158,7 +159,10 @@ class EconomicsResult:
                 expected_profit=plan.profit, break_even_save_rate=plan.break_even_save_rate,
                 save_rate=self.inputs.save_rate, profit_p05=profit.p05, profit_p95=profit.p95,
                 p_loss=profit.p_loss, policies=dict(zip(table["policy"], table["expected_profit"])),
-                save_rate_ci=list(self.inputs.save_range), save_rate_source=self.inputs.note)
+                save_rate_ci=list(self.inputs.save_range), save_rate_source=self.inputs.note,
+                value_basis="value if retained through the lead time (not the CLV, which already "
+                            "discounts the churn a save prevents), net of the stay-anyway share",
+                profit_uncertainty=profit.sources)
         if self.fix_roi is not None:
             retention["fix_ranking"] = self.fix_roi["reason"].tolist()
         return {"value": value, "cost": cost, "retention": retention}
@@ -210,8 +214,13 @@ def _campaign(params, offers, tables, warning_list, skipped) -> Campaign | None:
         skipped["campaign"] = str(exc)
         return None
     listed = warning_list.assign(churn_probability=warning_list["churn_probability"].astype(float))
+    if inputs.rates is not None:
+        inputs.note += (" (a reactive rate: customers who asked to leave; assumed to hold for "
+                        "proactive offers to customers who have not)")
+    stay_anyway = params.costs.stay_anyway_share if params.costs is not None else 0.0
     return Campaign(listed, driver_families(listed, params.playbook.families), inputs,
-                    camp.incentive_cost, camp.contact_cost)
+                    camp.incentive_cost, camp.contact_cost, stay_anyway=stay_anyway,
+                    calibration=warning_list.attrs.get("held_out"))
 
 
 def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=None, bgnbd=None,
@@ -281,11 +290,14 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
 
     # --- campaign
     campaign = _campaign(params, offers, tables, warning_list, skipped)
+    lead_months = int(round(params.snapshots.lead_days / DAYS_PER_MONTH))  # the list's horizon
     policies = profit = None
     if campaign is not None:
-        policies = compare_policies(campaign, clv)
+        kept_value = val.retained_value(lead_months).reindex(clv.index)  # a save is worth this
+        policies = compare_policies(campaign, kept_value)
         profit = profit_risk(policies.plan, alpha=campaign.inputs.alpha, beta=campaign.inputs.beta,
-                             seed=params.seed)
+                             seed=params.seed,
+                             calibration=held_out_calibration(campaign.calibration, policies.plan.share))
 
     # --- which fix pays
     roi = None
@@ -303,7 +315,7 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
                                      acquisition_cost=cp.acquisition_cost, inputs=inputs)
     sens = sensitivity(val, churned, retained, offers, cp, discount_period=vp.discount_period,
                        period=params.kpi_period, currency=vp.currency, window=window, base=base,
-                       ranges=ranges, campaign=campaign)
+                       ranges=ranges, campaign=campaign, lead_months=lead_months)
 
     truth = collection.ground_truth or {}
     return EconomicsResult(

@@ -103,6 +103,32 @@ class ContractualValue:
         return pd.Series(m * self.table["revenue"].to_numpy() * months,
                          index=self.table["customer_id"], name="clv")
 
+    def retained_value(self, lead_months: int, *, margin_rate: float | None = None,
+                       monthly_discount: float | None = None) -> pd.Series:
+        """Value of each customer *if retained* through the next ``lead_months``: what a
+        campaign that prevents their churn in that window gains.
+
+        V_i = m r_i [sum_{k<=L} 1/(1+d)^k + sum_{k>L} S_i(t+k)/S_i(t+L) / (1+d)^k]: the
+        customer pays for the L months for sure, and afterwards follows their survival
+        curve from t+L on. The CLV instead weights those months by S_i(t+k)/S_i(t), which
+        already includes the churn the offer is meant to prevent, so valuing a save at the
+        CLV undervalues it most for the riskiest customers (Neslin et al. 2006, *JMR*
+        43(2), on valuing retention campaigns). ``margin_rate`` / ``monthly_discount``
+        override the value params (as in :meth:`recompute`).
+        """
+        L = int(min(max(lead_months, 0), self.stay.shape[0]))
+        stay = self.stay.copy()
+        if L > 0:
+            base = self.stay[L - 1]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                after = np.where(base > 0, self.stay[L:] / base, 0.0)
+            stay = np.vstack([np.ones((L, stay.shape[1])), after])
+        m = self.margin_rate if margin_rate is None else margin_rate
+        d = self.monthly_discount if monthly_discount is None else monthly_discount
+        months = discount_factors(stay.shape[0], d) @ stay
+        return pd.Series(m * self.table["revenue"].to_numpy() * months,
+                         index=self.table["customer_id"], name="value_if_retained")
+
 
 def contractual_clv(curves: SurvivalCurves, revenue: pd.Series, *, margin_rate: float,
                     monthly_discount: float, horizon_months: int) -> ContractualValue:
@@ -169,6 +195,18 @@ class PurchaseValue:
                         else monthly_discount)
         return pd.Series(clv, index=s.index, name="clv")
 
+
+    def retained_value(self, lead_months: int = 0, *, margin_rate: float | None = None,
+                       monthly_discount: float | None = None) -> pd.Series:
+        """Value of each customer *if retained*: CLV_i / P(alive)_i. In the BG/NBD the
+        expected purchases are P(alive) x those of a customer known to be alive
+        (Fader, Hardie & Lee 2005, eq. 10), so this is the CLV of the same customer
+        without the chance that they have already left. (``lead_months`` is not
+        needed: a saved shopper is one who is still alive.) ``margin_rate`` /
+        ``monthly_discount`` as in :meth:`recompute`."""
+        clv = self.recompute(margin_rate=margin_rate, monthly_discount=monthly_discount)
+        p_alive = self.bgnbd.summary["p_alive"].reindex(clv.index)
+        return (clv / p_alive.where(p_alive > 0)).fillna(0.0).rename("value_if_retained")
 
     def mean_interval(self, ids, *, n_draws: int = 200, seed: int = 0, level: float = 0.95,
                       resample_customers: bool = True) -> ValueInterval:

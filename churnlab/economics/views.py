@@ -112,14 +112,20 @@ def campaign(res: EconomicsResult) -> None:
          res.policies.table,
          f"**Best plan:** contact the top **{plan.share:.0%}** by risk ({plan.customers:,} customers) for an "
          f"expected profit of **{plan.profit:,.0f} {res.currency}**; it breaks even at a save rate of "
-         f"**{plan.break_even_save_rate:.1%}** (estimated: {inp.save_rate:.1%}).")
+         f"**{plan.break_even_save_rate:.1%}** (estimated: {inp.save_rate:.1%}). A save is valued at "
+         "the customer's value *if retained* through the list's lead time (the CLV already "
+         "discounts the very churn a save prevents), less the share of kept customers who would "
+         f"have stayed anyway ({res.policies.customers.attrs.get('stay_anyway', 0.0):.0%}).")
 
 
 def profit_risk(res: EconomicsResult) -> None:
-    """The campaign's profit over draws of the save rate and its chance of a loss."""
+    """The campaign's profit over draws of its uncertain inputs and its chance of a loss."""
     if res.profit is not None:
         show(plots.profit_distribution_plot(res.profit, currency=res.currency),
-             f"P(the campaign loses money) = **{res.profit.p_loss:.1%}**.")
+             f"The draws vary {res.profit.sources}. P(the campaign loses money) = "
+             f"**{res.profit.p_loss:.1%}**; 90% of the draws lie between {res.profit.p05:,.0f} and "
+             f"{res.profit.p95:,.0f} {res.currency}. Not included: whether the desk's reactive save "
+             "rate holds for proactive offers (an assumption a retention experiment would test).")
 
 
 def fix_roi(res: EconomicsResult) -> None:

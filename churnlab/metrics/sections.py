@@ -403,6 +403,9 @@ class RetentionSection(Strict):
     profit_p05: Num = _f("5th percentile of the simulated profit")
     profit_p95: Num = _f("95th percentile of the simulated profit")
     p_loss: Num = _f("probability of a loss")
+    profit_uncertainty: Optional[str] = _f("what the profit draws vary (the save rate, and the level of "
+                                           "the churn probabilities from their held-out calibration)")
+    value_basis: Optional[str] = _f("the value a save is worth in the plan")
     policies: Optional[Map] = _f(
         "expected profit per targeting policy (differentiated, by risk × value, one discount for all, "
         "mass campaign)")

@@ -188,7 +188,8 @@ class Study:
         def make():
             ew = early_warning(self.params, self.collection())
             if ew.warning_list is not None:
-                self.store.write_frame("warning_list", ew.warning_list)
+                self.store.write_frame("warning_list", ew.warning_list,
+                                       {"held_out": ew.warning_list.attrs.get("held_out")})
                 ew.warning_list.to_csv(self.folder.early_warning_csv, index=False)
             return ew
         return self._memo("early_warning", make)
@@ -198,7 +199,11 @@ class Study:
         if "early_warning" in self._cache:
             return self._cache["early_warning"].warning_list
         got = self.store.read_frame("warning_list")
-        return got[0] if got is not None else self.early_warning().warning_list
+        if got is None:
+            return self.early_warning().warning_list
+        frame, meta = got
+        frame.attrs["held_out"] = meta.get("held_out")
+        return frame
 
     def causes(self):
         """Stage 2's result (notebook 02); records ``causes`` and ``warning``."""
