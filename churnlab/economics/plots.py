@@ -119,7 +119,8 @@ def profit_distribution_plot(risk: ProfitRisk, *, currency: str, ax: plt.Axes | 
     ax = axes(ax, (8, 3.4))
     ax.hist(risk.draws, bins=60, color="#27ae60", alpha=0.8)
     ax.axvline(0, color="0.2", lw=1)
-    ax.set_xlabel(f"campaign profit ({currency}), save rate ~ Beta({risk.alpha:g}, {risk.beta:g})")
+    varies = "" if risk.sources == "the save rate" else " × probability level"
+    ax.set_xlabel(f"campaign profit ({currency}), save rate ~ Beta({risk.alpha:g}, {risk.beta:g}){varies}")
     _money_axis(ax.xaxis)
     ax.set_title(f"Profit of the best plan: median {risk.median:,.0f}, 90% interval "
                  f"{risk.p05:,.0f} to {risk.p95:,.0f} {currency}")
