@@ -247,3 +247,14 @@ def test_nrr_and_net_mrr_churn_follow_chartmogul_on_reactivation():
     assert mv["quick_ratio"] == pytest.approx((25 + 20 + 40) / (10 + 30))
     # the two differ by exactly the reactivated MRR: 1 - NRR = net MRR churn + reactivation / start
     assert 1 - mv["nrr"] == pytest.approx(mv["net_mrr_churn"] + 40 / 180)
+
+
+def test_the_cross_check_states_the_remaining_difference_in_numbers():
+    from churnlab.kpi.stage import consistency_note
+
+    cons = kpi.consistency(period_rate=0.0109, km_hazard=0.0117, sbg_rate=0.0045, tolerance=0.25)
+    note = consistency_note(cons)
+    assert not cons.agree and "sBG: expected monthly churn of the current base: 0.0045 a month, -59%" in note
+    assert "against the period rate 0.0109" in note and "survival" not in note.split("**")[1]
+    assert consistency_note(kpi.consistency(period_rate=0.01, km_hazard=0.011, sbg_rate=None)) == \
+        "All methods agree within 25%."

@@ -551,7 +551,17 @@ def _consistency(res: KpiResult, a: pd.DataFrame, prepared: Prepared) -> None:
     cons = rates.consistency(period_rate=res.pooled_monthly_churn, km_hazard=km_rate, sbg_rate=sbg_rate,
                              tolerance=res.params.kpi.consistency_tolerance)
     res.consistency = cons
-    notes = [f"All methods agree within {cons.tolerance:.0%}."] if cons.agree else []
-    notes += [_SBG_NOTE if r.method.startswith("sBG") else _SURVIVAL_NOTE
-              for r in cons.table[cons.table["flag"]].itertuples()]
-    res.notes["consistency"] = " ".join(notes)
+    res.notes["consistency"] = consistency_note(cons)
+
+
+def consistency_note(cons) -> str:
+    """The cross-check in words: agreement, or each method that differs, by how much against
+    the period rate and why it can (the remaining difference stated in numbers)."""
+    if cons.agree:
+        return f"All methods agree within {cons.tolerance:.0%}."
+    base = float(cons.table["monthly_churn"].iloc[0])
+    return " ".join(
+        f"**{r.method}: {r.monthly_churn:.4f} a month, {r.relative_difference:+.0%} against the period "
+        f"rate {base:.4f}** (more than the {cons.tolerance:.0%} tolerance). "
+        + (_SBG_NOTE if r.method.startswith("sBG") else _SURVIVAL_NOTE)
+        for r in cons.table[cons.table["flag"]].itertuples())
