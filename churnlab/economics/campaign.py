@@ -126,7 +126,9 @@ def campaign_inputs(offers: pd.DataFrame | None, reasons: pd.DataFrame | None, c
     kept = int(round(rates.loc["all", "save_rate"] * n))
     return CampaignInputs(float(rates.loc["all", "save_rate"]), float(rates.loc["all", "accept_rate"]),
                           kept + 1.0, n - kept + 1.0, rates,
-                          f"save rate from {n:,} offers of the save desk")
+                          f"save rate from {n:,} offers of the save desk (a reactive rate: customers "
+                          "who asked to leave; assumed to hold for proactive offers to customers who "
+                          "have not)")
 
 
 def driver_families(warning: pd.DataFrame, families: dict[str, str] | None = None) -> pd.Series:

@@ -214,9 +214,6 @@ def _campaign(params, offers, tables, warning_list, skipped) -> Campaign | None:
         skipped["campaign"] = str(exc)
         return None
     listed = warning_list.assign(churn_probability=warning_list["churn_probability"].astype(float))
-    if inputs.rates is not None:
-        inputs.note += (" (a reactive rate: customers who asked to leave; assumed to hold for "
-                        "proactive offers to customers who have not)")
     stay_anyway = params.costs.stay_anyway_share if params.costs is not None else 0.0
     return Campaign(listed, driver_families(listed, params.playbook.families), inputs,
                     camp.incentive_cost, camp.contact_cost, stay_anyway=stay_anyway,

@@ -117,7 +117,7 @@ class ContractualValue:
         override the value params (as in :meth:`recompute`).
         """
         L = int(min(max(lead_months, 0), self.stay.shape[0]))
-        stay = self.stay.copy()
+        stay = self.stay
         if L > 0:
             base = self.stay[L - 1]
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -204,7 +204,8 @@ class PurchaseValue:
         without the chance that they have already left. (``lead_months`` is not
         needed: a saved shopper is one who is still alive.) ``margin_rate`` /
         ``monthly_discount`` as in :meth:`recompute`."""
-        clv = self.recompute(margin_rate=margin_rate, monthly_discount=monthly_discount)
+        clv = (self.clv if margin_rate is None and monthly_discount is None
+               else self.recompute(margin_rate=margin_rate, monthly_discount=monthly_discount))
         p_alive = self.bgnbd.summary["p_alive"].reindex(clv.index)
         return (clv / p_alive.where(p_alive > 0)).fillna(0.0).rename("value_if_retained")
 
