@@ -37,8 +37,9 @@ import pandas as pd
 from .log import logger
 
 #: Bump when the layout or meaning of any artifact changes.
-SCHEMA_VERSION = 2  # 2: cohorts aged by renewal, curves after the observation end, lifetime models on
-# attributes only, the warning list's churn_probability calibrated (model_score added)
+SCHEMA_VERSION = 3  # 2: cohorts aged by renewal, curves after the observation end, lifetime models on
+# attributes only, the warning list's churn_probability calibrated (model_score added);
+# 3: survival curves carry the discounted months under parameter draws (E#d columns)
 _META_KEY = b"churnlab"
 
 

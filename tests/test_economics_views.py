@@ -53,6 +53,7 @@ def test_sections_show_text_figures_and_tables_in_order(study, shown):
     views.clv(res)
     assert [type(x).__name__ for x in shown] == ["Markdown", "Markdown", "Figure", "Markdown", "DataFrame"]
     assert f"{len(res.clv):,} active customers" in shown[1].data
+    assert "95% interval" in shown[1].data and "model's parameters" in shown[1].data
     shown.clear()
     views.churn_cost(res, s.params)
     kinds = [type(x).__name__ for x in shown]

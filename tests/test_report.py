@@ -67,7 +67,7 @@ METRICS = {
         "sbg": {"alpha": 0.5, "beta": 4.5, "period": "quarter", "holdout_mape": 0.07,
                 "holdout_bias": -0.07, "holdout_error": {"5": -0.03, "6": -0.11}, "derl": 12.3},
     },
-    "value": {"clv_mean": 648.3, "currency": "EUR", "horizon_months": 36,
+    "value": {"clv_mean": 648.3, "currency": "EUR", "horizon_months": 36, "clv_mean_ci": [640.2, 656.9],
               "method": "survival (AFT) expected discounted lifetime"},
     "cost": {"currency": "EUR", "total": 1234567.8, "churners": 1000,
              "components": {"direct": 100000.0, "indirect": 300000.0,
@@ -180,6 +180,7 @@ def test_report_is_written_with_formatted_numbers(run_dir: Path):
     # cost
     assert "1,234,568 EUR" in text and "1,235 EUR" in text  # total and per churner
     assert "244,188 EUR" in text and "648 EUR" in text
+    assert "95% interval 640 EUR to 657 EUR" in text
     assert "64.8%" in text                      # lost revenue share of the total
     # actions
     assert ("Contact the top 2.0% of active customers by churn risk (78 customers) : "

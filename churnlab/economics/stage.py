@@ -30,7 +30,7 @@ from .cost import (COMPONENTS, ChurnCost, churners_and_retained, comparable_valu
                    fix_roi, revenue_at_risk)
 from .assumptions import assumption_ranges, sensitivity
 from .value import (ContractualValue, PurchaseValue, ValueInterval, clv_by_segment, contractual_clv,
-                    customer_interval, purchase_clv, revenue_column, sbg_crosscheck)
+                    purchase_clv, revenue_column, sbg_crosscheck)
 
 #: How CLV is computed, by setting (``value.method`` in metrics.json).
 METHODS = {True: "survival (AFT) expected discounted lifetime", False: "BG/NBD x Gamma-Gamma"}
@@ -255,8 +255,7 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
     seg_ids = a.set_index("customer_id")[segment] if segment else pd.Series("all", index=a["customer_id"])
     by_seg = clv_by_segment(clv, seg_ids, n_boot=vp.bootstrap, seed=params.seed)
     interval = (val.mean_interval(clv.index, n_draws=vp.bootstrap, seed=params.seed)
-                if isinstance(val, PurchaseValue) else
-                customer_interval(clv, n_boot=vp.bootstrap, seed=params.seed))
+                if isinstance(val, PurchaseValue) else val.mean_interval(clv.index, n_boot=vp.bootstrap, seed=params.seed))
     sbg_check = None
     if contractual and "start_date" in a:
         if sbg is None:

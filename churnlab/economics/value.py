@@ -22,8 +22,8 @@ Intervals per segment come from a **bootstrap over customers** (percentile
 95% interval of the segment mean): the uncertainty of the average value of a
 segment's customers given the model. The interval of the mean CLV of all
 customers also includes the **parameter uncertainty** of the BG/NBD and
-Gamma-Gamma fits (:meth:`PurchaseValue.mean_interval`); for contracts it is the
-customer bootstrap alone so far (:func:`customer_interval`, which says so).
+Gamma-Gamma fits (:meth:`PurchaseValue.mean_interval`), for contracts that of the
+survival model's parameters (:meth:`ContractualValue.mean_interval`).
 All money is in the params' currency; CLV is the value over the next
 ``horizon_months`` months.
 """
@@ -88,11 +88,46 @@ class ContractualValue:
     stay: np.ndarray
     margin_rate: float
     monthly_discount: float
+    #: draws x customers: expected discounted months under the survival model's parameter
+    #: draws (:func:`churnlab.survival.curves.discounted_months_draws`), or None
+    month_draws: np.ndarray | None = None
+    model: str = "survival model"
 
     @property
     def clv(self) -> pd.Series:
         """CLV per active customer (index: customer_id)."""
         return self.table.set_index("customer_id")["clv"]
+
+    def mean_interval(self, ids, *, n_boot: int = 200, seed: int = 0, level: float = 0.95,
+                      resample_customers: bool = True) -> ValueInterval:
+        """Interval of the mean CLV of customers ``ids`` that includes the uncertainty of the
+        survival model's fitted parameters as well as of the customers.
+
+        Draw ``d`` values customer j at m r_j E_dj, E_dj the discounted expected months
+        under the d-th draw of the model's parameters from their asymptotic normal
+        (inverse Hessian, "Krinsky-Robb" simulation, made in notebook 03), takes a bootstrap
+        resample of the customers and their mean; the interval is the percentile range of
+        these means. Without draws (the model had no covariance matrix) it is the customer
+        bootstrap alone (:func:`customer_interval`), and the method says so.
+        ``resample_customers=False`` keeps the customers fixed (the parameters' share alone).
+        """
+        ids = pd.Index(ids)
+        if self.month_draws is None:
+            return customer_interval(self.clv.reindex(ids), n_boot=n_boot, seed=seed, level=level)
+        pos = pd.Index(self.table["customer_id"]).get_indexer(ids)
+        if (pos < 0).any():
+            raise DataError("CLV interval: some customers have no survival curve")
+        rev = self.margin_rate * self.table["revenue"].to_numpy(float)[pos]
+        values = self.month_draws[:, pos] * rev
+        rng = np.random.default_rng(seed)
+        n = len(ids)
+        means = np.array([row[rng.integers(0, n, n)].mean() if resample_customers else row.mean()
+                          for row in values])
+        lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2])
+        method = (f"{len(means)} draws of the {self.model} model's parameters (asymptotic normal, "
+                  "inverse Hessian) with a bootstrap of the customers, percentile "
+                  f"{level:.0%}")
+        return ValueInterval(float(self.clv.reindex(ids).mean()), float(lo), float(hi), n, method, True)
 
     def recompute(self, *, margin_rate: float | None = None,
                   monthly_discount: float | None = None) -> pd.Series:
@@ -151,7 +186,10 @@ def contractual_clv(curves: SurvivalCurves, revenue: pd.Series, *, margin_rate: 
                           "tenure_months": curves.tenure * MONTHS_PER_UNIT[curves.unit],
                           "revenue": rev, "expected_months": expected,
                           "clv": margin_rate * rev * expected})
-    return ContractualValue(table, stay, margin_rate, monthly_discount)
+    same = (curves.value_basis is not None and curves.value_basis[0] == int(horizon_months)
+            and np.isclose(curves.value_basis[1], monthly_discount, rtol=0, atol=1e-12))
+    return ContractualValue(table, stay, margin_rate, monthly_discount,
+                            curves.value_draws if same else None, curves.model)
 
 
 @dataclass

@@ -42,9 +42,14 @@ def clv(res: EconomicsResult) -> None:
     plots.clv_histogram(res.clv, currency=cur, horizon_months=h, ax=axes[0])
     plots.clv_plot(res.clv, res.clv_by_segment, currency=cur, horizon_months=h, ax=axes[1])
     fig.tight_layout()
+    ci = res.clv_interval
+    ci_text = (f" 95% interval {ci.low:,.0f} to {ci.high:,.0f} {cur}: {ci.method}"
+               + ("." if ci.parameters else "; the model's own uncertainty is not included.")
+               if ci is not None else "")
     show(_model_note(res),
          f"**Mean CLV of the {len(res.clv):,} active customers: {res.clv.mean():,.0f} {cur}** over the "
-         f"next {h} months (median {res.clv.median():,.0f}; the top 20% hold {res.top_share:.0%} of the value).",
+         f"next {h} months (median {res.clv.median():,.0f}; the top 20% hold {res.top_share:.0%} of the value)."
+         + ci_text,
          fig,
          "Intervals: bootstrap over the segment's customers (200 resamples by default, "
          "percentile 95%) — the uncertainty of the segment's average, given the model.",

@@ -378,8 +378,12 @@ def cost(m: StudyMetrics) -> str:
                           esc(f"next {fmt_num(h)} months, active customers") if h else "active customers"))
     if value and num(value.clv_mean) is not None:
         h = num(value.horizon_months)
+        ci = value.clv_mean_ci or []
+        ci_text = (f"95% interval {fmt_money(ci[0], value.currency or cur)} to "
+                   f"{fmt_money(ci[1], value.currency or cur)}; " if len(ci) == 2 else "")
         items.append(card("Mean CLV", esc(fmt_money(value.clv_mean, value.currency or cur)),
-                          esc(f"active customers, {fmt_num(h)}-month horizon") if h else "active customers"))
+                          esc(ci_text + (f"active customers, {fmt_num(h)}-month horizon" if h
+                                         else "active customers"))))
     inner = [cards(items)] if items else []
     comps = cost_m.components.model_dump() if cost_m and cost_m.components else {}
     comps = {k: float(v) for k, v in comps.items() if num(v) is not None}

@@ -238,7 +238,7 @@ class Study:
         if curves is not None:
             self.store.write_frame("survival_curves", curves.to_frame(),
                                    {"model": curves.model, "unit": curves.unit, "cap": curves.cap,
-                                    "lag": curves.lag})
+                                    "lag": curves.lag, "value_basis": curves.value_basis})
 
     def survival_curves(self):
         """Conditional survival curves of active customers from the best AFT model (or None)."""
@@ -250,7 +250,8 @@ class Study:
             if got is not None:
                 df, meta = got
                 return SurvivalCurves.from_frame(df, model=meta["model"], unit=meta["unit"], cap=meta["cap"],
-                                                 lag=meta.get("lag", 0.0))
+                                                 lag=meta.get("lag", 0.0),
+                                                 value_basis=meta.get("value_basis"))
             curves = fit_curves(self.params, self.prepared())[1]
             self._write_curves(curves)
             return curves

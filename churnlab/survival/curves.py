@@ -64,6 +64,10 @@ class SurvivalCurves:
     S: np.ndarray
     cap: float
     lag: float = 0.0
+    #: optional (draws x customers) expected discounted months under parameter draws
+    #: (:func:`discounted_months_draws`), and the (months, monthly discount) they were made for
+    value_draws: np.ndarray | None = None
+    value_basis: tuple[int, float] | None = None
 
     def at(self, times) -> np.ndarray:
         """Rows of ``S`` at ``times`` (each must be on the curve's grid)."""
@@ -96,17 +100,23 @@ class SurvivalCurves:
         """One row per customer: ``customer_id``, ``tenure`` and one column per time (``S@<u>``)."""
         data = {"customer_id": self.customer_id, "tenure": self.tenure}
         data.update({f"S@{float(t)!r}": self.S[i] for i, t in enumerate(self.times)})
+        if self.value_draws is not None:
+            data.update({f"E#{d}": row for d, row in enumerate(self.value_draws)})
         return pd.DataFrame(data)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, *, model: str, unit: str, cap: float,
-                   lag: float = 0.0) -> "SurvivalCurves":
-        """The inverse of :meth:`to_frame`."""
+                   lag: float = 0.0, value_basis=None) -> "SurvivalCurves":
+        """The inverse of :meth:`to_frame` (``value_basis`` as stored beside the frame)."""
         cols = [c for c in df.columns if c.startswith("S@")]
         times = np.array([float(c[2:]) for c in cols])
         order = np.argsort(times)
+        draws = [c for c in df.columns if c.startswith("E#")]
+        draws = sorted(draws, key=lambda c: int(c[2:]))
         return cls(model, unit, df["customer_id"].to_numpy(), df["tenure"].to_numpy(float),
-                   times[order], df[[cols[i] for i in order]].to_numpy(float).T, float(cap), float(lag))
+                   times[order], df[[cols[i] for i in order]].to_numpy(float).T, float(cap), float(lag),
+                   df[draws].to_numpy(float).T if draws else None,
+                   (int(value_basis[0]), float(value_basis[1])) if draws and value_basis else None)
 
 
 def survival_curves(model, design, st: pd.DataFrame, *, name: str, unit: str,
@@ -150,3 +160,46 @@ def current_predictions(model, design, df: pd.DataFrame, *,
                              duration=duration, event=event, id_col=id_col, lag=lag)
     out = curves.predictions(horizons)
     return out.rename(columns={"customer_id": id_col}) if id_col != "customer_id" else out
+
+
+def discounted_months_draws(model, design, st: pd.DataFrame, *, unit: str, months: int,
+                            monthly_discount: float, lag: float = 0.0, n_draws: int = 200,
+                            seed: int = 0, duration: str = "duration",
+                            event: str = "event") -> np.ndarray:
+    """Parameter uncertainty of the value a survival model gives: ``n_draws`` x active customers.
+
+    Row ``d`` holds, for each active customer of ``st`` (same order as
+    :func:`survival_curves`), the expected discounted months still to come over
+    ``months`` months under the ``d``-th draw of the model's parameters::
+
+        E_dj = sum_{k=1..months} S_d(t_j + lag + k | x_j) / S_d(t_j | x_j) / (1 + d_m)^k
+
+    with ``d_m`` the monthly discount rate. The parameter vectors are drawn from the
+    fit's asymptotic normal N(beta_hat, inverse Hessian) (lifelines' ``params_`` and
+    ``variance_matrix_``; Krinsky & Robb 1986, *REStat* 68(4), "parametric bootstrap"
+    of the estimates); each draw is evaluated by the fitted lifelines model itself with
+    its ``params_`` replaced, so the survival formula is lifelines'. With the point
+    estimate instead of a draw the row equals the ``expected_months`` of
+    :func:`churnlab.economics.value.contractual_clv` (tested).
+    """
+    from copy import copy
+    from .. import discount
+
+    active = st[st[event].astype(int) == 0]
+    X = design.transform(active)
+    tenure = active[duration].to_numpy(dtype=float)
+    times = np.arange(1, int(months) + 1, dtype=float) / MONTHS_PER_UNIT[unit] + float(lag)
+    disc = discount.factors(int(months), monthly_discount)
+    beta = model.params_
+    cov = np.asarray(model.variance_matrix_, dtype=float)
+    rng = np.random.default_rng(seed)
+    draws = rng.multivariate_normal(beta.to_numpy(float), (cov + cov.T) / 2, size=int(n_draws),
+                                    method="eigh")
+    out = np.empty((int(n_draws), len(active)))
+    for d, b in enumerate(draws):
+        fitted = copy(model)
+        fitted.params_ = pd.Series(b, index=beta.index)
+        S = model.__class__.predict_survival_function(fitted, X, times=times,
+                                                      conditional_after=tenure).to_numpy()
+        out[d] = disc @ np.clip(np.nan_to_num(S, nan=0.0), 0.0, 1.0)
+    return out

@@ -28,7 +28,7 @@ from ..units import PERIODS_PER_YEAR, UNIT_DAYS, bgnbd_code
 from .aft import AFTComparison, aft_models
 from .competing import CompetingRisks, competing_risks
 from .cox import CoxRemedy, cox_with_remedy
-from .curves import SurvivalCurves, curve_times, survival_curves
+from .curves import SurvivalCurves, curve_times, discounted_months_draws, survival_curves
 from .hazard import period_hazard
 from .km import KMSummary, km_by_segment, km_summary, logrank
 from .planted import FACTOR, MIN_EFFECT, planted_recovery, truth_caps
@@ -293,13 +293,20 @@ def fit_curves(params, prepared: Prepared, *, skipped: dict[str, str] | None = N
         skipped["Predictions"] = "no parametric model converged"
         return aft, None
     try:
+        lag = unobserved_lag(st, params.as_of, params.survival.unit)
         curves = survival_curves(aft.best_model, aft.design, st, name=aft.best,
                                  unit=params.survival.unit, times=curve_times_for(params),
-                                 cap=params.survival.remaining_cap,
-                                 lag=unobserved_lag(st, params.as_of, params.survival.unit))
+                                 cap=params.survival.remaining_cap, lag=lag)
     except DataError as exc:
         skipped["Predictions"] = str(exc)
         return aft, None
+    vp = params.value
+    if vp is not None and getattr(aft.best_model, "variance_matrix_", None) is not None:
+        basis = (int(vp.horizon_months), float(vp.monthly_discount()))
+        curves.value_draws = discounted_months_draws(
+            aft.best_model, aft.design, st, unit=params.survival.unit, months=basis[0],
+            monthly_discount=basis[1], lag=lag, n_draws=vp.bootstrap, seed=params.seed)
+        curves.value_basis = basis
     return aft, curves
 
 
