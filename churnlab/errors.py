@@ -21,3 +21,7 @@ class DataError(ChurnlabError):
 
 class StudyError(ChurnlabError):
     """A study run failed (a notebook raised); the message names where."""
+
+
+class OutputError(ChurnlabError):
+    """The output root cannot be used: not a folder, not writable, or another run holds the study."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +136,33 @@ def scenario_params_path(name: str) -> Path:
             "(or give your own file with --params FILE)"
         )
     return PARAMS_DIR / f"{name}.yaml"
+
+
+#: A study name: a plain folder name (letters, digits, ``_`` and ``-``; not hidden, not empty, no dots).
+STUDY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+#: Names the output root uses for itself (``lab/``: notebook runs outside the runner; ``index.html``).
+RESERVED_NAMES = frozenset({"lab", "index"})
+
+
+def study_name(params_path: str | Path, name: str | None = None) -> str:
+    """The name of a study's output folder: ``name`` if given, else the params file's stem.
+
+    The name becomes ``<out>/<name>/``, which publishing replaces whole, so it
+    must be a plain folder name: 1-100 letters, digits, ``_`` or ``-``, starting
+    with a letter or digit (so never ``.``, ``..``, hidden, or holding a dot like
+    ``index.html``), and not a name the output root uses itself (``lab``,
+    ``index``, in any case). Otherwise one :class:`ParamsError` line naming the
+    params file and the rule, raised before anything is read or written.
+    """
+    p = Path(params_path)
+    given = name is not None
+    value = name if given else p.stem
+    if STUDY_NAME.fullmatch(value) and value.lower() not in RESERVED_NAMES:
+        return value
+    shown = value if len(value) <= 30 else value[:30] + "…"
+    where = str(p) if len(str(p)) <= 60 else "…" + str(p)[-59:]
+    what = "--name" if given else "study name (from the file name)"
+    why = "is reserved" if value.lower() in RESERVED_NAMES else "is not a plain name"
+    fix = "choose another --name" if given else "rename the file or give --name NAME"
+    raise ParamsError(f"{where}: {what} {shown!r} {why}: expected 1-100 letters, digits, _ or -, "
+                      f"starting with a letter or digit, not lab or index; {fix}")

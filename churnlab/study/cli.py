@@ -1,7 +1,9 @@
-"""Command line: ``churnlab run [SCENARIO ...] [--params FILE] [--out DIR] [--jobs N]``.
+"""Command line: ``churnlab run [SCENARIO ...] [--params FILE [--name NAME]] [--out DIR] [--jobs N]``.
 
 User-facing problems (:class:`~churnlab.errors.ChurnlabError`) print one line
 each and give a non-zero exit; anything else is a bug and keeps its traceback.
+Ctrl-C and SIGTERM stop a run with one line and exit 130 / 143, after the
+temporary folders are removed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
                           "and no --params is given")
     run.add_argument("--params", action="append", default=[], metavar="FILE",
                      help="a params file to run (repeatable); output goes to <out>/<file stem>/")
+    run.add_argument("--name", default=None, metavar="NAME",
+                     help="name of the study's output folder (with one --params; default: the file "
+                          "stem). Letters, digits, _ and -")
     run.add_argument("--out", default=str(OUTPUTS_DIR), metavar="DIR",
                      help="output root (default: outputs/)")
     run.add_argument("--jobs", type=int, default=1, metavar="N", help="studies run in parallel")
@@ -50,16 +55,27 @@ def main(argv: list[str] | None = None) -> int:
                 bad += 1
         return 1 if bad else 0
 
+    from .publish import StudyLock, write_text_atomic
     from .runner import resolve_studies, run_studies
+    from .signals import exit_code
 
     if args.jobs < 1:
         _err(f"--jobs: expected an integer >= 1, got {args.jobs}")
         return 2
-    studies, errors = resolve_studies(args.scenarios, args.params)
+    studies, errors = resolve_studies(args.scenarios, args.params, args.name)
     for line in errors:
         _err(line)
     out = Path(args.out).expanduser().resolve()  # relative to where the command runs
-    results = run_studies(studies, out, jobs=args.jobs) if studies else []
+    try:
+        results = run_studies(studies, out, jobs=args.jobs) if studies else []
+    except ChurnlabError as exc:  # the output root cannot be used: nothing ran
+        _err(str(exc))
+        return 1
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the runner has cleaned up
+        _err(f"stopped by {'SIGTERM' if exit_code(exc) == 143 else 'Ctrl-C'}: nothing was published "
+             "by the unfinished studies; their temporary folders were removed and earlier output "
+             "is unchanged")
+        return exit_code(exc)
     for r in results:
         if r.ok:
             secs = sum(n.get("seconds", 0) for n in r.notebooks)
@@ -70,9 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _err(r.message)
     if any(r.ok for r in results):
-        from ..report import write_index
+        from ..report import INDEX_FILE, render_index
 
-        print(f"index of all studies in {out}: {write_index(out).name}")
+        with StudyLock(out, "index", blocking=True):  # one writer at a time; readers see a whole file
+            write_text_atomic(out / INDEX_FILE, render_index(out))
+        print(f"index of all studies in {out}: {INDEX_FILE}")
     return 0 if results and not errors and all(r.ok for r in results) else 1
 
 

@@ -12,7 +12,10 @@ A study is one params file. Its output goes to ``<out>/<name>/`` where
 Nothing is half-written: a study builds in a temporary folder next to its
 final place and replaces the previous good output only when every notebook
 succeeded. A failure leaves the earlier output untouched and is reported as
-one line naming the study, the notebook, the cell and the error.
+one line naming the study, the notebook, the cell and the error. One run at a
+time writes a study into an output root (a lock); a run killed half-way is
+recovered at the next start; SIGTERM stops a run like Ctrl-C
+(:mod:`.publish`, :mod:`.signals`).
 """
 
 from __future__ import annotations
@@ -28,8 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -40,6 +41,10 @@ from ..errors import ChurnlabError, ParamsError
 from ..metrics import FILENAME as METRICS_FILE
 from ..metrics import write_json
 from ..params import FileSource, StudyParams, load_params
+from ..params.load import study_name
+from .publish import (StudyLock, new_tmp, prepare_root, publish, recover, recover_root, remove_empty,
+                      sweep_kernel_logs)
+from .signals import stop_on_signals
 
 PACKAGES = ("pandas", "numpy", "pyarrow", "duckdb", "pandera", "pydantic", "papermill",
             "nbconvert", "matplotlib", "seaborn", "statsmodels", "scikit-learn", "lifelines",
@@ -68,10 +73,15 @@ class StudyResult:
     notebooks: list[dict[str, Any]] = field(default_factory=list)
 
 
-def plan_study(params_path: str | Path) -> Study:
-    """Validate one params file (the early check) and name its study."""
+def plan_study(params_path: str | Path, name: str | None = None) -> Study:
+    """Name a study and validate its params file: the early check, before anything is written.
+
+    The name is ``name`` or the file's stem and must be a plain folder name
+    (:func:`churnlab.params.load.study_name`): ``..yaml`` or ``index.html.yaml``
+    are refused here, not after the run.
+    """
     path = Path(params_path)
-    return Study(path.stem, path, load_params(path))
+    return Study(study_name(path, name), path, load_params(path))
 
 
 def notebook_parameters(notebook: Path) -> set[str]:
@@ -126,20 +136,37 @@ def _inputs(study: Study) -> dict[str, Any]:
     return inputs
 
 
-def _kernel_manager_class(log_path: Path):
+def _kernel_manager_class(log_path: Path, launched: list):
     """A kernel manager whose kernel writes its stderr to ``log_path``, not to ours.
 
     Kernels print start-up warnings and exit noise on stderr; a study's
     output should be its one-line status. The log is kept if the kernel dies.
+    Each kernel process started is appended to ``launched``, so a stopped run
+    can end the kernels papermill had no chance to shut down.
     """
     from jupyter_client.manager import AsyncKernelManager
 
     class QuietKernelManager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw["stderr"] = open(log_path, "ab")  # noqa: SIM115 - closed when the kernel exits
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
+            out = await super()._async_launch_kernel(kernel_cmd, **kw)
+            process = getattr(self.provisioner, "process", None)
+            if process is not None:
+                launched.append(process)
+            return out
 
     return QuietKernelManager
+
+
+def _end_kernels(launched: list) -> None:
+    """Kill the kernel processes still running (a run stopped while a notebook executed)."""
+    for process in launched:
+        try:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+        except Exception:  # noqa: BLE001 - best effort: the kernel also exits when orphaned
+            continue
 
 
 def _error_line(study: str, notebook: str, exc: BaseException) -> str:
@@ -170,7 +197,7 @@ def _kernel_failure(exc: BaseException) -> bool:
 
 
 def _execute(src: Path, out: Path, parameters: dict[str, Any], kernel_log: Path,
-             attempts: int = 3) -> None:
+             launched: list, attempts: int = 3) -> None:
     """Execute one notebook with papermill, retrying only when the kernel fails to start.
 
     Kernels started at the same moment by parallel studies can race for ports
@@ -186,7 +213,7 @@ def _execute(src: Path, out: Path, parameters: dict[str, Any], kernel_log: Path,
                 progress_bar=False, cwd=str(NOTEBOOKS_DIR), log_output=False,
                 request_save_on_cell_execute=False,  # one write at the end (also on error), not
                 # two full rewrites per cell: the run folder is temporary until published
-                kernel_manager_class=_kernel_manager_class(kernel_log))
+                kernel_manager_class=_kernel_manager_class(kernel_log, launched))
             return
         except RuntimeError as exc:
             if attempt == attempts or "Kernel died before replying" not in str(exc):
@@ -198,20 +225,44 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
               on_notebook: Callable[[str, str], None] | None = None) -> StudyResult:
     """Execute the notebooks of one study into a temporary folder, then publish it.
 
-    ``on_notebook(study, notebook)`` is called after each notebook (for progress).
+    Holds the study's lock in ``out_root`` for the whole run (a second run of the
+    same study refuses), recovers what a killed run left first, and removes its
+    temporary folder and kernels however it ends (an error, Ctrl-C, SIGTERM).
+    Every problem is the result's one-line ``message``; only a stop signal
+    (``KeyboardInterrupt``) propagates. ``on_notebook(study, notebook)`` is
+    called after each notebook (for progress).
     """
     out_root = resolve_path(out_root)
-    out_root.mkdir(parents=True, exist_ok=True)
     final = out_root / study.name
-    tmp = out_root / f".{study.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    result = StudyResult(study.name, False, final)
+    created: list[Path] = []
+    try:
+        created = prepare_root(out_root)
+        with StudyLock(out_root, study.name):
+            recover(out_root, study.name)
+            _run_locked(study, out_root, result, notebooks, on_notebook)
+    except ChurnlabError as exc:
+        result.message = str(exc)
+    except OSError as exc:
+        result.message = f"{study.name}: cannot write in {out_root}: {exc.strerror or exc}"
+    finally:
+        if not result.ok:
+            remove_empty(created)
+    return result
+
+
+def _run_locked(study: Study, out_root: Path, result: StudyResult, notebooks: tuple[str, ...],
+                on_notebook: Callable[[str, str], None] | None) -> None:
+    """The body of :func:`run_study`, under the lock: fills ``result`` in place."""
+    final = result.out_dir
+    tmp = new_tmp(out_root, study.name)
     # notebooks open the study from its params file; the run writes into the temporary folder
     params = study.params.to_notebook() | {"params_file": str(study.params_path.resolve()),
                                            "output_dir": str(tmp)}
     started = dt.datetime.now(dt.timezone.utc)
-    records: list[dict[str, Any]] = []
-    result = StudyResult(study.name, False, final, notebooks=records)
-    kernel_log = Path(tempfile.gettempdir()) / f"churnlab-{study.name}-{uuid.uuid4().hex[:8]}.log"
+    records = result.notebooks
+    kernel_log = tmp / ".kernel.log"  # inside the run folder: removed with it
+    launched: list = []
     try:
         for nb in notebooks:
             missing = [k for k in NOTEBOOK_REQUIRES.get(nb, ()) if getattr(study.params, k) is None]
@@ -225,27 +276,28 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
             accepted = notebook_parameters(src)
             t0 = time.perf_counter()
             try:
-                _execute(src, tmp / nb, {k: v for k, v in params.items() if k in accepted}, kernel_log)
+                _execute(src, tmp / nb, {k: v for k, v in params.items() if k in accepted}, kernel_log,
+                         launched)
             except Exception as exc:  # the notebook's own error, reported in one line
                 records.append({"notebook": nb, "status": "failed",
                                 "seconds": round(time.perf_counter() - t0, 2)})
                 result.message = _error_line(study.name, nb, exc)
                 if _kernel_failure(exc):
-                    result.message += f" (kernel log: {kernel_log})"
-                    kernel_log = None
-                return result
+                    result.message += f" (kernel log: {_keep_kernel_log(kernel_log, study.name)})"
+                return
             try:
                 to_html(tmp / nb)
             except Exception as exc:  # noqa: BLE001 - reported as the study's one line
                 result.message = f"{study.name}: {nb} ran, but its HTML failed: {exc.__class__.__name__}: {exc}"
-                return result
+                return
             records.append({"notebook": nb, "status": "ok",
                             "seconds": round(time.perf_counter() - t0, 2)})
             if on_notebook:
                 on_notebook(study.name, nb)
         if not (tmp / METRICS_FILE).exists():
             result.message = f"{study.name}: the notebooks wrote no {METRICS_FILE}"
-            return result
+            return
+        kernel_log.unlink(missing_ok=True)  # all kernels ended well: their log says nothing
         write_json(tmp / "manifest.json", {
             "study": study.name,
             "scenario": study.params.scenario,
@@ -267,106 +319,165 @@ def run_study(study: Study, out_root: str | Path, *, notebooks: tuple[str, ...] 
             write_report(tmp)
         except Exception as exc:  # noqa: BLE001 - reported as the study's one line
             result.message = f"{study.name}: the report failed: {exc.__class__.__name__}: {exc}"
-            return result
-        try:
-            publish(tmp, final)
-        except OSError as exc:
-            result.message = f"{study.name}: could not replace {final}: {exc}"
-            return result
+            return
+        publish(tmp, final)
         result.ok = True
-        return result
     finally:
+        _end_kernels(launched)
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-        if kernel_log is not None:
-            kernel_log.unlink(missing_ok=True)
 
 
-def publish(tmp: Path, final: Path) -> None:
-    """Replace ``final`` by ``tmp`` (both in one folder, so each rename is atomic)."""
-    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-    if final.exists():
-        os.replace(final, old)
-    os.replace(tmp, final)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
+def _keep_kernel_log(kernel_log: Path, name: str) -> Path | str:
+    """Copy a dead kernel's log out of the run folder (which is removed) into the system temp folder.
 
+    Such logs are deleted after :data:`~churnlab.study.publish.KERNEL_LOG_DAYS` days.
+    """
+    if not kernel_log.exists():
+        return "none written"
+    fd, kept = tempfile.mkstemp(prefix=f"churnlab-{name}-", suffix=".log")
+    os.close(fd)
+    shutil.copyfile(kernel_log, kept)
+    return Path(kept)
 
-#: Folder names under the output root that are not studies (``lab``: notebook runs outside the runner).
-RESERVED = frozenset({"lab"})
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _worker(study: Study, out_root: str, queue: Any, threads: int) -> StudyResult:
+def _worker(study: Study, out_root: str, queue: Any, threads: int, index: int) -> None:
+    """One study in a worker process; its result (or its progress) goes to ``queue``."""
     # Parallel studies share the cores: each kernel (it inherits this environment) gets its
     # part, or OpenMP/BLAS pools oversubscribe the machine and spin (10x slower seen on 2 cores).
     os.environ.update({v: str(threads) for v in THREAD_VARS})
-    return run_study(study, out_root, on_notebook=lambda s, nb: queue.put((s, nb)))
+    with stop_on_signals():  # the parent stops a worker with SIGTERM: clean up like Ctrl-C
+        try:
+            result = run_study(study, out_root, on_notebook=lambda s, nb: queue.put(("progress", index, nb)))
+        except KeyboardInterrupt:
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug, reported as the study's line
+            result = StudyResult(study.name, False, resolve_path(out_root) / study.name,
+                                 f"{study.name}: the worker stopped: {exc.__class__.__name__}: {exc}")
+        queue.put(("done", index, result))
 
 
-def _result(future: Any, study: Study, out_root: str | Path) -> StudyResult:
-    """A worker's result; a crashed worker becomes a failed study, not a lost summary."""
+def _drain(queue: Any, results: dict[int, StudyResult], bar: Any, timeout: float) -> None:
+    """Take the workers' messages: progress ticks and finished results."""
+    import queue as q
+
+    wait = timeout
+    while True:
+        try:
+            kind, index, payload = queue.get(timeout=wait) if wait else queue.get_nowait()
+        except q.Empty:
+            return
+        wait = 0
+        if kind == "done":
+            results[index] = payload
+        else:
+            bar.update()
+
+
+def _run_parallel(studies: list[Study], out_root: Path, jobs: int, bar: Any) -> list[StudyResult]:
+    """Run ``studies`` in up to ``jobs`` worker processes; a stop signal stops every worker.
+
+    Workers are plain processes (not a pool) so that on Ctrl-C or SIGTERM each is
+    sent SIGTERM and cleans up its temporary folder and kernels before this returns.
+    """
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    threads = max(1, (os.cpu_count() or 1) // min(jobs, len(studies)))
+    results: dict[int, StudyResult] = {}
+    running: dict[int, Any] = {}
+    todo = list(range(len(studies)))
     try:
-        return future.result()
-    except Exception as exc:  # noqa: BLE001
-        return StudyResult(study.name, False, resolve_path(out_root) / study.name,
-                           f"{study.name}: the worker stopped: {exc.__class__.__name__}: {exc}")
+        while todo or running:
+            while todo and len(running) < jobs:
+                i = todo.pop(0)
+                running[i] = ctx.Process(target=_worker, args=(studies[i], str(out_root), queue,
+                                                                threads, i))
+                running[i].start()
+            _drain(queue, results, bar, timeout=0.1)
+            for i, proc in list(running.items()):
+                if proc.is_alive():
+                    continue
+                if i not in results:  # its last message may still be on the way
+                    _drain(queue, results, bar, timeout=2.0)
+                if i not in results:
+                    results[i] = StudyResult(studies[i].name, False, out_root / studies[i].name,
+                                             f"{studies[i].name}: the worker stopped (exit code "
+                                             f"{proc.exitcode}); the earlier output is unchanged")
+                proc.join()
+                del running[i]
+    except BaseException:
+        for proc in running.values():
+            if proc.is_alive():
+                proc.terminate()  # SIGTERM: the worker cleans up like Ctrl-C
+        for proc in running.values():
+            proc.join(60)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        raise
+    finally:
+        queue.close()
+    return [results[i] for i in range(len(studies))]
 
 
 def run_studies(studies: list[Study], out_root: str | Path, *, jobs: int = 1,
                 progress: bool | None = None) -> list[StudyResult]:
-    """Run several studies (``jobs`` at a time); one failure does not stop the others."""
+    """Run several studies (``jobs`` at a time); one failure does not stop the others.
+
+    First the output root is checked (one :class:`~churnlab.errors.OutputError`
+    line if it is a file or not writable), what killed runs left in it is
+    recovered (:func:`~churnlab.study.publish.recover_root`) and kernel logs older
+    than a week are deleted from the system temp folder. If nothing is published,
+    the folders created for the root are removed again. SIGTERM stops the run like
+    Ctrl-C: a :class:`~churnlab.study.signals.Interrupted` propagates after every
+    study cleaned up.
+    """
     from tqdm.auto import tqdm
 
-    total = len(studies) * len(NOTEBOOKS)
-    bar = tqdm(total=total, unit="notebook", desc="churnlab", disable=None if progress is None
-               else not progress, file=sys.stderr)
-    results: list[StudyResult] = []
-    try:
-        if jobs <= 1 or len(studies) <= 1:
-            for s in studies:
-                results.append(run_study(s, out_root, on_notebook=lambda st, nb: bar.update()))
-        else:
-            import multiprocessing as mp
-
-            ctx = mp.get_context("spawn")
-            with ctx.Manager() as manager:
-                queue = manager.Queue()
-                with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-                    threads = max(1, (os.cpu_count() or 1) // min(jobs, len(studies)))
-                    futures = [pool.submit(_worker, s, str(out_root), queue, threads)
-                               for s in studies]
-                    pending = set(futures)
-                    while pending:
-                        done = {f for f in pending if f.done()}
-                        while not queue.empty():
-                            queue.get()
-                            bar.update()
-                        pending -= done
-                        time.sleep(0.1)
-                    results = [_result(f, s, out_root) for f, s in zip(futures, studies)]
-                while not queue.empty():
-                    queue.get()
-                    bar.update()
-    finally:
-        bar.close()
+    out_root = resolve_path(out_root)
+    with stop_on_signals():
+        created = prepare_root(out_root)
+        results: list[StudyResult] = []
+        bar = tqdm(total=len(studies) * len(NOTEBOOKS), unit="notebook", desc="churnlab",
+                   disable=None if progress is None else not progress, file=sys.stderr)
+        try:
+            recover_root(out_root)
+            sweep_kernel_logs(Path(tempfile.gettempdir()))
+            if jobs <= 1 or len(studies) <= 1:
+                for s in studies:
+                    results.append(run_study(s, out_root, on_notebook=lambda st, nb: bar.update()))
+            else:
+                results = _run_parallel(studies, out_root, jobs, bar)
+        finally:
+            bar.close()
+            if not any(r.ok for r in results):
+                remove_empty(created)
     return results
 
 
-def resolve_studies(scenarios: list[str], params_files: list[str]) -> tuple[list[Study], list[str]]:
+def resolve_studies(scenarios: list[str], params_files: list[str],
+                    name: str | None = None) -> tuple[list[Study], list[str]]:
     """Studies to run from scenario names and params files, plus one error line per bad one.
 
-    With neither, all three built-in scenarios run.
+    With neither, all three built-in scenarios run. ``name`` names the study of
+    the one params file given (and is an error otherwise).
     """
     from ..params import scenario_params_path
 
+    if name is not None and (scenarios or len(params_files) != 1):
+        return [], [f"--name {name[:30]!r}: expected exactly one --params FILE and no scenario, "
+                    f"got {len(params_files)} params file(s) and {len(scenarios)} scenario(s)"]
     studies: list[Study] = []
     errors: list[str] = []
     paths: list[Path] = []
-    for name in scenarios:
+    for scenario in scenarios:
         try:
-            paths.append(scenario_params_path(name))
+            paths.append(scenario_params_path(scenario))
         except ParamsError as exc:
             errors.append(str(exc))
     paths += [Path(p) for p in params_files]
@@ -377,13 +488,9 @@ def resolve_studies(scenarios: list[str], params_files: list[str]) -> tuple[list
     seen: set[str] = set()
     for p in paths:
         try:
-            study = plan_study(p)
+            study = plan_study(p, name)
         except ChurnlabError as exc:
             errors.append(str(exc))
-            continue
-        if study.name in RESERVED:
-            errors.append(f"{p}: a study cannot be named {study.name!r}: outputs/{study.name}/ holds the "
-                          "notebook runs made outside the runner; rename the params file")
             continue
         if study.name in seen:
             errors.append(f"{p}: a study named {study.name!r} is already in this run "

@@ -46,6 +46,7 @@ from ..config import OUTPUTS_DIR, resolve_path
 from ..errors import StudyError
 from ..log import logger
 from ..params import StudyParams, load_params, validate_params
+from ..params.load import study_name
 
 #: Outside the runner, studies write under ``outputs/lab/<study>/``.
 LAB_DIR = OUTPUTS_DIR / "lab"
@@ -85,7 +86,7 @@ def open_study(params_file: str | Path | None = None, *, output_dir: str | Path 
     elif params_file is not None:
         path = resolve_path(params_file)
         params = load_params(path)
-        name = path.stem
+        name = study_name(path)  # a plain folder name: never outputs/lab/. itself
     else:
         raise StudyError("open_study: give a params file (params_file = \"params/telecom.yaml\")")
     out = output_dir or params.output_dir
