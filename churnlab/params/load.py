@@ -160,9 +160,9 @@ def study_name(params_path: str | Path, name: str | None = None) -> str:
     if STUDY_NAME.fullmatch(value) and value.lower() not in RESERVED_NAMES:
         return value
     shown = value if len(value) <= 30 else value[:30] + "…"
-    where = str(p) if len(str(p)) <= 60 else "…" + str(p)[-59:]
+    where = str(p) if len(str(p)) <= 70 else "…" + str(p)[-69:]
     what = "--name" if given else "study name (from the file name)"
     why = "is reserved" if value.lower() in RESERVED_NAMES else "is not a plain name"
     fix = "choose another --name" if given else "rename the file or give --name NAME"
-    raise ParamsError(f"{where}: {what} {shown!r} {why}: expected 1-100 letters, digits, _ or -, "
-                      f"starting with a letter or digit, not lab or index; {fix}")
+    raise ParamsError(f"{where}: {what} {shown!r} {why}: expected 1-100 of A-Z a-z 0-9 _ - "
+                      f"(first a letter or digit), not lab or index; {fix}")

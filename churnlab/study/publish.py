@@ -39,16 +39,14 @@ import fcntl
 import os
 import re
 import shutil
-import signal
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import OutputError
+from .signals import signals_deferred
 
 #: Left-over entries of a study in the output root: ``.NAME.tmp-ID``, ``.NAME.old-ID``, ``.NAME.trash-ID``.
 LEFTOVER = re.compile(r"\.([A-Za-z0-9][A-Za-z0-9_-]{0,99})\.(tmp|old|trash)-([0-9a-f]+)")
@@ -218,21 +216,6 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-@contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the renames are done (delivered right after)."""
-    sigs = {signal.SIGINT, signal.SIGTERM}
-    try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
-    except (OSError, ValueError, AttributeError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 def publish(tmp: Path, final: Path) -> None:
     """Replace ``final`` by the complete output in ``tmp`` (see the module docstring for the steps).
 
@@ -245,7 +228,7 @@ def publish(tmp: Path, final: Path) -> None:
     token = _token()
     old = final.with_name(f".{final.name}.old-{token}")
     trash = final.with_name(f".{final.name}.trash-{token}")
-    with _signals_deferred():
+    with signals_deferred():
         had_old = final.exists()
         try:
             if had_old:
