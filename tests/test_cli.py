@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import threading
 import time
@@ -314,3 +315,56 @@ def test_a_dead_kernel_keeps_its_log_where_the_line_says(capsys, tmp_path, out, 
     assert kept.parent == tmp_path and kept.read_text() == "Segmentation fault\n"
     assert not stale.exists()  # logs older than a week are swept at start
     _assert_untouched(out)
+
+
+# ---------------------------------------------------------------------------- real kernels (notebook tier)
+def _kernel_logs_in(out):
+    return sorted(out.glob(".*.tmp-*/.kernel.log"))
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_sigterm_during_real_notebooks_exits_143_in_one_line_and_leaves_nothing(tmp_path, jobs):
+    """`churnlab run` is sent SIGTERM while kernels execute notebooks: exit 143, one line and no
+    traceback, no temporary folder, no lock, no kernel log, no output root it created, no kernel left."""
+    import subprocess
+    import sys
+    import tempfile
+
+    import psutil
+
+    from .conftest import ROOT, scenario_params, write_params
+
+    names = ["s1", "s2"][:jobs]
+    files = [write_params(tmp_path / f"{n}.yaml", scenario_params("telecom", source={"n_customers": 400}))
+             for n in names]
+    out = tmp_path / "out"
+    short_tmp = Path(tempfile.mkdtemp(prefix="clt", dir="/tmp"))  # kernels' sockets need short paths
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(short_tmp)}
+    argv = [sys.executable, "-m", "churnlab.study.cli", "run", "--out", str(out), "--jobs", str(jobs)]
+    for f in files:
+        argv += ["--params", str(f)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.time() + 180
+        while len(_kernel_logs_in(out)) < jobs and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(2)  # the kernels are running cells
+        family = psutil.Process(proc.pid).children(recursive=True)
+        assert len(family) >= jobs
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, stderr
+    assert "Traceback" not in stderr
+    assert [line for line in stderr.splitlines() if line.strip()] == [
+        "churnlab: error: stopped by SIGTERM: nothing was published by the unfinished studies; their "
+        "temporary folders were removed and earlier output is unchanged"], stderr
+    assert not out.exists(), sorted(p.name for p in out.iterdir())
+    _gone, alive = psutil.wait_procs(family, timeout=15)
+    assert not alive, [p.cmdline() for p in alive]
+    assert not list(short_tmp.glob("churnlab-*.log"))
+    shutil.rmtree(short_tmp, ignore_errors=True)
