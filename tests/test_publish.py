@@ -49,6 +49,17 @@ def test_name_given_explicitly_wins_and_is_checked_by_the_same_rule():
         study_name("shop.yaml", "index")
 
 
+def test_a_notebook_run_outside_the_runner_also_refuses_a_name_that_is_not_plain(tmp_path):
+    """``..yaml`` opened in JupyterLab must not make ``outputs/lab/.`` (the lab folder itself) its run folder."""
+    from churnlab.study.study import open_study
+
+    from .conftest import scenario_params, write_params
+
+    path = write_params(tmp_path / "..yaml", scenario_params("telecom"))
+    with pytest.raises(ParamsError, match="is not a plain name"):
+        open_study(path)
+
+
 # ---------------------------------------------------------------------------- the lock
 def test_a_second_holder_is_refused_with_the_pid_and_the_file_is_gone_after_release(tmp_path):
     with StudyLock(tmp_path, "s") as lock:
