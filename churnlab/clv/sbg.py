@@ -422,5 +422,5 @@ def degenerate_note(alpha: float, beta: float, period: str = "period") -> str | 
         return None
     churn = alpha / (alpha + beta)
     return (f"no heterogeneity: α and β this large mean every customer has the same churn probability, "
-            f"so the renewal rate is constant at {1 - churn:.1%} a {period} at every age "
-            "(a geometric model; the huge values are not a failed fit)")
+            f"so the renewal rate is constant at {1 - churn:.1%} a {period} at every age: a geometric "
+            "model, and the huge values are not a failed fit")
