@@ -111,7 +111,8 @@ def test_when_no_policy_pays_no_campaign_is_recommended(tmp_path: Path):
 def test_a_plan_reaching_most_of_the_list_is_named_a_mass_campaign(tmp_path: Path, share, mass):
     plans = {"by risk, differentiated offers": {"share": share, "customers": int(share * 1000),
                                                 "expected_profit": 5000.0, "p_loss": 0.1}}
-    text = _actions(_report(tmp_path, f"m{share}", policies={"by risk, differentiated offers": 5000.0},
+    text = _actions(_report(tmp_path, f"m{share}", policies={"by risk, differentiated offers": 5000.0,
+                                                             "mass campaign: everyone": 4900.0},
                             policy="by risk, differentiated offers",
                             recommended_policy="by risk, differentiated offers",
                             recommendation="the highest expected profit", policy_plans=plans,
@@ -119,6 +120,7 @@ def test_a_plan_reaching_most_of_the_list_is_named_a_mass_campaign(tmp_path: Pat
     headline = text.split("Targeting policies compared")[0]
     assert ("This is a mass campaign" in headline) is mass
     assert ("a mass campaign —" in headline) is mass
+    assert ("contacting everyone, untargeted, would earn 4,900 EUR" in headline) is mass
 
 
 def test_facts_recommend_the_most_profitable_policy_of_an_older_file():

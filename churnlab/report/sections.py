@@ -501,9 +501,12 @@ def _campaign(ret, rec, cur: str) -> str:
     if rec.recorded and rec.reason:
         text += f" Why this policy: {esc(rec.reason)}."
     if mass:
+        everyone = next((num(v) for k, v in (ret.policies or {}).items() if k.startswith("mass campaign")), None)
+        untargeted = ("" if everyone is None else
+                      f"; contacting everyone, untargeted, would earn {esc(fmt_money(everyone, cur))}")
         text += (f" <strong>This is a mass campaign</strong>: it contacts {esc(fmt_pct(share, 0))} of the "
                  f"active customers on the list (a plan that reaches {esc(fmt_pct(MASS_SHARE, 0))} or more is "
-                 f"one), so the ranking by risk barely selects anyone; it rests on the assumed save rate "
+                 f"one), so the ranking barely selects anyone{untargeted}; it rests on the assumed save rate "
                  "holding for almost every customer.")
     return text
 
