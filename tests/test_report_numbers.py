@@ -231,3 +231,32 @@ def test_an_older_crosscheck_without_note_still_states_the_gap(tmp_path: Path):
     assert "sBG: expected monthly churn is 0.45% a month, -59% against 1.09%" in text
     assert "survival: events per customer-month is" not in text          # within the tolerance
     assert "They agree" in _cross(tmp_path, "agree", agree=True)
+
+
+def test_index_campaign_cell_names_the_recommended_policy_or_none(tmp_path: Path):
+    out = tmp_path / "outputs"
+    m = copy.deepcopy(METRICS)
+    m["retention"] = {"currency": "EUR", "policies": {"by risk, differentiated offers": -5.0},
+                      "recommended_policy": None, "recommendation": "none of the policies pays"}
+    make_run(out, "nopay", metrics=m)
+    m = copy.deepcopy(METRICS)
+    m["retention"] = {"currency": "EUR", "policies": POLICIES, "optimal_target_share": 0.02,
+                      "expected_profit": 936.0, "p_loss": 0.0}          # an older file
+    make_run(out, "old", metrics=m)
+    text = text_of(write_index(out).read_text(encoding="utf-8"))
+    row = text[text.index("Recommended campaign"):text.index("Top driver")]
+    assert "none pays" in row and "no targeting policy compared is expected to make a profit" in row
+    assert "1,351 EUR expected profit, by risk × value, differentiated" in row   # not the 936 EUR plan
+    assert "936" not in row
+
+
+def test_policy_plan_falls_back_to_the_headline_fields_and_the_mass_campaign():
+    m = copy.deepcopy(METRICS)
+    m["retention"] = {"policies": POLICIES, "optimal_target_share": 0.02, "optimal_customers": 78,
+                      "expected_profit": 936.0}
+    ret = parse(m).retention
+    assert facts.policy_plan(ret, "by risk, differentiated offers") == {
+        "share": 0.02, "customers": 78, "expected_profit": 936.0}
+    assert facts.policy_plan(ret, "mass campaign: everyone") == {"share": 1.0, "expected_profit": -109600.0}
+    assert facts.policy_plan(ret, "by risk × value, differentiated") == {}
+    assert facts.policy_plan(ret, None) == {}
