@@ -19,7 +19,8 @@ VALUE_KEYS = {"currency", "horizon_months", "margin_rate", "discount_rate", "dis
               "clv_mean", "clv_total", "customers", "clv_by_segment", "interval"}
 RETENTION_KEYS = {"currency", "optimal_target_share", "optimal_customers", "expected_profit",
                   "profit_uncertainty", "value_basis", "break_even_save_rate", "save_rate", "profit_p05", "profit_p95", "p_loss", "policies",
-                  "save_rate_ci", "save_rate_source", "fix_ranking"}
+                  "save_rate_ci", "save_rate_source", "fix_ranking", "fix_horizon_months", "policy",
+                  "recommended_policy", "recommendation", "policy_plans"}
 
 
 def _inputs(scenario: str, folder) -> dict:
@@ -85,10 +86,14 @@ def _check_common(res, n_active: int):
     assert m["value"]["clv_total"] == pytest.approx(res.clv.sum())
     # revenue at risk: below the total value at stake
     assert 0 < cost["revenue_at_risk"] < res.clv.sum()
-    # campaign: the planned policy is the best by risk, its profit is the curve's maximum
+    # campaign: the plan is the recommended policy's, its profit that policy's curve maximum, the
+    # highest of the policies compared (none of them risky in these studies)
     r = m["retention"]
-    curve = res.policies.curves["by risk, differentiated offers"]
+    assert r["policy"] == r["recommended_policy"] == res.policies.policy
+    curve = res.policies.curves[r["policy"]]
     assert r["expected_profit"] == pytest.approx(curve["profit"].max())
+    assert r["expected_profit"] == pytest.approx(max(p["expected_profit"] for p in r["policy_plans"].values()))
+    assert r["p_loss"] == r["policy_plans"][r["policy"]]["p_loss"] and r["recommendation"]
     assert 0 <= r["optimal_target_share"] <= 1 and r["profit_p05"] <= r["profit_p95"]
     assert set(r["policies"]) == set(res.policies.table["policy"]) and len(r["policies"]) == 4
     # sensitivity: both results, each assumption once, base values agree with the result
@@ -97,7 +102,10 @@ def _check_common(res, n_active: int):
     base = sens.groupby("result")["base_value"].first()
     assert base["total cost of churn"] == pytest.approx(cost["total"])
     assert base["campaign profit"] == pytest.approx(r["expected_profit"])
-    assert res.fix_roi is not None and r["fix_ranking"] == res.fix_roi["reason"].tolist()
+    assert res.fix_roi is not None and [f["reason"] for f in r["fix_ranking"]] == res.fix_roi["reason"].tolist()
+    rois = [f["roi"] for f in r["fix_ranking"] if f["roi"] is not None]
+    assert rois == sorted(rois, reverse=True) and r["fix_horizon_months"] == m["value"]["horizon_months"]
+    assert m["cost"]["dated"] is True
     return m
 
 
@@ -130,7 +138,7 @@ def test_telecom_stage(telecom):
         _call(telecom, curves=None)
     res = _call(telecom, warning_list=None, sbg=None)
     assert set(res.skipped) == {"campaign", "sBG cross-check"} and res.plan is None
-    assert set(res.metrics()["retention"]) == {"currency", "fix_ranking"}
+    assert set(res.metrics()["retention"]) == {"currency", "fix_ranking", "fix_horizon_months"}
     assert set(res.sensitivity["result"]) == {"total cost of churn"}
     res = _call(telecom, tables={"exit_reasons": telecom["tables"]["exit_reasons"]})
     assert "campaign" in res.skipped and res.churn_cost.totals["opportunity"] == 0

@@ -74,13 +74,29 @@ METRICS = {
                             "lost_revenue": 800000.0, "opportunity": 34567.8},
              "revenue_at_risk": 244188.0, "revenue_at_risk_horizon_months": 12,
              "window": ["2023-01-01", "2025-12-31"]},
-    "retention": {"currency": "EUR", "optimal_target_share": 0.0199795, "optimal_customers": 78,
-                  "expected_profit": 935.707, "break_even_save_rate": 0.3836, "save_rate": 0.5113,
-                  "profit_p05": 751.4, "profit_p95": 1116.6, "p_loss": 0.0,
+    "retention": {"currency": "EUR", "optimal_target_share": 0.0299795, "optimal_customers": 117,
+                  "expected_profit": 1350.57, "break_even_save_rate": 0.3836, "save_rate": 0.5113,
+                  "profit_p05": 751.4, "profit_p95": 1916.6, "p_loss": 0.01,
                   "policies": {"by risk, differentiated offers": 935.707,
                                "by risk × value, differentiated": 1350.57,
                                "mass campaign: everyone": -109600.0},
-                  "fix_ranking": ["price", "service", "moved"]},
+                  "policy": "by risk × value, differentiated",
+                  "recommended_policy": "by risk × value, differentiated",
+                  "recommendation": "the highest expected profit of the 2 targeting policies compared",
+                  "policy_plans": {
+                      "by risk, differentiated offers": {"share": 0.0199795, "customers": 78,
+                                                         "expected_profit": 935.707, "p_loss": 0.0},
+                      "by risk × value, differentiated": {"share": 0.0299795, "customers": 117,
+                                                          "expected_profit": 1350.57, "p_loss": 0.01,
+                                                          "profit_p05": 751.4, "profit_p95": 1916.6}},
+                  "fix_ranking": [
+                      {"reason": "price", "roi": 0.45, "investment": 50000.0, "value_saved_pv": 72500.0,
+                       "value_lost_per_year": 90000.0, "share_of_churners": 0.4, "reduction": 0.3},
+                      {"reason": "service", "roi": -0.61, "investment": 80000.0, "value_saved_pv": 31200.0,
+                       "value_lost_per_year": 40000.0, "share_of_churners": 0.35, "reduction": 0.3},
+                      {"reason": "moved", "roi": None, "investment": None, "value_saved_pv": None,
+                       "value_lost_per_year": 20000.0, "share_of_churners": 0.25, "reduction": None}],
+                  "fix_horizon_months": 36},
 }
 
 MANIFEST = {
@@ -183,11 +199,14 @@ def test_report_is_written_with_formatted_numbers(run_dir: Path):
     assert "95% interval 640 EUR to 657 EUR" in text
     assert "64.8%" in text                      # lost revenue share of the total
     # actions
-    assert ("Contact the top 2.0% of active customers by churn risk (78 customers) : "
-            "expected profit 936 EUR") in text
+    assert ("Contact the top 3.0% of active customers (117 customers), policy: by risk × value, "
+            "differentiated — expected profit 1,351 EUR") in text
+    assert "Why this policy: the highest expected profit" in text
     assert "break even if at least 38.4%" in text.replace("breaks even", "break even")
-    assert "1,351 EUR" in text and "would lose 109,600 EUR" in text
-    assert "1. price, 2. service" in text and "no fix is costed for moved" in text
+    assert "936 EUR" in text and "-109,600 EUR" in text          # the policies compared
+    assert "1. price (ROI +45%: saves 72,500 EUR over 36 months for 50,000 EUR invested)" in text
+    assert "not worth fixing at the stated cost: service (ROI -61%)" in text
+    assert "2. service" not in text and "no fix is costed for moved" in text
 
 
 def test_report_has_only_the_hook_script(run_dir: Path):
@@ -347,7 +366,7 @@ def test_index_lists_studies_and_links_reports(tmp_path: Path):
     assert "1.2%" in text and "12.9%" in text                   # latest monthly / annualised churn
     assert "24 months" in text and "0.71" in text
     assert "1,234,568 EUR" in text and "1,234,568 GBP" in text and "1,235 EUR" in text
-    assert "1,351 EUR (by risk × value, differentiated)" in text
+    assert "1,351 EUR" in text and "expected profit, by risk × value, differentiated, top 3.0%" in text
     assert "price (40.0%)" in text and "service (75.0%)" in text
     assert html.count("<script") == 1 and "brokenImages" in html
     assert check_links(path) == []

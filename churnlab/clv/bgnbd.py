@@ -363,3 +363,29 @@ def alive_vs_inactivity(study: BGNBDStudy, labels: pd.Series) -> pd.DataFrame:
                       "left_out_no_label": int(len(s.index.difference(labels.index))),
                       "left_out_not_in_study": int(len(labels.index.difference(s.index)))})
     return out
+
+
+def p_alive_note(mean_p_alive: float, churn_rate: float | None, *, a: float | None = None,
+                 b: float | None = None, tolerance: float = 0.15) -> str | None:
+    """Why the mean P(alive) and the churn rate of the definition disagree, in plain words; None
+    when ``1 - mean_p_alive`` is within ``tolerance`` of ``churn_rate`` (or either is missing).
+
+    They measure different things: the churn rate counts the customers the churn
+    definition calls churned (e.g. no purchase within the inactivity window); P(alive)
+    is the BG/NBD's probability that a customer has not dropped out for good, given
+    their own purchase rhythm. A slow buyer's long gap is churn to the definition but
+    an ordinary pause to the model; and when the fitted drop-out probability per
+    purchase, ``a / (a + b)``, is tiny, P(alive) is near 100% for nearly everyone.
+    """
+    if mean_p_alive is None or churn_rate is None or not np.isfinite(mean_p_alive):
+        return None
+    if abs((1 - mean_p_alive) - churn_rate) <= tolerance:
+        return None
+    text = (f"mean P(alive) {mean_p_alive:.1%} beside {churn_rate:.0%} churned is not a contradiction: "
+            "the churn rate counts customers the churn definition calls churned (e.g. no purchase "
+            "within the inactivity window), while P(alive) is the BG/NBD's probability that a customer "
+            "has not dropped out for good given their own purchase rhythm, so a slow buyer's long gap "
+            "is churn to the definition but an ordinary pause to the model")
+    if a is not None and b is not None and a + b > 0:
+        text += f"; the fitted drop-out probability per purchase is only {a / (a + b):.2%}"
+    return text + ". Count churners by the definition; use P(alive) to rank customers"

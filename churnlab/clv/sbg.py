@@ -402,3 +402,25 @@ def sbg_projection(table: pd.DataFrame, *, fit_periods: int) -> SBGProjection:
     period = attrs.get("period") if attrs.get("period") in PERIODS else None
     return SBGProjection(fit=fit, fit_periods=int(fit_periods), table=out, mape=mape,
                          period=period)
+
+
+#: alpha + beta above which the sBG's customers are practically alike (polarization below 1e-4).
+HOMOGENEOUS = 1e4
+
+
+def degenerate_note(alpha: float, beta: float, period: str = "period") -> str | None:
+    """The fit in plain words when it is degenerate, else None.
+
+    With ``alpha + beta`` above :data:`HOMOGENEOUS` (e.g. alpha = 9e12) the Beta
+    distribution of the churn probability has collapsed to a point: every customer
+    has the same churn probability ``alpha / (alpha + beta)``, the sBG reduces to a
+    geometric model and the renewal rate is constant at every age (it no longer
+    rises as the riskier customers leave). The huge numbers mean "no heterogeneity",
+    not a failed fit.
+    """
+    if not (np.isfinite(alpha) and np.isfinite(beta)) or alpha + beta <= HOMOGENEOUS:
+        return None
+    churn = alpha / (alpha + beta)
+    return (f"no heterogeneity: α and β this large mean every customer has the same churn probability, "
+            f"so the renewal rate is constant at {1 - churn:.1%} a {period} at every age: a geometric "
+            "model, and the huge values are not a failed fit")

@@ -13,7 +13,8 @@ from .cost import (  # noqa: F401
 from .campaign import (  # noqa: F401
     REASON_OFFER, FAMILY_OFFER, POLICIES, PLANNED, save_rates, CampaignInputs, campaign_inputs,
     driver_families, Campaign, campaign_customers, profit_curve, CampaignPlan,
-    best_target, profit_distribution, PolicyComparison, compare_policies, ProfitRisk, profit_risk
+    best_target, profit_distribution, PolicyComparison, compare_policies, ProfitRisk, profit_risk,
+    MASS_SHARE, MAX_LOSS_PROBABILITY, Recommendation, recommend, assess_policies, is_mass
 )
 from .assumptions import ASSUMPTIONS, tornado, assumption_ranges, sensitivity  # noqa: F401
 from .plots import (  # noqa: F401

@@ -11,9 +11,9 @@ replacement customer. For each, :func:`sensitivity` recomputes
   discount rate (``recompute`` of :class:`.value.ContractualValue` or
   :class:`.value.PurchaseValue`, no refit) -> comparable value of each churner ->
   :func:`.cost.cost_of_churn` with that acquisition cost;
-* the **campaign profit**: the maximum of the profit curve by risk
-  (:func:`.campaign.profit_curve`) with that CLV and save rate (only when a
-  campaign was planned).
+* the **campaign profit**: the maximum of the profit curve of the policy the
+  campaign goes with (:func:`.campaign.profit_curve`) with that CLV and save rate
+  (only when a campaign was planned).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Callable
 import pandas as pd
 
 from ..discount import monthly_rate
-from .campaign import Campaign, CampaignInputs, profit_curve
+from .campaign import PLANNED, POLICIES, Campaign, CampaignInputs, profit_curve
 from .cost import comparable_value, cost_of_churn
 
 #: The assumptions moved by :func:`sensitivity`.
@@ -72,7 +72,8 @@ def assumption_ranges(*, margin_rate: float, discount_rate: float, acquisition_c
 def sensitivity(value, churners: pd.DataFrame, retained: pd.DataFrame, offers: pd.DataFrame | None,
                 costs, *, discount_period: str, period: str, currency: str, window: tuple,
                 base: dict[str, float], ranges: Ranges,
-                campaign: Campaign | None = None, lead_months: int = 0) -> pd.DataFrame:
+                campaign: Campaign | None = None, lead_months: int = 0,
+                policy: str = PLANNED) -> pd.DataFrame:
     """The tornado table (:func:`tornado`) of the total cost of churn and, with a
     ``campaign``, its best profit (see the module docstring).
 
@@ -82,8 +83,10 @@ def sensitivity(value, churners: pd.DataFrame, retained: pd.DataFrame, offers: p
     replaced by the recomputed one; ``segment`` columns are used when present);
     ``offers``, ``costs``, ``period``, ``currency``, ``window`` as for
     :func:`.cost.cost_of_churn`; ``base`` / ``ranges``: :func:`assumption_ranges`; the
-    campaign values its saves at ``value.retained_value(lead_months, ...)``.
+    campaign values its saves at ``value.retained_value(lead_months, ...)`` and its profit is
+    the best of ``policy``'s profit curve (one of :data:`.campaign.POLICIES`, targeted).
     """
+    offer, order = POLICIES[policy]
     ids = pd.Index(retained["customer_id"])
     segment = "segment" if "segment" in retained else None
 
@@ -98,8 +101,9 @@ def sensitivity(value, churners: pd.DataFrame, retained: pd.DataFrame, offers: p
         if campaign is not None:
             kept = value.retained_value(lead_months, margin_rate=margin,
                                         monthly_discount=monthly_rate(discount, discount_period))
-            customers = campaign.customers(kept, save_rate=save_rate)
-            out["campaign profit"] = float(profit_curve(customers)["profit"].max())
+            customers = campaign.customers(kept, save_rate=save_rate,
+                                           offer_for=None if offer == "differentiated" else lambda f: offer)
+            out["campaign profit"] = float(profit_curve(customers, order=order)["profit"].max())
         return out
 
     return tornado(compute, ranges, base)

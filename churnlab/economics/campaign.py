@@ -20,12 +20,14 @@
   :func:`compare_policies` -- targeting by risk, by risk x value, one offer for
   everyone, and the untargeted mass campaign;
 * :func:`profit_risk` -- the planned campaign's profit when the save rate and the
-  level of the churn probabilities (their calibration) are uncertain.
+  level of the churn probabilities (their calibration) are uncertain;
+* :func:`recommend` -- which of the compared policies to run (the rule is in its
+  docstring), and :func:`is_mass` -- whether a plan is a mass campaign.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -48,8 +50,12 @@ POLICIES = {"by risk, differentiated offers": ("differentiated", "risk"),
             "by risk × value, differentiated": ("differentiated", "risk_value"),
             "by risk, a discount for everyone": ("discount", "risk"),
             "mass campaign (untargeted)": ("differentiated", "random")}
-#: The policy the campaign plans with.
+#: The policy the campaign plans with when no policy pays (and the reference of the table).
 PLANNED = "by risk, differentiated offers"
+#: A plan that contacts at least this share of the list is a mass campaign (:func:`is_mass`).
+MASS_SHARE = 0.5
+#: The chance of a loss above which a more profitable policy gives way to a safer one (:func:`recommend`).
+MAX_LOSS_PROBABILITY = 0.2
 
 
 def save_rates(offers: pd.DataFrame, reasons: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -286,20 +292,38 @@ def profit_distribution(plan: CampaignPlan, *, alpha: float, beta: float, draws:
 
 
 @dataclass
+class Recommendation:
+    """The policy to run (None: none is expected to pay) and why, in one plain sentence."""
+
+    policy: str | None
+    reason: str
+
+
+@dataclass
 class PolicyComparison:
     """The targeting policies of :data:`POLICIES` on one list: ``customers`` (with the
     differentiated offers), a profit ``curves`` per policy, the best ``plans`` of the
-    targeted ones and the ``table`` comparing them with contacting everyone."""
+    targeted ones and the ``table`` comparing them with contacting everyone.
+    :func:`assess_policies` adds each plan's profit ``risks`` and the
+    ``recommendation`` (:func:`recommend`)."""
 
     customers: pd.DataFrame
     curves: dict[str, pd.DataFrame]
     plans: dict[str, CampaignPlan]
     table: pd.DataFrame
+    risks: dict[str, "ProfitRisk"] = field(default_factory=dict)
+    recommendation: Recommendation | None = None
+
+    @property
+    def policy(self) -> str:
+        """The policy the campaign goes with: the recommended one, else :data:`PLANNED`."""
+        rec = self.recommendation
+        return rec.policy if rec is not None and rec.policy is not None else PLANNED
 
     @property
     def plan(self) -> CampaignPlan:
-        """The plan the campaign goes with (:data:`PLANNED`)."""
-        return self.plans[PLANNED]
+        """The plan the campaign goes with (:attr:`policy`)."""
+        return self.plans[self.policy]
 
 
 def compare_policies(campaign: Campaign, value: pd.Series) -> PolicyComparison:
@@ -366,3 +390,64 @@ def profit_risk(plan: CampaignPlan, *, alpha: float, beta: float, draws: int = 4
         "covers)" if calibration else "")
     return ProfitRisk(prof, alpha, beta, float(lo), float(mid), float(hi), float((prof < 0).mean()),
                       sources)
+
+
+def is_mass(share: float | None) -> bool:
+    """Whether a plan that contacts ``share`` of the list is a mass campaign: at least
+    :data:`MASS_SHARE` (half of the active customers on the list), whatever its ranking."""
+    return share is not None and share >= MASS_SHARE
+
+
+def recommend(outcomes: dict[str, tuple[float, float | None]], *, currency: str = "",
+              max_loss: float = MAX_LOSS_PROBABILITY) -> Recommendation:
+    """The policy to run among those compared, and why.
+
+    ``outcomes``: policy -> (expected profit, P(loss) or None), in the order of the
+    comparison (earlier wins ties). The rule:
+
+    1. only policies with an expected profit above 0 are candidates; with none,
+       no campaign is recommended;
+    2. the candidate with the highest expected profit is recommended, unless its
+       chance of a loss is above ``max_loss`` while another candidate's is at most
+       ``max_loss``: then the most profitable of those safer candidates is
+       recommended, and the reason names the policy it passed over, both expected
+       profits and both chances of a loss.
+    """
+    money = lambda x: f"{x:,.0f}" + (f" {currency}" if currency else "")  # noqa: E731
+    paying = {k: v for k, v in outcomes.items() if v[0] is not None and np.isfinite(v[0]) and v[0] > 0}
+    if not paying:
+        known = {k: v for k, v in outcomes.items() if v[0] is not None and np.isfinite(v[0])}
+        best = max(known, key=lambda k: known[k][0]) if known else None
+        return Recommendation(None, "none of the targeting policies compared is expected to make a profit"
+                              + (f" (the best, {best}, expects {money(known[best][0])})" if best else ""))
+    best = max(paying, key=lambda k: paying[k][0])
+    profit, loss = paying[best]
+    n = len(outcomes)
+    if loss is None or loss <= max_loss:
+        why = f"the highest expected profit of the {n} targeting policies compared"
+        return Recommendation(best, why + (f", with a {loss:.0%} chance of a loss" if loss is not None else ""))
+    safe = {k: v for k, v in paying.items() if v[1] is not None and v[1] <= max_loss}
+    if not safe:
+        return Recommendation(best, f"the highest expected profit of the {n} targeting policies compared, "
+                                    f"but it loses money in {loss:.0%} of simulated outcomes (every "
+                                    f"profitable policy is above {max_loss:.0%}): run it as a trial first")
+    pick = max(safe, key=lambda k: safe[k][0])
+    return Recommendation(pick, f"{best} would earn more in expectation ({money(profit)} against "
+                                f"{money(safe[pick][0])}) but loses money in {loss:.0%} of simulated "
+                                f"outcomes, above the {max_loss:.0%} limit, against {safe[pick][1]:.0%}")
+
+
+def assess_policies(comparison: PolicyComparison, *, alpha: float, beta: float, seed: int = 0,
+                    calibration: Callable[[float], dict | None] | None = None, currency: str = "",
+                    draws: int = 4000) -> PolicyComparison:
+    """``comparison`` with the profit risk of each targeted plan (:func:`profit_risk`, the same
+    draws for every plan; ``calibration(share)`` gives the held-out check of the rows a
+    share covers) and the :func:`recommend` ation among them."""
+    risks = {}
+    for name, plan in comparison.plans.items():
+        cal = calibration(plan.share) if calibration is not None else None
+        risks[name] = profit_risk(plan, alpha=alpha, beta=beta, draws=draws, seed=seed, calibration=cal)
+    outcomes = {name: (plan.profit, risks[name].p_loss if plan.customers > 0 else None)
+                for name, plan in comparison.plans.items()}
+    return PolicyComparison(comparison.customers, comparison.curves, comparison.plans, comparison.table,
+                            risks, recommend(outcomes, currency=currency))

@@ -24,8 +24,8 @@ from ..errors import DataError
 from ..survival.curves import SurvivalCurves
 from ..units import DAYS_PER_MONTH
 from .campaign import (Campaign, CampaignInputs, CampaignPlan, PolicyComparison, ProfitRisk,
-                       campaign_inputs, compare_policies, driver_families, held_out_calibration,
-                       profit_risk)
+                       PLANNED, assess_policies, campaign_inputs, compare_policies, driver_families,
+                       held_out_calibration)
 from .cost import (COMPONENTS, ChurnCost, churners_and_retained, comparable_value, cost_of_churn,
                    fix_roi, revenue_at_risk)
 from .assumptions import assumption_ranges, sensitivity
@@ -143,7 +143,7 @@ class EconomicsResult:
         if self.sbg_check is not None:
             value["sbg_check"] = self.sbg_check.set_index("model")["expected_months"].to_dict()
         totals = self.churn_cost.totals
-        cost = {"currency": self.currency,
+        cost = {"currency": self.currency, "dated": self.dated,
                 "window": [f"{self.window[0]:%Y-%m-%d}", f"{self.window[1]:%Y-%m-%d}"],
                 "total": totals["total"], "churners": totals["churners"],
                 "components": {c: totals[c] for c in COMPONENTS}}
@@ -162,10 +162,36 @@ class EconomicsResult:
                 save_rate_ci=list(self.inputs.save_range), save_rate_source=self.inputs.note,
                 value_basis="value if retained through the lead time (not the CLV, which already "
                             "discounts the churn a save prevents), net of the stay-anyway share",
-                profit_uncertainty=profit.sources)
+                profit_uncertainty=profit.sources, policy=self.policies.policy,
+                recommended_policy=self.policies.recommendation.policy,
+                recommendation=self.policies.recommendation.reason,
+                policy_plans={name: policy_plan(p, self.policies.risks.get(name))
+                              for name, p in self.policies.plans.items()})
         if self.fix_roi is not None:
-            retention["fix_ranking"] = self.fix_roi["reason"].tolist()
+            retention["fix_ranking"] = [fix_row(r) for r in self.fix_roi.to_dict("records")]
+            retention["fix_horizon_months"] = self.horizon_months
         return {"value": value, "cost": cost, "retention": retention}
+
+
+#: The columns of :func:`.cost.fix_roi` that ``retention.fix_ranking`` carries for each fix.
+FIX_FIELDS = ("reason", "share_of_churners", "value_lost_per_year", "reduction", "value_saved_pv",
+              "investment", "roi")
+
+
+def fix_row(row: dict) -> dict:
+    """One row of :func:`.cost.fix_roi` as an entry of ``retention.fix_ranking``: the reason, its
+    ROI and the basis of the ROI (value saved over the horizon, investment); NaN -> None."""
+    return {k: (None if k != "reason" and pd.isna(row[k]) else row[k]) for k in FIX_FIELDS}
+
+
+def policy_plan(plan: CampaignPlan, risk: ProfitRisk | None) -> dict:
+    """One targeted policy's best plan (share, customers, expected profit, break-even save rate)
+    and, with its ``risk``, the 5th/95th percentiles and the chance of a loss."""
+    out = {"share": plan.share, "customers": plan.customers, "expected_profit": plan.profit,
+           "break_even_save_rate": plan.break_even_save_rate}
+    if risk is not None:
+        out.update(profit_p05=risk.p05, profit_p95=risk.p95, p_loss=risk.p_loss)
+    return out
 
 
 def study_window(analysis: pd.DataFrame, observed_from,
@@ -290,10 +316,11 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
     policies = profit = None
     if campaign is not None:
         kept_value = val.retained_value(lead_months).reindex(clv.index)  # a save is worth this
-        policies = compare_policies(campaign, kept_value)
-        profit = profit_risk(policies.plan, alpha=campaign.inputs.alpha, beta=campaign.inputs.beta,
-                             seed=params.seed,
-                             calibration=held_out_calibration(campaign.calibration, policies.plan.share))
+        policies = assess_policies(
+            compare_policies(campaign, kept_value), alpha=campaign.inputs.alpha, beta=campaign.inputs.beta,
+            seed=params.seed, currency=vp.currency,
+            calibration=lambda share: held_out_calibration(campaign.calibration, share))
+        profit = policies.risks[policies.policy]
 
     # --- which fix pays
     roi = None
@@ -311,7 +338,8 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
                                      acquisition_cost=cp.acquisition_cost, inputs=inputs)
     sens = sensitivity(val, churned, retained, offers, cp, discount_period=vp.discount_period,
                        period=params.kpi_period, currency=vp.currency, window=window, base=base,
-                       ranges=ranges, campaign=campaign, lead_months=lead_months)
+                       ranges=ranges, campaign=campaign, lead_months=lead_months,
+                       policy=policies.policy if policies is not None else PLANNED)
 
     truth = collection.ground_truth or {}
     return EconomicsResult(

@@ -115,7 +115,9 @@ def campaign(res: EconomicsResult) -> None:
     show(f"Rates: {inp.note}.", record, inp.rates, _planted_note(res),
          plots.profit_curve_plot(res.policies.curves, currency=res.currency, plan=plan),
          res.policies.table,
-         f"**Best plan:** contact the top **{plan.share:.0%}** by risk ({plan.customers:,} customers) for an "
+         f"**Best plan** ({res.policies.policy}"
+         + (f": {res.policies.recommendation.reason}" if res.policies.recommendation else "") + "): "
+         f"contact the top **{plan.share:.0%}** of the list ({plan.customers:,} customers) for an "
          f"expected profit of **{plan.profit:,.0f} {res.currency}**; it breaks even at a save rate of "
          f"**{plan.break_even_save_rate:.1%}** (estimated: {inp.save_rate:.1%}). A save is valued at "
          "the customer's value *if retained* through the list's lead time (the CLV already "

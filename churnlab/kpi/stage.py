@@ -240,7 +240,8 @@ class KpiResult:
         if self.consistency is not None:
             t = self.consistency.table
             m["consistency"] = {"methods": dict(zip(t["method"], t["monthly_churn"])),
-                                "agree": self.consistency.agree, "tolerance": self.consistency.tolerance}
+                                "agree": self.consistency.agree, "tolerance": self.consistency.tolerance,
+                                "note": consistency_note(self.consistency).replace("**", "")}
         return {"kpi": m}
 
 

@@ -378,6 +378,8 @@ class CostSection(Strict):
     """``cost``: the cost of churn in the study window (notebook 04)."""
 
     currency: Optional[str] = _f("currency of the money amounts")
+    dated: Optional[bool] = _f("False when the data carry no end dates: every churner is counted at "
+                               "`as_of` and `window` is that one day")
     window: Optional[list[str]] = _f("the study window [start, end] (ISO dates)")
     total: Num = _f("cost of churn in `window`")
     churners: Optional[int] = _f("churners in `window`")
@@ -385,6 +387,30 @@ class CostSection(Strict):
     revenue_at_risk: Num = _f(
         "Σ over active customers of P(churn within `revenue_at_risk_horizon_months`) × CLV")
     revenue_at_risk_horizon_months: Optional[Number] = _f("horizon of `revenue_at_risk`, in months")
+
+
+class FixROI(Strict):
+    """One exit reason of ``retention.fix_ranking``: what fixing it would return."""
+
+    reason: Optional[str] = _f("the exit reason")
+    share_of_churners: Num = _f("share of answering churners who gave it")
+    value_lost_per_year: Num = _f("value lost to it a year (churners a year x their value had they stayed)")
+    reduction: Num = _f("share of those churners the fix keeps (params `fixes`; None: no fix costed)")
+    value_saved_pv: Num = _f("value the fix saves over `retention.fix_horizon_months`, discounted monthly")
+    investment: Num = _f("the fix's investment, paid today (params `fixes`)")
+    roi: Num = _f("(value_saved_pv - investment) / investment; > 0: the fix pays (None: no fix costed)")
+
+
+class PolicyPlan(Strict):
+    """The best plan of one targeted policy and its profit risk."""
+
+    share: Num = _f("share of the early-warning list contacted")
+    customers: Optional[int] = _f("customers contacted")
+    expected_profit: Num = _f("expected profit")
+    break_even_save_rate: Num = _f("save rate at which it breaks even")
+    profit_p05: Num = _f("5th percentile of the simulated profit")
+    profit_p95: Num = _f("95th percentile of the simulated profit")
+    p_loss: Num = _f("probability of a loss")
 
 
 class RetentionSection(Strict):
@@ -409,7 +435,17 @@ class RetentionSection(Strict):
     policies: Optional[Map] = _f(
         "expected profit per targeting policy (differentiated, by risk × value, one discount for all, "
         "mass campaign)")
-    fix_ranking: Optional[list[str]] = _f("exit reasons ordered by return on investment of fixing them")
+    policy: Optional[str] = _f("the policy of `optimal_target_share` ... `p_loss`: the recommended one, "
+                               "else by risk with differentiated offers")
+    recommended_policy: Optional[str] = _f("the policy to run (None: no policy is expected to pay)")
+    recommendation: Optional[str] = _f("why that policy, in words (the rule of churnlab.economics.recommend)")
+    policy_plans: Optional[dict[str, PolicyPlan]] = _f(
+        "per targeted policy: its best share, customers, expected profit, break-even save rate, "
+        "profit percentiles and chance of a loss")
+    fix_ranking: Optional[list[Union[FixROI, str]]] = _f(
+        "exit reasons ordered by return on investment of fixing them, each with its ROI, investment "
+        "and value saved (older files: the reasons' names only)")
+    fix_horizon_months: Optional[Number] = _f("months a fix is counted to keep saving value (the CLV horizon)")
 
 
 # =========================================================================== kpi (notebook 05)
@@ -463,6 +499,8 @@ class Consistency(Strict):
     methods: Optional[Map] = _f("monthly churn rate per method")
     agree: Optional[bool] = _f("whether all methods agree within `tolerance`")
     tolerance: Num = _f("relative tolerance of the check")
+    note: Optional[str] = _f("the check in words: each method that differs, by how much against the "
+                             "period rate, and why it can")
 
 
 class KpiSection(Strict):

@@ -99,6 +99,7 @@ code { font-size: 13px; background: #f1f3f6; padding: 0 4px; border-radius: 4px;
 table.index th[scope=row] { text-transform: none; letter-spacing: 0; font-size: 13px; color: var(--ink);
                             background: #f9fafc; white-space: nowrap; }
 table.index td { font-size: 14px; }
+table.index .cell-label { display: block; font-size: 12px; color: var(--muted); line-height: 1.35; }
 table.index thead th { font-size: 14px; text-transform: none; color: var(--ink); }
 footer { color: var(--muted); font-size: 12px; margin-top: 24px; }
 """

@@ -12,6 +12,9 @@ import math
 import re
 from pathlib import Path
 
+from ..clv.bgnbd import p_alive_note
+from ..clv.sbg import degenerate_note
+from ..economics.campaign import MASS_SHARE, PLANNED, is_mass
 from ..metrics import StudyMetrics
 from . import facts
 from .figures import churn_rate_plot, cost_plot, embed, survival_plot
@@ -128,15 +131,34 @@ def kpis(m: StudyMetrics) -> str:
                             ("Trend", False), ("Status", False)], rows))
     else:
         inner.append(na("The KPI scorecard is"))
-    cons = kpi.consistency
-    if cons and cons.methods:
-        vals = "; ".join(f"{k}: {fmt_pct(v, 2)}" for k, v in cons.methods.items() if num(v) is not None)
-        verdict = ""
-        if cons.agree is not None:
-            verdict = (" They agree" if cons.agree else " They do not agree") + (
-                f" within {fmt_pct(cons.tolerance, 0)}." if num(cons.tolerance) is not None else ".")
-        inner.append(f'<p class="note">Churn rate cross-check — {esc(vals)}.{esc(verdict)}</p>')
+    if kpi.consistency and kpi.consistency.methods:
+        inner.append(f'<p class="note">{esc(crosscheck_text(kpi.consistency))}</p>')
     return section("kpis", "Headline KPIs", "\n".join(inner))
+
+
+def crosscheck_text(cons) -> str:
+    """The monthly churn cross-check in words: each method's rate and, when they do not agree,
+    each differing method's gap to the first (the period rate) in numbers and why it can differ
+    (``kpi.consistency.note``, written by notebook 05; older files: the gap only)."""
+    found = {k: float(v) for k, v in (cons.methods or {}).items() if num(v) is not None}
+    vals = "; ".join(f"{k}: {fmt_pct(v, 2)}" for k, v in found.items())
+    text = f"Churn rate cross-check — {vals}."
+    tol = f" within {fmt_pct(cons.tolerance, 0)}" if num(cons.tolerance) is not None else ""
+    if cons.agree:
+        return text + f" They agree{tol}."
+    if cons.agree is None:
+        return text
+    text += f" They do not agree{tol}:"
+    if cons.note:
+        return f"{text} {cons.note}"
+    names = list(found)
+    if not names or not found[names[0]]:
+        return text[:-1] + "."
+    base = found[names[0]]
+    gaps = [f"{k} is {fmt_pct(v, 2)} a month, {(v / base - 1) * 100:+.0f}% against {fmt_pct(base, 2)}"
+            for k, v in found.items() if k != names[0]
+            and (num(cons.tolerance) is None or abs(v / base - 1) > cons.tolerance)]
+    return f"{text} " + "; ".join(gaps) + ". The methods count churn over different customers and months."
 
 
 # =========================================================================== causes
@@ -240,7 +262,8 @@ def survival(m: StudyMetrics) -> str:
     unit = facts.time_unit(m)
     left = ["<h3>How long customers stay (Kaplan–Meier)</h3>", *_km(surv.km, unit),
             "<h3>Lifetime models</h3>"]
-    lifetime = [f for f in (_aft(surv.aft), _sbg(surv.sbg), _bgnbd(surv.bgnbd)) if f]
+    churn_rate = num(m.data.churn_rate) if m.data else None
+    lifetime = [f for f in (_aft(surv.aft), _sbg(surv.sbg), _bgnbd(surv.bgnbd, churn_rate)) if f]
     left.append("".join(f"<p>{f}</p>" for f in lifetime) if lifetime
                 else na("Parametric lifetime models are"))
     right = ["<h3>What changes the hazard (Cox model)</h3>", *_cox(surv.cox, surv.validation)]
@@ -320,8 +343,9 @@ def _sbg(sbg) -> str:
     period = sbg.period or "period"
     txt = (f"sBG on acquisition cohorts (by {period}): α = {fmt_num(a)}, β = {fmt_num(b)}; "
            f"mean churn probability per {period} α/(α+β) = {fmt_pct(a / (a + b))}")
-    if a + b > 1e4:
-        txt += " (α and β this large: practically the same churn probability for every customer)"
+    note = degenerate_note(a, b, period)
+    if note:
+        txt += f" ({note})"
     if num(sbg.holdout_mape) is not None:
         txt += f"; projection error on held-out periods (MAPE) {fmt_pct(sbg.holdout_mape)}"
     if num(sbg.holdout_bias) is not None:
@@ -339,7 +363,7 @@ def _one_signed(errors) -> bool:
     return len(vals) >= 2 and (all(v > 0 for v in vals) or all(v < 0 for v in vals))
 
 
-def _bgnbd(bg) -> str:
+def _bgnbd(bg, churn_rate: float | None = None) -> str:
     if bg is None or any(num(v) is None for v in (bg.r, bg.alpha, bg.a, bg.b)):
         return ""
     txt = (f"BG/NBD (per {bg.time_unit or 'period'}): r = {fmt_num(bg.r)}, α = {fmt_num(bg.alpha)}, "
@@ -352,7 +376,8 @@ def _bgnbd(bg) -> str:
         diff = f" ({(ho.predicted / ho.actual - 1) * 100:+.1f}%)" if ho.actual else ""
         txt += (f"; holdout{days}: predicted {fmt_int(ho.predicted)} purchases vs "
                 f"{fmt_int(ho.actual)} actual{diff}")
-    return esc(txt) + "."
+    note = p_alive_note(num(bg.mean_p_alive), churn_rate, a=num(bg.a), b=num(bg.b))
+    return esc(txt) + "." + (f'</p><p class="note">{esc(note)}.' if note else "")
 
 
 # =========================================================================== cost of churn
@@ -366,9 +391,7 @@ def cost(m: StudyMetrics) -> str:
     cur = facts.currency(m)
     items = []
     if cost_m and num(cost_m.total) is not None:
-        window = cost_m.window or []
-        items.append(card("Cost of churn", esc(fmt_money(cost_m.total, cur)),
-                          esc(f"{window[0]} to {window[1]}") if len(window) == 2 else ""))
+        items.append(card("Cost of churn", esc(fmt_money(cost_m.total, cur)), esc(facts.window_text(cost_m))))
         if cost_m.churners:
             items.append(card("Per churner", esc(fmt_money(facts.cost_per_churner(m), cur)),
                               esc(f"{fmt_int(cost_m.churners)} churners")))
@@ -385,6 +408,10 @@ def cost(m: StudyMetrics) -> str:
                           esc(ci_text + (f"active customers, {fmt_num(h)}-month horizon" if h
                                          else "active customers"))))
     inner = [cards(items)] if items else []
+    if facts.undated(cost_m):
+        inner.append('<p class="note">The data carry no dates, so churn cannot be placed in time: the cost '
+                     "of churn covers every churner in the export, not a period, and no per-year figure "
+                     "is given.</p>")
     comps = cost_m.components.model_dump() if cost_m and cost_m.components else {}
     comps = {k: float(v) for k, v in comps.items() if num(v) is not None}
     if comps:
@@ -418,46 +445,70 @@ def cost(m: StudyMetrics) -> str:
 
 
 def actions(m: StudyMetrics, manifest: dict) -> str:
-    """The recommended campaign, its break-even save rate, the targeting policies and the fixes."""
+    """The recommended campaign (the best policy, or why not), its break-even save rate, the
+    targeting policies compared and the fixes that pay (with each fix's ROI)."""
     ret = m.retention
     if ret is None:
         return section("actions", "Recommended actions",
                        na("Retention recommendations (metrics.json section retention) are"))
     cur = ret.currency or facts.currency(m)
-    items = [t for t in (_campaign(ret, cur), _break_even(ret)) if t]
-    name, best = facts.best_policy(m)
+    rec = facts.recommended_policy(m)
+    items = [t for t in (_campaign(ret, rec, cur), _break_even(ret) if rec.policy else "") if t]
     found = facts.policies(m)
-    if name is not None and best is not None:
-        items.append(_policy_sentence(name, best, num(ret.expected_profit), found, cur))
+    if not rec.recorded and rec.policy is not None:
+        items.append(_policy_sentence(rec.policy, found, cur, ret))
     if ret.fix_ranking:
-        items.append(_fixes(ret.fix_ranking, lookup(manifest, "params", "fixes")))
+        items.append(_fixes(facts.fixes(m), cur, ret.fix_horizon_months))
     inner = [f'<ul class="actions">{"".join(f"<li>{i}</li>" for i in items)}</ul>' if items
              else na("A recommended campaign is")]
     if found:
         inner.append("<h3>Targeting policies compared</h3>")
-        ordered = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
-        rows = [[(esc(k), False), (esc(fmt_money(v, cur)), True)] for k, v in ordered]
-        inner.append(table([("Policy", False), ("Expected profit", True)], rows,
-                           row_classes=["best" if k == name else "" for k, _ in ordered]))
+        inner.append(_policy_table(ret, found, rec.policy, cur))
+    fix_rows = [f for f in facts.fixes(m) if f.roi is not None or f.value_lost_per_year is not None]
+    if fix_rows:
+        inner.append("<h3>What fixing each cause of churn would return</h3>")
+        inner.append(_fix_table(fix_rows, cur, ret.fix_horizon_months))
     return section("actions", "Recommended actions", "\n".join(inner))
 
 
-def _campaign(ret, cur: str) -> str:
-    share, profit = num(ret.optimal_target_share), num(ret.expected_profit)
+def _campaign(ret, rec, cur: str) -> str:
+    """The headline: the recommended plan (contact whom, profit, risk, why), a mass campaign named
+    as one, or that no policy pays."""
+    if rec.policy is None:
+        if not rec.reason:
+            return ""
+        return (f"<strong>Do not run a retention campaign as planned</strong>: {esc(rec.reason)}. "
+                "Revisit the offer costs or the save rate before contacting anyone.")
+    plan = facts.policy_plan(m_ret=ret, policy=rec.policy)
+    share, profit = num(plan.get("share")), num(plan.get("expected_profit"))
     if share is None or profit is None:
         return ""
-    who = f" ({fmt_int(ret.optimal_customers)} customers)" if ret.optimal_customers is not None else ""
-    text = (f"<strong>Contact the top {esc(fmt_pct(share))} of active customers by churn risk{esc(who)}</strong>: "
-            f"expected profit {esc(fmt_money(profit, cur))}")
+    customers = plan.get("customers")
+    who = f" ({fmt_int(customers)} customers)" if customers is not None else ""
+    mass = is_mass(share)
+    how = "a mass campaign" if mass else f"policy: {rec.policy}"
+    text = (f"<strong>Contact the top {esc(fmt_pct(share))} of active customers{esc(who)}, "
+            f"{esc(how)}</strong> — expected profit {esc(fmt_money(profit, cur))}")
     extra = []
-    if num(ret.profit_p05) is not None and num(ret.profit_p95) is not None:
-        extra.append(f"90% of simulated outcomes between {fmt_money(ret.profit_p05, cur)} and "
-                     f"{fmt_money(ret.profit_p95, cur)}")
-    if num(ret.p_loss) is not None:
-        extra.append(f"chance of a loss {fmt_pct(ret.p_loss)}")
+    if num(plan.get("profit_p05")) is not None and num(plan.get("profit_p95")) is not None:
+        extra.append(f"90% of simulated outcomes between {fmt_money(plan['profit_p05'], cur)} and "
+                     f"{fmt_money(plan['profit_p95'], cur)}")
+    if num(plan.get("p_loss")) is not None:
+        extra.append(f"chance of a loss {fmt_pct(plan['p_loss'])}")
     if extra:
         text += f" ({esc('; '.join(extra))})"
-    return text + "."
+    text += "."
+    if rec.recorded and rec.reason:
+        text += f" Why this policy: {esc(rec.reason)}."
+    if mass:
+        everyone = next((num(v) for k, v in (ret.policies or {}).items() if k.startswith("mass campaign")), None)
+        untargeted = ("" if everyone is None else
+                      f"; contacting everyone, untargeted, would earn {esc(fmt_money(everyone, cur))}")
+        text += (f" <strong>This is a mass campaign</strong>: it contacts {esc(fmt_pct(share, 0))} of the "
+                 f"active customers on the list (a plan that reaches {esc(fmt_pct(MASS_SHARE, 0))} or more is "
+                 f"one), so the ranking barely selects anyone{untargeted}; it rests on the assumed save rate "
+                 "holding for almost every customer.")
+    return text
 
 
 def _break_even(ret) -> str:
@@ -479,39 +530,91 @@ def _break_even(ret) -> str:
     return esc(text) + "."
 
 
-def _policy_sentence(name: str, best: float, profit: float | None, found: dict[str, float], cur: str) -> str:
-    plan = [k for k, v in found.items()
-            if profit is not None and math.isclose(v, profit, rel_tol=1e-9, abs_tol=1e-6)]
-    if plan and name in plan:
-        text = (f"This plan (<strong>{esc(name)}</strong>) is the most profitable of the "
-                f"{len(found)} targeting policies compared")
-    elif profit is not None:
-        text = (f"Targeting <strong>{esc(name)}</strong> would earn more: {esc(fmt_money(best, cur))} "
-                f"against {esc(fmt_money(profit, cur))}"
-                + (f" for the plan above ({esc(plan[0])})" if plan else " for the plan above"))
-    else:
-        text = (f"Of the targeting policies compared, <strong>{esc(name)}</strong> earns the most "
-                f"({esc(fmt_money(best, cur))})")
-    if found:
-        worst = min(found, key=lambda k: found[k])
-        if worst != name and found[worst] < 0:
-            text += f"; {esc(worst)} would lose {esc(fmt_money(-found[worst], cur))}"
+def _policy_sentence(best: str, found: dict[str, float], cur: str, ret) -> str:
+    """Older files (no recorded recommendation): the most profitable policy compared, against the
+    plan the file records when that is another one, and the policy that would lose most."""
+    if best not in found:
+        return ""
+    text = (f"<strong>{esc(best)}</strong> earns the most of the {len(found)} targeting policies compared "
+            f"({esc(fmt_money(found[best], cur))})")
+    if not facts.policy_plan(ret, best).get("share"):
+        planned, share = ret.policy or PLANNED, num(ret.optimal_target_share)
+        if planned in found and share is not None:
+            text += (f", against {esc(fmt_money(found[planned], cur))} for contacting the top "
+                     f"{esc(fmt_pct(share))} {esc(planned)}")
+        text += "; this run's metrics.json does not record whom it contacts (re-run notebook 04)"
+    worst = min(found, key=lambda k: found[k])
+    if worst != best and found[worst] < 0:
+        text += f"; {esc(worst)} would lose {esc(fmt_money(-found[worst], cur))}"
     return text + "."
 
 
-def _fixes(ranking: list[str], planned: object) -> str:
-    if isinstance(planned, dict) and planned:
-        with_fix = [f for f in ranking if f in planned]
-        without = [f for f in ranking if f not in planned]
-    else:
-        with_fix, without = list(ranking), []
-    text = ""
-    if with_fix:
-        text = ("Fix the causes of churn in this order (by return on investment): "
-                + ", ".join(f"{i}. {words(f)}" for i, f in enumerate(with_fix, 1)))
-    if without:
-        text += ("; " if text else "") + "no fix is costed for " + ", ".join(words(f) for f in without)
-    return esc(text) + "."
+def _policy_table(ret, found: dict[str, float], recommended: str | None, cur: str) -> str:
+    """The policies by expected profit, with each one's share, customers and chance of a loss
+    where recorded; the recommended one highlighted and marked."""
+    plans = ret.policy_plans or {}
+    ordered = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+    rows = []
+    for k, v in ordered:
+        p = plans.get(k)
+        share = num(p.share) if p else (1.0 if k.startswith("mass campaign") else None)
+        name = esc(k) + (" <strong>(recommended)</strong>" if k == recommended else "")
+        if share is not None and is_mass(share) and not k.startswith("mass campaign"):
+            name += " (a mass campaign)"
+        rows.append([(name, False), (esc(fmt_pct(share) if share is not None else DASH), True),
+                     (esc(fmt_int(p.customers) if p else DASH), True), (esc(fmt_money(v, cur)), True),
+                     (esc(fmt_pct(p.p_loss) if p else DASH), True)])
+    return table([("Policy", False), ("Contacts", True), ("Customers", True), ("Expected profit", True),
+                  ("Chance of a loss", True)], rows,
+                 row_classes=["best" if k == recommended else "" for k, _ in ordered])
+
+
+def _roi_text(f) -> str:
+    return f"ROI {f.roi * 100:+,.0f}%"
+
+
+def _fixes(fixes: list, cur: str, horizon) -> str:
+    """The fixes that pay (ROI > 0) in order, each with its ROI and basis; those that do not pay
+    and the reasons without a costed fix, named as such; plainly when none pays. Older files
+    (names only) are listed without a recommendation."""
+    if fixes and all(f.roi is None and f.investment is None and f.value_saved_pv is None for f in fixes):
+        if any(f.legacy for f in fixes):
+            return esc("Exit reasons by return on investment of fixing them: "
+                       + ", ".join(words(f.reason) for f in fixes)
+                       + " (this run's metrics.json does not record the returns, so no fix is "
+                         "recommended; re-run notebook 04)") + "."
+    h = f" over {fmt_num(horizon)} months" if num(horizon) is not None else ""
+    pays = [f for f in fixes if f.roi is not None and f.roi > 0]
+    loses = [f for f in fixes if f.roi is not None and f.roi <= 0]
+    uncosted = [f for f in fixes if f.roi is None]
+    parts = []
+    if pays:
+        parts.append("Fix these causes of churn, in order of return on investment: " + ", ".join(
+            f"{i}. {words(f.reason)} ({_roi_text(f)}: saves {fmt_money(f.value_saved_pv, cur)}{h} "
+            f"for {fmt_money(f.investment, cur)} invested)" for i, f in enumerate(pays, 1)))
+    elif loses:
+        parts.append(f"No costed fix pays back{h}: fixing none of the causes is worth its investment at "
+                     "the stated costs and reductions")
+    if loses:
+        parts.append(("not worth fixing at the stated cost" if pays else "their returns")
+                     + ": " + ", ".join(f"{words(f.reason)} ({_roi_text(f)})" for f in loses))
+    if uncosted:
+        parts.append("no fix is costed for " + ", ".join(words(f.reason) for f in uncosted))
+    return esc("; ".join(parts)) + "."
+
+
+def _fix_table(fixes: list, cur: str, horizon) -> str:
+    h = f", {fmt_num(horizon)} months" if num(horizon) is not None else ""
+    rows = [[(esc(words(f.reason)), False), (esc(fmt_pct(f.share_of_churners)), True),
+             (esc(fmt_money(f.value_lost_per_year, cur)), True), (esc(fmt_money(f.value_saved_pv, cur)), True),
+             (esc(fmt_money(f.investment, cur)), True),
+             (esc(_roi_text(f) if f.roi is not None else "no fix costed"), True)] for f in fixes]
+    note = ('<p class="note">A fix pays when its ROI is above 0: the value it saves (the share of '
+            f"these churners it keeps × the value they would have brought, each month discounted{esc(h)}) "
+            "is more than the investment, paid today. Only fixes that pay are recommended.</p>")
+    return table([("Exit reason", False), ("Share of churners", True), ("Value lost a year", True),
+                  (f"Value saved (present value{esc(h)})", True), ("Investment", True), ("ROI", True)],
+                 rows, row_classes=["best" if f.roi is not None and f.roi > 0 else "" for f in fixes]) + note
 
 
 # =========================================================================== notebooks
