@@ -4,11 +4,40 @@
 Axes as a figure (closed afterwards, so it is shown once), a DataFrame or Styler as a
 table, and skips None. Stage packages build their notebook sections from it
 (``<stage>/views.py``); it does nothing outside IPython except return.
+
+What it shows is safe whatever the study's data and params hold (:mod:`churnlab.escape`):
+text passes :func:`~churnlab.escape.safe_markdown` (no raw HTML, no links) and is kept
+away from MathJax, and tables are shown with their cells escaped and marked for MathJax
+to skip. Views still pass each value they paste into text through
+:func:`~churnlab.escape.md` or :func:`~churnlab.escape.md_code`, so it also *reads* as
+the value.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from IPython.display import Markdown as _IPythonMarkdown
+
+from .escape import no_math, safe_markdown
+
+
+class Markdown(_IPythonMarkdown):
+    """IPython's Markdown for text, never for a file or URL, rendered where MathJax does not look.
+
+    ``IPython.display.Markdown(text)`` reads a file when ``text`` names one and downloads
+    it when it starts with ``http``; this one only ever shows ``text``. ``data`` is the
+    Markdown as given; the rendered form wraps it in a ``tex2jax_ignore`` block
+    (:func:`churnlab.escape.no_math`).
+    """
+
+    def __init__(self, text: str):
+        self.url = self.filename = None
+        self.data = text
+        self.metadata = {}
+
+    def _repr_markdown_(self):
+        return no_math(self.data)
 
 
 def _figure(item: Any):
@@ -25,19 +54,35 @@ def _figure(item: Any):
     return None
 
 
+def table(item: Any) -> None:
+    """Display a DataFrame, Series or Styler as a table MathJax leaves alone.
+
+    pandas escapes a DataFrame's cells, index and column names in its HTML; with
+    ``display.html.use_mathjax`` / ``styler.html.mathjax`` off (for this call only) the
+    table also gets the ``tex2jax_ignore`` class, so a ``$`` in the data is not typeset.
+    A Styler must escape its own cells (``format(escape="html")``, see
+    :func:`churnlab.kpi.scorecard.style_scorecard`).
+    """
+    import pandas as pd
+    from IPython.display import display
+
+    with pd.option_context("display.html.use_mathjax", False, "styler.html.mathjax", False):
+        display(item)
+
+
 def show(*items: Any) -> None:
     """Display each item in order (see the module docstring); None items are skipped."""
     import matplotlib.pyplot as plt
-    from IPython.display import Markdown, display
+    from IPython.display import display
 
     for item in items:
         if item is None:
             continue
         fig = _figure(item)
         if isinstance(item, str):
-            display(Markdown(item))
+            display(Markdown(safe_markdown(item)))
         elif fig is not None:
             display(fig)
             plt.close(fig)
         else:
-            display(item)
+            table(item)

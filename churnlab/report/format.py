@@ -6,26 +6,23 @@ percentages with one decimal (``0.1234`` -> ``12.3%``), money as ``1,164,467 EUR
 ``unit: "%"`` values are fractions like every rate in ``metrics.json``
 (``0.05`` is shown as ``5.0%``). A missing or non-finite value is :data:`DASH`.
 
+Text is escaped with :func:`churnlab.escape.esc` (imported here for the report's modules).
 The HTML helpers take text that is already escaped (``value`` of a card, the
 cells of a table) unless their docstring says otherwise.
 """
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from typing import Any, Iterable
+
+from ..escape import esc
 
 DASH = "—"
 NA_TEXT = "not available in this run"
 
 # =========================================================================== values
-
-
-def esc(value: Any) -> str:
-    """``value`` as escaped HTML text (quotes too, so it is safe in attributes)."""
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def num(x: Any) -> float | None:
