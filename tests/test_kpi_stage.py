@@ -153,3 +153,15 @@ def test_data_without_dates_is_skipped_not_raised(study):
     assert "overall churn share" in why and f"{res.overall_churn:.1%}" in why
     assert set(res.metrics()["kpi"]) == {"save_rate", "save_desk_success_rate", "scorecard"}
     assert res.consistency is None and res.rates == {}
+
+
+def test_a_segment_that_is_also_a_covariate_is_kept_once(tmp_path):
+    """value.segment naming a categorical covariate: the event history keeps the column once
+    (it used to be merged twice, and the rates by segment crashed on a two-column segment)."""
+    params, col, prepared, tables = _study("software", tmp_path)
+    segment = prepared.categorical[0]
+    params = validate_params(scenario_params("software", source={"n_customers": 400},
+                                             value={"segment": segment}))
+    res = kpi.evaluate(params, col, prepared, tables=tables)
+    assert res.segment == segment and "segment" not in res.skipped
+    assert list(res.spells.columns).count(segment) == 1 and res.segment_yearly is not None

@@ -7,6 +7,7 @@ displays its notes, figures and tables in order through :func:`churnlab.display.
 from __future__ import annotations
 
 from ..display import show
+from ..escape import md, md_code
 from . import plots, warning_list
 from .stage import CausesResult
 
@@ -14,7 +15,7 @@ from .stage import CausesResult
 def header(res: CausesResult, name: str) -> None:
     """The study's size, churn rate and covariates, and any covariates or sections skipped."""
     a, cov = res.collection.analysis, res.covariates
-    show(f"**Study:** {name} · **customers:** {len(a):,} · "
+    show(f"**Study:** {md(name)} · **customers:** {len(a):,} · "
          f"**churned:** {int(a['churned'].sum()):,} ({res.churn_rate:.1%}) · "
          f"**numeric covariates:** {len(cov['numeric'])} · **categorical:** {len(cov['categorical'])}")
     if cov["skipped"]:
@@ -45,12 +46,22 @@ def reasons_vs_drivers(res: CausesResult, top: int = 12) -> None:
         show(res.reasons_vs_drivers.sort_values("p_value").head(top))
 
 
+def comparison(res: CausesResult, top: int = 15) -> None:
+    """Churned against retained: the ``top`` metrics that differ most."""
+    show(res.comparison.head(top))
+
+
 def segments(res: CausesResult) -> None:
     """Churn rate by segment for the first four categorical covariates, and the segments skipped."""
     show(plots.segment_panels(res.segments.table, columns=res.covariates["categorical"][:4],
                               overall=res.churn_rate))
     if len(res.segments.skipped):
         show(res.segments.skipped)
+
+
+def cohort_summary(res: CausesResult) -> None:
+    """The metrics whose deciles are charted next, with their churn rate spread."""
+    show(res.cohort_summary)
 
 
 def cohorts(res: CausesResult) -> None:
@@ -97,7 +108,7 @@ def validation(res: CausesResult) -> None:
              "resamples of the test rows."]
     if ew.excluded:
         lines.append("**Left out of every model** (they restate the outcome): "
-                     + "; ".join(f"`{c}` — {why}" for c, why in ew.excluded.items()) + ".")
+                     + "; ".join(f"{md_code(c)} — {why}" for c, why in ew.excluded.items()) + ".")
     show("\n\n".join(lines), v.metrics)
 
 
@@ -126,7 +137,7 @@ def driver_ranking(res: CausesResult, top: int = 10) -> None:
     lead = r.iloc[0]
     show(plots.shap_bar(r, model=v.chosen),
          f"Ranked by the {v.chosen} model's SHAP values on the latest snapshot: "
-         f"`{lead['feature']}` moves the predicted log-odds most ({lead['share']:.0%} of the total "
+         f"{md_code(lead['feature'])} moves the predicted log-odds most ({lead['share']:.0%} of the total "
          "mean |SHAP|). These are predictive attributions — what the model leans on to rank "
          "customers — not causal effects: a feature can predict churn because it accompanies it.",
          r.head(top))

@@ -7,6 +7,7 @@ logic lives here, the figures in :mod:`.plots`, the numbers in :class:`.stage.Co
 from __future__ import annotations
 
 from ..display import show
+from ..escape import md
 from . import plots
 from .stage import CollectResult
 
@@ -14,7 +15,7 @@ from .stage import CollectResult
 def header(study) -> None:
     """The study line: name, scenario, data source, as-of date, churn definition and seed."""
     p = study.params
-    show(f"**Study:** {study.name} · **scenario:** {p.scenario} · **data:** {p.source.kind} · "
+    show(f"**Study:** {md(study.name)} · **scenario:** {md(p.scenario)} · **data:** {md(p.source.kind)} · "
          f"**as of:** {p.as_of} · **churn definition:** {p.churn.definition} · **seed:** {p.seed}")
 
 
@@ -72,7 +73,7 @@ def truth(res: CollectResult) -> None:
     if res.truth is None:
         show("Real data: no planted truth to compare with.")
     else:
-        show(res.truth, ", ".join(f"**{k}** = {v}" for k, v in res.truth_rates.items()))
+        show(res.truth, ", ".join(f"**{md(k)}** = {md(v)}" for k, v in res.truth_rates.items()))
 
 
 def snapshots(res: CollectResult) -> None:

@@ -12,35 +12,36 @@ from typing import Any
 import matplotlib.pyplot as plt
 
 from ..display import show
+from ..escape import md, md_code
 from . import plots
 from .stage import EconomicsResult
 
 
 def header(res: EconomicsResult, name: str) -> None:
     """The study's money settings and window, then each skipped section with its reason."""
-    show(f"**Study:** {name} · **currency:** {res.currency} · **margin:** {res.margin_rate:.0%} of revenue · "
+    show(f"**Study:** {md(name)} · **currency:** {md(res.currency)} · **margin:** {res.margin_rate:.0%} of revenue · "
          f"**discount rate:** {res.discount_rate:.0%} per {res.discount_period} ({res.monthly_discount:.3%} per month) · "
          f"**CLV horizon:** {res.horizon_months} months · **study window:** {res.window[0]:%Y-%m-%d} to "
-         f"{res.window[1]:%Y-%m-%d} · **segments:** {res.segment or 'none'}",
+         f"{res.window[1]:%Y-%m-%d} · **segments:** {md(res.segment or 'none')}",
          *(f"**Skipped, {section}:** {reason}" for section, reason in res.skipped.items()))
 
 
 def _model_note(res: EconomicsResult) -> str:
     """The value model behind the CLV: revenue column and survival model, or the spend and purchase fits."""
     if res.contractual:
-        return f"Revenue per month: `{res.revenue_column}`; survival model: {res.survival_model} AFT."
+        return f"Revenue per month: {md_code(res.revenue_column)}; survival model: {md(res.survival_model)} AFT."
     gg, bg = res.gamma_gamma, res.value.bgnbd.fit
     return (f"**Gamma-Gamma:** p = {gg.p:.2f}, q = {gg.q:.2f}, γ = {gg.gamma:.2f} on {gg.n_customers:,} repeat "
-            f"buyers · mean spend per purchase {gg.mean_spend:,.2f} {res.currency} · BG/NBD r = {bg.r:.3f}, "
+            f"buyers · mean spend per purchase {gg.mean_spend:,.2f} {md(res.currency)} · BG/NBD r = {bg.r:.3f}, "
             f"α = {bg.alpha:.3f}, a = {bg.a:.3f}, b = {bg.b:.3f}")
 
 
 def clv(res: EconomicsResult) -> None:
     """Section 1: the value model, mean CLV, its distribution and per-segment means, the segment table."""
-    cur, h = res.currency, res.horizon_months
+    cur, h = md(res.currency), res.horizon_months
     fig, axes = plt.subplots(1, 2, figsize=(13, 3.8))
-    plots.clv_histogram(res.clv, currency=cur, horizon_months=h, ax=axes[0])
-    plots.clv_plot(res.clv, res.clv_by_segment, currency=cur, horizon_months=h, ax=axes[1])
+    plots.clv_histogram(res.clv, currency=res.currency, horizon_months=h, ax=axes[0])
+    plots.clv_plot(res.clv, res.clv_by_segment, currency=res.currency, horizon_months=h, ax=axes[1])
     fig.tight_layout()
     ci = res.clv_interval
     ci_text = (f" 95% interval {ci.low:,.0f} to {ci.high:,.0f} {cur}: {ci.method}"
@@ -62,15 +63,15 @@ def sbg_check(res: EconomicsResult, params: Any) -> None:
         return
     show("**Cross-check with the sBG** (a model of whole cohorts, no covariates): expected discounted "
          f"months still to come over {res.horizon_months} months for a customer who has just completed their "
-         f"first {params.survival.cohort_period}, against the survival model's average for customers at that tenure.",
+         f"first {md(params.survival.cohort_period)}, against the survival model's average for customers at that tenure.",
          res.sbg_check)
 
 
 def churn_cost(res: EconomicsResult, params: Any) -> None:
     """Section 2: total cost of churn, its waterfall, by period and by segment, and the segment table."""
-    cur, t = res.currency, res.churn_cost.totals
+    cur, t = md(res.currency), res.churn_cost.totals
     undated = None if res.dated else (
-        f"This data has no end dates: every churner is counted in the period of `as_of` ({params.as_of}).")
+        f"This data has no end dates: every churner is counted in the period of `as_of` ({md(params.as_of)}).")
     per_year = f"{t['total'] / res.years:,.0f} {cur} a year; " if res.window[1] > res.window[0] else ""
     total = (f"**Total cost of churn: {t['total']:,.0f} {cur}** for {t['churners']:,} churners from "
              f"{res.window[0]:%Y-%m-%d} to {res.window[1]:%Y-%m-%d} ({per_year}"
@@ -87,7 +88,7 @@ def at_risk(res: EconomicsResult) -> None:
     """The revenue at risk among active customers, when the survival model gives it."""
     r = res.at_risk
     if r is not None:
-        show(f"**Revenue at risk: {r.amount:,.0f} {res.currency}** — the expected CLV lost to churn "
+        show(f"**Revenue at risk: {r.amount:,.0f} {md(res.currency)}** — the expected CLV lost to churn "
              f"within {r.horizon_months} months among {r.customers:,} active "
              f"customers ({r.share:.1%} of their total CLV).")
 
@@ -118,7 +119,7 @@ def campaign(res: EconomicsResult) -> None:
          f"**Best plan** ({res.policies.policy}"
          + (f": {res.policies.recommendation.reason}" if res.policies.recommendation else "") + "): "
          f"contact the top **{plan.share:.0%}** of the list ({plan.customers:,} customers) for an "
-         f"expected profit of **{plan.profit:,.0f} {res.currency}**; it breaks even at a save rate of "
+         f"expected profit of **{plan.profit:,.0f} {md(res.currency)}**; it breaks even at a save rate of "
          f"**{plan.break_even_save_rate:.1%}** (estimated: {inp.save_rate:.1%}). A save is valued at "
          "the customer's value *if retained* through the list's lead time (the CLV already "
          "discounts the very churn a save prevents), less the share of kept customers who would "
@@ -131,7 +132,7 @@ def profit_risk(res: EconomicsResult) -> None:
         show(plots.profit_distribution_plot(res.profit, currency=res.currency),
              f"The draws vary {res.profit.sources}. P(the campaign loses money) = "
              f"**{res.profit.p_loss:.1%}**; 90% of the draws lie between {res.profit.p05:,.0f} and "
-             f"{res.profit.p95:,.0f} {res.currency}. Not included: whether the desk's reactive save "
+             f"{res.profit.p95:,.0f} {md(res.currency)}. Not included: whether the desk's reactive save "
              "rate holds for proactive offers (an assumption a retention experiment would test).")
 
 
@@ -139,7 +140,7 @@ def fix_roi(res: EconomicsResult) -> None:
     """Section 4: what each exit reason costs and what fixing it would return."""
     if res.fix_roi is not None:
         show(f"Returns count the savings over the CLV horizon ({res.horizon_months} months), each month "
-             f"discounted at {res.discount_rate:.1%} a {res.discount_period} (`value_saved_pv`), against an "
+             f"discounted at {res.discount_rate:.1%} a {md(res.discount_period)} (`value_saved_pv`), against an "
              "investment paid today.",
              plots.fix_roi_plot(res.fix_roi, currency=res.currency), res.fix_roi)
 

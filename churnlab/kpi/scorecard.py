@@ -122,6 +122,12 @@ _STATUS_COLORS = {"on track": "background-color: #d5f5e3", "watch": "background-
 
 def style_scorecard(card: pd.DataFrame):
     """The scorecard for display: status cells coloured (green on track, yellow watch,
-    red off track), values to 4 significant digits, missing values as a dash."""
-    return card.style.map(lambda s: _STATUS_COLORS.get(s, ""), subset=["status"]).format(
-        {"value": "{:.4g}", "target": "{:.4g}", "previous": "{:.4g}"}, na_rep="–")
+    red off track), values to 4 significant digits, missing values as a dash.
+
+    A Styler does not escape its cells unless told (unlike ``DataFrame.to_html``), so every
+    cell, the index and the column labels are HTML-escaped (``escape="html"``)."""
+    return (card.style.map(lambda s: _STATUS_COLORS.get(s, ""), subset=["status"])
+            .format(escape="html", na_rep="–")
+            .format({"value": "{:.4g}", "target": "{:.4g}", "previous": "{:.4g}"}, na_rep="–",
+                    escape="html")
+            .format_index(escape="html", axis=0).format_index(escape="html", axis=1))

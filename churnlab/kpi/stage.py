@@ -323,7 +323,7 @@ def event_history(params: StudyParams, a: pd.DataFrame, tables: dict, *, keep: l
             notes["rates"] = (f"Under the {c.definition} definition churn has no history of lapses and "
                               "returns: each customer's status as of the analysis date is counted once.")
         return _dated_customers(a, params).assign(spell=1)
-    cols = [k for k in keep if k in a and k not in spells]
+    cols = list(dict.fromkeys(k for k in keep if k in a and k not in spells))  # value.segment may be a covariate too
     return spells.merge(a[["customer_id", *cols]], on="customer_id", how="left")
 
 

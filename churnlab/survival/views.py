@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 
 from .. import clv
 from ..display import show
+from ..escape import md
 from .plots import (
     aft_fit_plot, calibration_plot, hazard_ratio_plot, incidence_plot, km_plot, period_hazard_panels,
     prediction_hist,
@@ -118,7 +119,7 @@ def competing(res: SurvivalResult) -> None:
     for cause, table in cr.planted.items():
         comparable = table[table["term"].notna()]
         if len(comparable):
-            show(f"**{cause.capitalize()} churn: planted vs estimated** (cause-specific Cox on customer "
+            show(f"**{md(cause.capitalize())} churn: planted vs estimated** (cause-specific Cox on customer "
                  "attributes; planted effects of what happens month by month are compared with the "
                  "drivers model in section 3)", comparable)
 
