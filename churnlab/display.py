@@ -7,8 +7,8 @@ table, and skips None. Stage packages build their notebook sections from it
 
 What it shows is safe whatever the study's data and params hold (:mod:`churnlab.escape`):
 text passes :func:`~churnlab.escape.safe_markdown` (no raw HTML, no links) and is kept
-away from MathJax, and tables are shown with their cells escaped and marked for MathJax
-to skip. Views still pass each value they paste into text through
+away from MathJax, tables are shown with their cells escaped and marked for MathJax
+to skip, and figures draw a ``$`` in a label as a ``$`` (no mathtext). Views still pass each value they paste into text through
 :func:`~churnlab.escape.md` or :func:`~churnlab.escape.md_code`, so it also *reads* as
 the value.
 """
@@ -54,6 +54,25 @@ def _figure(item: Any):
     return None
 
 
+def figure(fig) -> None:
+    """Display a Matplotlib figure with every text shown as written, then close it.
+
+    Matplotlib reads text between two ``$`` as mathtext: a segment level like ``a $x^$ b``
+    fails to draw (the figure is replaced by a traceback) and ``$10 to $20`` is typeset.
+    churnlab's own labels use no mathtext, so it is turned off for every text of the
+    figure, and for the tick labels drawn while displaying it.
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    for text in fig.findobj(matplotlib.text.Text):
+        text.set_parse_math(False)
+    with matplotlib.rc_context({"text.parse_math": False}):
+        display(fig)
+    plt.close(fig)
+
+
 def table(item: Any) -> None:
     """Display a DataFrame, Series or Styler as a table MathJax leaves alone.
 
@@ -72,7 +91,6 @@ def table(item: Any) -> None:
 
 def show(*items: Any) -> None:
     """Display each item in order (see the module docstring); None items are skipped."""
-    import matplotlib.pyplot as plt
     from IPython.display import display
 
     for item in items:
@@ -82,7 +100,6 @@ def show(*items: Any) -> None:
         if isinstance(item, str):
             display(Markdown(safe_markdown(item)))
         elif fig is not None:
-            display(fig)
-            plt.close(fig)
+            figure(fig)
         else:
             table(item)
