@@ -318,3 +318,11 @@ def test_a_dollar_in_a_label_is_drawn_as_written(monkeypatch, label):
     display.show(ax)
     assert drawn == [fig] and not plt.fignum_exists(fig.number)
     assert all(not t.get_parse_math() for t in fig.findobj(lambda a: hasattr(a, "get_parse_math")))
+
+
+def test_the_reports_figures_draw_a_dollar_as_written():
+    from churnlab.report.figures import cost_plot, embed
+
+    html = embed(lambda ax: cost_plot({"direct": 10.0, "indirect": 5.0}, currency="a $x^$ b", ax=ax),
+                 alt="<script>alert(1)</script>", caption="$\\href{javascript:alert(1)}{x}$")
+    assert "data:image/png;base64," in html and "<script>" not in html

@@ -28,7 +28,8 @@ CHURN = "#c0392b"
 ACTIVE = "#2e86c1"
 TOTAL = "#1d2330"
 STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.spines.top": False, "axes.spines.right": False,
-         "axes.grid": True, "grid.color": "#e3e6ec", "grid.linewidth": 0.8, "axes.axisbelow": True}
+         "axes.grid": True, "grid.color": "#e3e6ec", "grid.linewidth": 0.8, "axes.axisbelow": True,
+         "text.parse_math": False}  # a currency like "a $x^$" is text, not mathtext (it failed to draw)
 DPI = 150
 """Pixels per inch of the PNG; it is shown at 100 px per inch (sharp on high-density screens)."""
 
