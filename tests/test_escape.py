@@ -195,12 +195,13 @@ def test_the_scorecard_styler_escapes_its_cells():
 
 # =========================================================================== a hostile study
 
-COLUMN = "<img src=x onerror=alert('column')>"
-LEVELS = {"south": "<script>alert('level')</script>", "east": "<img src=x onerror=alert('east')>",
-          "north": "[click](javascript:alert('north'))", "west": "under $10 | *over* $20 `x"}
-PLAN = "<b onmouseover=alert('plan')>one year</b>"
-CURRENCY = "<script>alert('currency')</script>"
-NAME = "<img src=x onerror=alert('name')>"
+# Valid HTML (an unquoted attribute value may not hold quotes), so unescaped they would run.
+COLUMN = "<img src=x onerror=alert(1)>"
+LEVELS = {"south": "<script>alert(2)</script>", "east": "<img src=x onerror=alert(3)>",
+          "north": "[click](javascript:alert(4))", "west": "under $10 | *over* $20 `x"}
+PLAN = "<b onmouseover=alert(5)>one year</b>"
+CURRENCY = "<script>alert(6)</script>"
+NAME = "<img src=x onerror=alert(7)>"
 
 
 def hostile_study(folder: Path, n: int = 300) -> Path:
