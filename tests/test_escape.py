@@ -7,6 +7,7 @@ notebooks into HTML pages), and the pages are read back with :mod:`html.parser`.
 from __future__ import annotations
 
 import inspect
+import re
 import string
 import subprocess
 import sys
@@ -294,8 +295,10 @@ def test_the_executed_pages_of_a_hostile_study_run_no_script(tmp_path):
             "report.html", "index.html"} <= names
     for html_page in pages:
         raw = html_page.read_text(encoding="utf-8")
-        for live in ("<script>alert", "<img src=x onerror", "<b onmouseover", "<u>T", "href=\"javascript:"):
-            assert live not in raw, (html_page.name, live)
+        # nbconvert rewrites tags (an <img> gets an alt="..."), so look for the payload in any form
+        for live in (r"<script[^>]*>\s*alert", r"<[a-z]+\s[^>]*\bon[a-z]+\s*=", r"<u>\s*T",
+                     r"(href|src)\s*=\s*[\"']?\s*javascript:"):
+            assert not re.search(live, raw, re.I), (html_page.name, live)
         assert not page(raw).live, (html_page.name, page(raw).live)
     text = "".join(page((tmp_path / "out" / "hostile" / "04_cost_of_churn.html").read_text()).text)
     assert CURRENCY in text
