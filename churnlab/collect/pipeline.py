@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from . import definitions, features
-from ..errors import DataError
+from ..errors import DataError, shown
 from ..params import FileSource, SimulatedSource, StudyParams, TableSource
 from ..schema import TABLES, validate_table
 from .quality import check_as_of, check_simulated, id_coverage, missingness, qrow
@@ -185,7 +185,7 @@ def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Pa
         qrow("transactions", "rows read", n_raw, "", src.label),
         dups,
         qrow("transactions", "missing customer_id", no_customer, "dropped"),
-        qrow("transactions", f"cancellations (invoice starts with {spec.cancel_prefix!r})",
+        qrow("transactions", f"cancellations (invoice starts with {shown(spec.cancel_prefix)})",
               cancelled, "dropped") if spec.cancel_prefix else None,
         qrow("transactions", "missing amount", no_amount, "dropped"),
         qrow("transactions", "amount = 0 (free items: purchases without spend)", free, "kept"),

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, shown
 from ..schema import TABLES
 from .sources import ident, lit
 
@@ -124,7 +124,7 @@ def id_coverage(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], labels:
         if ids and (known == 0 or (known is None and not analysis["customer_id"].isin(ids).any())):
             raise DataError(
                 f"{labels.get(name, path)}: none of its customer IDs matches a customer of the "
-                f"study (e.g. {ids[0]!r} here, {analysis['customer_id'].iloc[0]!r} there); "
+                f"study (e.g. {shown(ids[0])} here, {shown(analysis['customer_id'].iloc[0])} there); "
                 "check that IDs are written the same way in every file")
         if known is not None and known < len(analysis):
             rows.append(qrow(name, "study customers without a customers row",

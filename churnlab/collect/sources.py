@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 from ..config import resolve_path
-from ..errors import DataError
+from ..errors import DataError, shown
 from ..params import TableSource
 from ..schema import TABLES, Column
 
@@ -160,8 +160,8 @@ def open_table(con: duckdb.DuckDBPyConnection, table: str, spec: TableSource) ->
     for canon, src in spec.columns.items():
         if src not in types:
             raise DataError(
-                f"{label}: column {src!r} (mapped to {table}.{canon}) is not in the file; "
-                f"its columns are {list(types)}"
+                f"{label}: column {shown(src)} (mapped to {table}.{canon}) is not in the file; "
+                f"its columns are {shown(list(types), 120)}"
             )
     select: dict[str, str] = {}
     raw: dict[str, str] = {}
@@ -184,8 +184,8 @@ def open_table(con: duckdb.DuckDBPyConnection, table: str, spec: TableSource) ->
     elif spec.attributes is not None:
         missing = [a for a in spec.attributes if a not in types]
         if missing:
-            raise DataError(f"{label}: attribute column {missing[0]!r} is not in the file; "
-                            f"its columns are {list(types)}")
+            raise DataError(f"{label}: attribute column {shown(missing[0])} is not in the file; "
+                            f"its columns are {shown(list(types), 120)}")
         attributes = tuple(a for a in spec.attributes if a not in used)
     else:
         attributes = tuple(c for c in types if c not in used)
@@ -242,7 +242,7 @@ def check_conversions(con: duckdb.DuckDBPyConnection, src: SourceTable,
                 what += " (YAML reads unquoted Yes/No as true/false: quote them, \"Yes\")"
         else:
             what = {"date": "dates that cannot be parsed"
-                            + (f" with format {spec.date_format!r}" if spec.date_format else
+                            + (f" with format {shown(spec.date_format)}" if spec.date_format else
                                " (expected e.g. 2025-01-31; set date_format)"),
                     "number": "values that are not numbers"
                               + (" (usage: every column but customer_id and period is a metric; "
@@ -250,5 +250,5 @@ def check_conversions(con: duckdb.DuckDBPyConnection, src: SourceTable,
                     "id": "IDs that are not whole numbers",
                     "bool": "values that are not true/false (map them under values)",
                     }.get(col.kind, "values that cannot be converted")
-        raise DataError(f"{src.label}: column {rawcol!r} ({src.table}.{name}) has {n} row(s) "
-                        f"with {what} (e.g. {example!r})")
+        raise DataError(f"{src.label}: column {shown(rawcol)} ({src.table}.{name}) has {n} row(s) "
+                        f"with {what} (e.g. {shown(example)})")
