@@ -30,7 +30,8 @@ from . import definitions, features
 from ..errors import DataError, shown
 from ..params import FileSource, SimulatedSource, StudyParams, TableSource
 from ..schema import TABLES, validate_table
-from .quality import check_as_of, check_simulated, id_coverage, missingness, qrow
+from .quality import (Minimum, check_as_of, check_minimum, check_simulated, check_window, event_span,
+                      id_coverage, missingness, qrow)
 from .sources import SourceTable, check_conversions, connect, ident, lit, open_table
 
 
@@ -480,13 +481,15 @@ def snapshots(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], params: S
 # --------------------------------------------------------------------------- entry points
 
 def collect(params: StudyParams, data_dir: str | Path, *, with_snapshots: bool = True,
-            threads: int | None = None) -> Collection:
+            threads: int | None = None, minimum: Minimum = Minimum()) -> Collection:
     """Run stage 1 and write everything under ``data_dir``.
 
     Writes the canonical tables (``<table>.parquet``), ``analysis.parquet``,
     ``snapshots.parquet``, ``quality.parquet`` and, for simulated data,
     ``ground_truth.json``. Raises :class:`~churnlab.errors.DataError` (one
-    line naming the file, the column and the problem) on bad input.
+    line naming the file, the column and the problem) on bad input, and when the data
+    cannot carry the study: ``as_of`` after all data, a churn window longer than the history,
+    fewer customers, churners or stayers than ``minimum`` (:mod:`.quality`).
     """
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -494,7 +497,7 @@ def collect(params: StudyParams, data_dir: str | Path, *, with_snapshots: bool =
     try:
         tables, quality, labels, truth = gather_tables(params, data_dir, con)
         return collect_tables(con, params, data_dir, tables, quality=quality, labels=labels,
-                              truth=truth, with_snapshots=with_snapshots)
+                              truth=truth, with_snapshots=with_snapshots, minimum=minimum)
     finally:
         con.close()
 
@@ -502,19 +505,27 @@ def collect(params: StudyParams, data_dir: str | Path, *, with_snapshots: bool =
 def collect_tables(con: duckdb.DuckDBPyConnection, params: StudyParams, data_dir: Path,
                    tables: dict[str, Path], *, quality: list[dict] | None = None,
                    labels: dict[str, str] | None = None, truth: dict | None = None,
-                   with_snapshots: bool = True) -> Collection:
+                   with_snapshots: bool = True, minimum: Minimum | None = None) -> Collection:
     """From canonical tables to the analysis table (and snapshots), written to ``data_dir``.
 
     The part of :func:`collect` after the tables are in place: date coverage
     and the ``as_of`` check, the churn definition, the per-customer
-    aggregation, the ID cross-check and the snapshots.
+    aggregation, the ID cross-check and the snapshots. ``minimum`` (None: no check) is the
+    fewest customers, churners and stayers the later stages need (:func:`check_minimum`).
     """
     labels = labels or {}
     quality = list(quality or []) + check_as_of(con, tables, labels, params.as_of)
+    label = labels.get("transactions") or labels.get("subscriptions") or labels.get("customers") or "data"
+    c = params.churn
+    if not _is_flag_export(params):
+        check_window(event_span(con, tables), label, as_of=params.as_of, definition=c.definition,
+                     inactivity_days=c.inactivity_days, window_days=c.window_days)
     analysis = analysis_table(con, tables, params)
     if analysis.empty:
-        raise DataError(f"{labels.get('transactions') or labels.get('subscriptions') or 'data'}: "
-                        f"no customers started on or before as_of {params.as_of}")
+        raise DataError(f"{label}: no customers started on or before as_of {params.as_of}")
+    if minimum is not None:
+        check_minimum(len(analysis), int(analysis["churned"].sum()), label, as_of=params.as_of,
+                      definition=c.definition, minimum=minimum)
     quality += id_coverage(con, tables, labels, analysis)
     snaps = snapshots(con, tables, params) if with_snapshots else pd.DataFrame(
         columns=["snapshot_date", "customer_id", "churn_next", "tenure_months"])
