@@ -214,9 +214,9 @@ def test_other_delimiter_is_named(tmp_path):
     f = tmp_path / "tx.csv"
     f.write_text(TX.replace(",", ";"))
     msg = collect_error(tmp_path, tx_params(f))
-    assert "'Cust'" in msg and "not in the file" in msg  # one column 'Cust;When;Amt;Region'
-    f.write_text(TX.replace(",", ";"))
-    assert one_line(DataError(msg))
+    assert "the header has one column 'Cust;When;Amt;Region'" in msg
+    assert "separated by ';': set source.tables.transactions.delimiter" in msg
+    assert collect(validate_params(tx_params(f, delimiter=";")), tmp_path / "o", minimum=TINY).n_customers == 3
 
 
 def test_date_format_mismatch_names_the_format(tmp_path):
@@ -409,3 +409,12 @@ def test_validate_customer_table_needs_duration_and_flag(tmp_path):
                 "values": {"churned": {"Yes": True, "No": False}}}}}}
     with pytest.raises(DataError, match="needs a 'duration' column"):
         check_files(validate_params(data).source)
+
+
+def test_attributes_on_other_tables_say_why_not():
+    data = tx_params("tx.csv")
+    data["source"]["tables"]["offers"] = {"path": "o.csv", "attributes": ["channel"]}
+    with pytest.raises(ParamsError) as exc:
+        validate_params(data, source="s.yaml")
+    assert "source.tables.offers.attributes: not used on the offers table; customer attributes are " \
+           "listed on customers, usage, subscriptions, transactions" in one_line(exc.value)

@@ -337,7 +337,12 @@ def open_table(con: duckdb.DuckDBPyConnection, table: str, spec: TableSource, *,
 def _map_columns(con: duckdb.DuckDBPyConnection, table: str, spec: TableSource, path: Path,
                  label: str, relation: str, types: dict[str, str], copy: Path | None) -> SourceTable:
     tspec = TABLES[table]
+    only = next(iter(types)) if len(types) == 1 else ""
+    other = next((d for d in (";", "\t", "|", ",") if d != spec.delimiter and d in only), None)
     for canon, src in spec.columns.items():
+        if src not in types and other is not None:
+            raise DataError(f"{label}: the header has one column {shown(only, 60)}; its fields seem "
+                            f"separated by {shown(other)}: set source.tables.{table}.delimiter")
         if src not in types:
             raise DataError(
                 f"{label}: column {shown(src)} (mapped to {table}.{canon}) is not in the file; "

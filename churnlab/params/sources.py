@@ -87,6 +87,11 @@ class TableSource(Strict):
         return v
 
 
+#: Tables whose ``attributes`` mean something: the customers' own columns, the usage metrics,
+#: and columns of contracts or purchases carried onto the customers (latest row by ``as_of``).
+ATTRIBUTE_TABLES = ("customers", "usage", "subscriptions", "transactions")
+
+
 class FileSource(Strict):
     """Bring your own data: CSV or Parquet exports in one of three shapes.
 
@@ -109,6 +114,9 @@ class FileSource(Strict):
         kinds = {"bool": (bool,), "number": (int, float), "text": (str,), "id": (str,),
                  "date": (str,)}
         for name, spec in v.items():
+            if spec.attributes is not None and name not in ATTRIBUTE_TABLES:
+                raise ValueError(f"{name}.attributes: not used on the {name} table; customer "
+                                 f"attributes are listed on {', '.join(ATTRIBUTE_TABLES)}")
             canon = {c.name: c for c in TABLES[name].columns}
             for part in ("columns", "values"):
                 bad = sorted(set(getattr(spec, part)) - set(canon))
