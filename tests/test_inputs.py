@@ -418,3 +418,37 @@ def test_attributes_on_other_tables_say_why_not():
         validate_params(data, source="s.yaml")
     assert "source.tables.offers.attributes: not used on the offers table; customer attributes are " \
            "listed on customers, usage, subscriptions, transactions" in one_line(exc.value)
+
+
+@pytest.mark.parametrize("bad, expected", [
+    ("x: !!bool maybe\n", "'maybe' cannot be read as bool"),
+    ("x: !!int seven\n", "'seven' cannot be read as int"),
+    ("x: !!timestamp soon\n", "x: unknown key"),  # read as text, then validated
+    ("x: \x00\n", "YAML syntax error"),
+    ("x: !!python/object:os.system ls\n", "YAML error"),
+])
+def test_tagged_and_control_values_give_one_line(tmp_path, bad, expected):
+    assert expected in params_error(tmp_path, TELECOM + bad)
+
+
+def test_mutated_params_files_never_give_a_traceback(tmp_path):
+    """A seeded mini-fuzz: telecom.yaml with YAML junk spliced in, 400 times."""
+    import random
+
+    junk = ["? [a, b]\n: 1", "<<: *x", "&x", "*x", "2024-02-30", "{", "[", ":", "- ", "'", "\t",
+            ".inf", "1e999", "!!binary aGVsbG8=", "!!set {a, b}", "<<: [1]", "<<: 3", "!!bool x",
+            "{? {a: 1}: 2}", "&y [*y]", "!!map [1]", "\x00", "%YAML 1.1", "---"]
+    lines = TELECOM.splitlines()
+    rnd = random.Random(12)
+    path = tmp_path / "s.yaml"
+    for _ in range(400):
+        ls = list(lines)
+        for _ in range(rnd.randint(1, 3)):
+            j = rnd.randrange(len(ls))
+            k = rnd.randrange(len(ls[j]) + 1)
+            ls[j] = ls[j][:k] + rnd.choice(junk) + ls[j][k:]
+        path.write_text("\n".join(ls))
+        try:
+            load_params(path)
+        except ChurnlabError as exc:
+            one_line(exc)

@@ -119,10 +119,22 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_object(self, node, deep=False):
+        """A value an explicit tag cannot build (``!!bool x``, ``!!int x``) is an error at its line."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+            what = shown(node.value) if isinstance(node, yaml.ScalarNode) else "a value"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{what} cannot be read as {node.tag.rsplit(':', 1)[-1]}",
+                node.start_mark) from None
+
     def construct_yaml_timestamp(self, node):
         try:
             return super().construct_yaml_timestamp(node)
-        except ValueError:  # 2024-02-30: not a day; validation says which key and what is expected
+        except (ValueError, AttributeError):  # 2024-02-30, or `!!timestamp x`: validation names the key
             return self.construct_scalar(node)
 
 
@@ -177,8 +189,9 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ParamsError(f"{p}: cannot read params file ({exc.__class__.__name__}: "
                           f"{str(exc)[:150]})") from None
-    loader = _UniqueKeyLoader(text)
+    loader = None
     try:
+        loader = _UniqueKeyLoader(text)  # the reader refuses control characters here
         node = loader.get_single_node()
         if node is not None and count_values(node) > MAX_VALUES:
             raise ParamsError(f"{p}: the document expands to more than {MAX_VALUES:,} values "
@@ -187,7 +200,8 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = (getattr(exc, "problem", None) or getattr(exc, "reason", None)
+                   or str(exc).splitlines()[0])
         kind = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
         raise ParamsError(f"{p}: {kind}{where}: {problem[:150]}") from None
     except RecursionError:
@@ -195,7 +209,8 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
     except ValueError as exc:  # any other value YAML cannot build
         raise ParamsError(f"{p}: a value cannot be read ({str(exc)[:150]})") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if data is None:
         raise ParamsError(f"{p}: params file is empty; expected keys scenario, seed, as_of, churn, source")
     return data
