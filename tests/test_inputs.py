@@ -452,3 +452,28 @@ def test_mutated_params_files_never_give_a_traceback(tmp_path):
             load_params(path)
         except ChurnlabError as exc:
             one_line(exc)
+
+
+def test_mutated_exports_never_give_a_traceback(tmp_path):
+    """A seeded mini-fuzz of small exports: every outcome is a collection or one short line."""
+    import random
+
+    rows = "".join(f"C{i % 40},2024-{1 + i % 12:02d}-{1 + i % 28:02d},{i % 17},r{i % 3}\n"
+                   for i in range(200))
+    text = "Cust,When,Amt,Region\n" + rows
+    junk = ["", ",", ";", '"', "\n", "\t", "\x00", "é", "NaN", "-1", "1e400", "2024-13-45",
+            "9999-12-31", " ", "x" * 3000, "null", "\ufeff", "2024-02-30"]
+    rnd = random.Random(3)
+    for i in range(30):
+        s = text
+        for _ in range(rnd.randint(1, 4)):
+            k = rnd.randrange(len(s))
+            s = s[:k] + rnd.choice(junk) + s[k + rnd.randint(0, 5):]
+        f = tmp_path / f"t{i}.csv"
+        f.write_bytes(s.encode("utf-8") if i % 3 else s.encode("latin-1", "replace"))
+        data = tx_params(f, attributes=["Region"])
+        data["churn"]["inactivity_days"] = 90
+        try:
+            collect(validate_params(data), tmp_path / f"o{i}", minimum=TINY, with_snapshots=False)
+        except ChurnlabError as exc:
+            one_line(exc)
