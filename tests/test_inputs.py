@@ -477,3 +477,12 @@ def test_mutated_exports_never_give_a_traceback(tmp_path):
             collect(validate_params(data), tmp_path / f"o{i}", minimum=TINY, with_snapshots=False)
         except ChurnlabError as exc:
             one_line(exc)
+
+
+def test_validate_reads_a_sample_of_a_file_in_another_encoding(tmp_path):
+    f = tmp_path / "tx.csv"
+    f.write_bytes((TX.replace("north", "Zürich") + "".join(f"X{i},2024-06-01,1,€\n" for i in range(2000))
+                   + "Y,2024-06-01,oops,n\n").encode("cp1252"))
+    check_files(validate_params(tx_params(f, encoding="cp1252")).source)  # the bad line is past the sample
+    with pytest.raises(DataError, match="not UTF-8"):
+        check_files(validate_params(tx_params(f)).source)

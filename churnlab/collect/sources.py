@@ -154,11 +154,12 @@ def needs_copy(path: Path, spec: TableSource) -> bool:
             and codecs.lookup(spec.encoding).name not in DUCKDB_ENCODINGS)
 
 
-def utf8_copy(path: Path, encoding: str, workdir: Path) -> Path:
+def utf8_copy(path: Path, encoding: str, workdir: Path, max_lines: int | None = None) -> Path:
     """A UTF-8 copy of text file ``path`` (gzipped or not) in ``workdir``, streamed.
 
     The caller deletes it (:meth:`SourceTable.close`). A byte the encoding cannot
-    decode is a :class:`DataError` naming the line.
+    decode is a :class:`DataError` naming the line. ``max_lines``: only the first lines
+    (``churnlab validate`` reads a sample).
     """
     opener = gzip.open if path.suffix.lower() == ".gz" else open
     fd, name = tempfile.mkstemp(prefix=".churnlab-utf8-", suffix=".csv", dir=workdir)
@@ -169,6 +170,8 @@ def utf8_copy(path: Path, encoding: str, workdir: Path) -> Path:
                 open(fd, "w", encoding="utf-8", newline="") as dst:
             for lineno, line in enumerate(src, 1):
                 dst.write(line)
+                if max_lines is not None and lineno >= max_lines:
+                    break
     except UnicodeDecodeError as exc:
         out.unlink(missing_ok=True)
         raise DataError(f"{path}: cannot be read as {shown(encoding)} (after line {lineno}: "
@@ -321,8 +324,8 @@ def open_table(con: duckdb.DuckDBPyConnection, table: str, spec: TableSource, *,
         raise DataError(f"{label}: the file is not readable (permissions; {key}.path)")
     if path.stat().st_size == 0:
         raise DataError(f"{label}: the file is empty; expected a header line and data rows")
-    copy = utf8_copy(path, spec.encoding, workdir or Path(tempfile.gettempdir())) \
-        if needs_copy(path, spec) else None
+    copy = utf8_copy(path, spec.encoding, workdir or Path(tempfile.gettempdir()),
+                     max_lines=sample + 1 if sample else None) if needs_copy(path, spec) else None
     try:
         relation = _relation(copy or path, spec, utf8=copy is not None, sample=sample)
         types = _describe(con, relation, path, table, spec)
