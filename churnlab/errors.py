@@ -25,3 +25,19 @@ class StudyError(ChurnlabError):
 
 class OutputError(ChurnlabError):
     """The output root cannot be used: not a folder, not writable, or another run holds the study."""
+
+
+#: Longest quoted user value in a message (:func:`shown`); longer values end in an ellipsis.
+SHOWN_CHARS = 80
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """A user value quoted for a one-line message: its ``repr``, cut to ``limit`` characters.
+
+    A message names the value that was wrong, but a value can be huge (a YAML alias bomb
+    expands a 3 KB file into millions of items) or span lines; the message stays one short
+    line: ``shown("x" * 500)`` is ``'xxx…'`` (80 characters, the last one an ellipsis).
+    """
+    text = repr(value)
+    text = text.replace("\n", "\\n").replace("\r", "\\r")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

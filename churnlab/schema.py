@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import DataError
+from .errors import DataError, shown
 
 #: Features that non-contractual definitions are computed from: for churned
 #: customers they restate the label, so descriptive comparisons leave them out.
@@ -215,9 +215,9 @@ def validate_table(df: pd.DataFrame, table: str, *, source: str,
         if hasattr(example, "item"):
             example = example.item()  # numpy scalar -> plain value for the message
         raw = raw or {}
-        where = (f"column {raw[col]!r} ({table}.{col})" if col in raw and raw[col] != col
+        where = (f"column {shown(raw[col])} ({table}.{col})" if col in raw and raw[col] != col
                  else f"column '{col}' ({table} table)")
         raise DataError(
             f"{source}: {where} has {n_bad} row(s) with {problem}"
-            + ("" if example is None or pd.isna(example) else f" (e.g. {example!r})")
+            + ("" if example is None or pd.isna(example) else f" (e.g. {shown(example)})")
         ) from None

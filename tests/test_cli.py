@@ -106,7 +106,8 @@ def test_bad_data_through_the_cli(capsys, tmp_path, out, kind, expected):
 
 def test_one_bad_study_does_not_stop_the_others(capsys, tmp_path, out):
     good = tmp_path / "good.yaml"
-    (tmp_path / "data.csv").write_text("id,tenure,Churn\na,1,Yes\nb,2,No\nc,5,No\n")
+    rows = "".join(f"c{i},{1 + i % 24},{'Yes' if i % 3 == 0 else 'No'}\n" for i in range(60))
+    (tmp_path / "data.csv").write_text("id,tenure,Churn\n" + rows)  # collection's minimum: 50, 10, 10
     good.write_text(yaml.safe_dump(flag_params(tmp_path / "data.csv")))
     bad = tmp_path / "bad.yaml"
     bad.write_text("scenario: telecom\n")

@@ -145,7 +145,7 @@ def test_numbers_are_not_dates_and_booleans_are_not_seeds(tmp_path):
 
 def test_unquoted_impossible_date(tmp_path):
     text = (ROOT / "params" / "telecom.yaml").read_text().replace('"2025-12-31"', "2025-13-01")
-    assert "a value cannot be read" in _error(tmp_path, text=text)
+    assert "as_of: expected a date YYYY-MM-DD, got '2025-13-01'" in _error(tmp_path, text=text)
 
 
 def test_a_key_given_twice(tmp_path):

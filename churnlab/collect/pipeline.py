@@ -27,11 +27,12 @@ import duckdb
 import pandas as pd
 
 from . import definitions, features
-from ..errors import DataError
+from ..errors import DataError, shown
 from ..params import FileSource, SimulatedSource, StudyParams, TableSource
 from ..schema import TABLES, validate_table
-from .quality import check_as_of, check_simulated, id_coverage, missingness, qrow
-from .sources import check_conversions, connect, ident, lit, open_table
+from .quality import (Minimum, check_as_of, check_minimum, check_simulated, check_window, event_span,
+                      id_coverage, missingness, qrow)
+from .sources import SourceTable, check_conversions, connect, ident, lit, open_table
 
 
 @dataclass
@@ -74,11 +75,18 @@ def _sort_keys(df: pd.DataFrame) -> list[str]:
 
 
 def load_small_table(con: duckdb.DuckDBPyConnection, name: str, spec: TableSource,
-                     out: Path) -> tuple[Path, list[dict], str]:
-    """Map, convert, validate and save one small table (not transactions)."""
-    src = open_table(con, name, spec)
-    check_conversions(con, src, spec)
-    df = con.execute(src.sql()).df()
+                     out: Path, as_of: dt.date | None = None) -> tuple[Path, list[dict], str]:
+    """Map, convert, validate and save one small table (not transactions).
+
+    Listed ``attributes`` of a subscriptions table are carried onto the customers
+    (:func:`carried_attributes`, saved as ``<out>/.carried-subscriptions.parquet``).
+    """
+    src = open_table(con, name, spec, workdir=out)
+    try:
+        check_conversions(con, src, spec)
+        df = src.frame(con)
+    finally:
+        src.close()
     for col in TABLES[name].columns:
         if col.kind == "date" and col.name in df:
             df[col.name] = pd.to_datetime(df[col.name]).astype("datetime64[ns]")
@@ -97,7 +105,73 @@ def load_small_table(con: duckdb.DuckDBPyConnection, name: str, spec: TableSourc
                 for col, n in blanks.items()]
     quality += missingness(df, name, skip=tuple(blanks))
     df = df.sort_values(_sort_keys(df), kind="stable").reset_index(drop=True)
+    if name == "subscriptions" and src.attributes and as_of is not None:
+        con.register("churnlab_subs", df)
+        _carry(con, "churnlab_subs", "start_date", src.attributes, as_of, out, name)
+        con.unregister("churnlab_subs")
+        df = df.drop(columns=list(src.attributes))
     return _write(df, out / f"{name}.parquet"), quality, src.label
+
+
+def _carry(con: duckdb.DuckDBPyConnection, rows: str, date_col: str, attributes: tuple[str, ...],
+           as_of: dt.date, out: Path, name: str) -> None:
+    """Save the carried attributes of table ``name`` (:func:`carried_attributes`) beside the tables."""
+    df = carried_attributes(con, rows, date_col, attributes, as_of)
+    _write(df, out / f".carried-{name}.parquet")
+
+
+def carried_attributes(con: duckdb.DuckDBPyConnection, rows: str, date_col: str,
+                       attributes: tuple[str, ...], as_of: dt.date) -> pd.DataFrame:
+    """Per customer, the listed ``attributes`` of the latest row dated on or before ``as_of``.
+
+    ``attributes:`` on a subscriptions or transactions table name columns that describe the
+    customer (plan, region, channel); they become customer attributes, the value of the
+    customer's latest contract or purchase by ``as_of`` (later rows never leak in; rows on
+    one day keep the last value written). Customers with no such row are left out (missing).
+    """
+    picks = ", ".join(f"arg_max({ident(a)}, {ident(date_col)}) AS {ident(a)}" for a in attributes)
+    end = f"TIMESTAMP {lit(str(as_of))} + INTERVAL 1 DAY"
+    return con.execute(f"""SELECT customer_id, {picks} FROM {rows}
+                           WHERE customer_id IS NOT NULL AND {ident(date_col)} < {end}
+                           GROUP BY customer_id ORDER BY customer_id""").df()
+
+
+def merge_carried(con: duckdb.DuckDBPyConnection, paths: dict[str, Path], labels: dict[str, str],
+                  out: Path) -> list[dict]:
+    """Join carried attributes onto the customers table (made if absent); quality rows.
+
+    An attribute that is already a customers column is an error naming both files.
+    """
+    carried = sorted(out.glob(".carried-*.parquet"))
+    if not carried:
+        return []
+    cust = pd.read_parquet(paths["customers"]) if "customers" in paths else None
+    owner = {c: labels.get("customers", "customers") for c in (cust.columns if cust is not None else ())}
+    base: pd.DataFrame | None = None
+    quality = []
+    for f in carried:
+        name = f.stem.removeprefix(".carried-")
+        extra = pd.read_parquet(f)
+        f.unlink()
+        attrs = [c for c in extra.columns if c != "customer_id"]
+        taken = [c for c in attrs if c in owner]
+        if taken:
+            raise DataError(f"{labels.get(name, name)}: attribute {shown(taken[0])} "
+                            f"(source.tables.{name}.attributes) is also a column of "
+                            f"{owner[taken[0]]}; list it in one table only")
+        owner |= {c: labels.get(name, name) for c in attrs}
+        base = extra if base is None else base.merge(extra, on="customer_id", how="outer")
+        quality.append(qrow("customers", f"attributes from {name}", len(extra),
+                            "latest value on or before as_of", ", ".join(attrs)))
+    assert base is not None
+    if cust is not None:  # the customers table decides who is a customer
+        base = cust.merge(base, on="customer_id", how="left")
+    _coerce_attributes(base)
+    base = base.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    paths["customers"] = _write(base, out / "customers.parquet")
+    labels.setdefault("customers", "attributes of " + ", ".join(
+        f.stem.removeprefix(".carried-") for f in carried))
+    return quality
 
 
 def _coerce_attributes(df: pd.DataFrame) -> dict[str, int]:
@@ -150,7 +224,15 @@ def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Pa
     and lines without a date. Lines after ``as_of`` are kept (for holdout
     checks) but no feature uses them.
     """
-    src = open_table(con, "transactions", spec)
+    src = open_table(con, "transactions", spec, workdir=out)
+    try:
+        return _load_transactions(con, src, spec, out, as_of)
+    finally:
+        src.close()
+
+
+def _load_transactions(con: duckdb.DuckDBPyConnection, src: SourceTable, spec: TableSource,
+                       out: Path, as_of: dt.date) -> tuple[Path, list[dict], str]:
     check_conversions(con, src, spec)
     identified = "invoice_id" in src.select or "line_id" in src.select
     canon = src.sql().replace(f"FROM {src.relation}", "FROM lines")
@@ -159,7 +241,7 @@ def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Pa
     lines = f"SELECT DISTINCT * FROM {src.relation}" if identified else f"SELECT * FROM {src.relation}"
     cte = f"WITH lines AS ({lines}), canon AS ({canon})"
     valid = f"customer_id IS NOT NULL AND NOT {cancel}"
-    counts = con.execute(f"""{cte}
+    counts = src.query(con, f"""{cte}
         SELECT (SELECT count(*) FROM {src.relation}) AS n_raw,
                (SELECT count(*) FROM (SELECT DISTINCT * FROM {src.relation})) AS n_distinct,
                count(*) FILTER (WHERE customer_id IS NULL) AS no_customer,
@@ -169,14 +251,17 @@ def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Pa
                count(*) FILTER (WHERE {valid} AND amount < 0) AS returns,
                coalesce(sum(amount) FILTER (WHERE {valid} AND amount < 0), 0) AS returned,
                count(*) FILTER (WHERE {valid} AND amount >= 0 AND date IS NULL) AS no_date
-        FROM canon""").fetchall()[0]
+        FROM canon""")[0]
     n_raw, n_distinct, no_customer, cancelled, no_amount, free, returns, returned, no_date = counts
     keep = f"{valid} AND amount >= 0 AND date IS NOT NULL"
     path = out / "transactions.parquet"
     cols = ", ".join(ident(c) for c in ("customer_id", "date", "amount", "category", "invoice_id",
                                         "line_id") if c in src.select)
-    con.execute(f"""COPY ({cte} SELECT {cols} FROM canon WHERE {keep}
+    src.query(con, f"""COPY ({cte} SELECT {cols} FROM canon WHERE {keep}
                     ORDER BY customer_id, date, amount) TO {lit(str(path))} (FORMAT parquet)""")
+    if src.attributes:
+        _carry(con, f"({cte} SELECT * FROM canon WHERE {keep})", "date", src.attributes, as_of,
+               out, "transactions")
     dups = (qrow("transactions", "exact duplicate lines (same invoice or line id)",
                  n_raw - n_distinct, "dropped") if identified else
             qrow("transactions", "identical lines without an invoice or line id (possibly two "
@@ -185,7 +270,7 @@ def load_transactions(con: duckdb.DuckDBPyConnection, spec: TableSource, out: Pa
         qrow("transactions", "rows read", n_raw, "", src.label),
         dups,
         qrow("transactions", "missing customer_id", no_customer, "dropped"),
-        qrow("transactions", f"cancellations (invoice starts with {spec.cancel_prefix!r})",
+        qrow("transactions", f"cancellations (invoice starts with {shown(spec.cancel_prefix)})",
               cancelled, "dropped") if spec.cancel_prefix else None,
         qrow("transactions", "missing amount", no_amount, "dropped"),
         qrow("transactions", "amount = 0 (free items: purchases without spend)", free, "kept"),
@@ -222,8 +307,10 @@ def gather_tables(params: StudyParams, data_dir: Path,
             if name == "transactions":
                 paths[name], q, labels[name] = load_transactions(con, spec, data_dir, params.as_of)
             else:
-                paths[name], q, labels[name] = load_small_table(con, name, spec, data_dir)
+                paths[name], q, labels[name] = load_small_table(con, name, spec, data_dir,
+                                                                as_of=params.as_of)
             quality += q
+        quality += merge_carried(con, paths, labels, data_dir)
         if src.shape == "customer_table":
             cust = pd.read_parquet(paths["customers"], columns=None)
             for need in ("duration", "churned"):
@@ -394,13 +481,15 @@ def snapshots(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], params: S
 # --------------------------------------------------------------------------- entry points
 
 def collect(params: StudyParams, data_dir: str | Path, *, with_snapshots: bool = True,
-            threads: int | None = None) -> Collection:
+            threads: int | None = None, minimum: Minimum = Minimum()) -> Collection:
     """Run stage 1 and write everything under ``data_dir``.
 
     Writes the canonical tables (``<table>.parquet``), ``analysis.parquet``,
     ``snapshots.parquet``, ``quality.parquet`` and, for simulated data,
     ``ground_truth.json``. Raises :class:`~churnlab.errors.DataError` (one
-    line naming the file, the column and the problem) on bad input.
+    line naming the file, the column and the problem) on bad input, and when the data
+    cannot carry the study: ``as_of`` after all data, a churn window longer than the history,
+    fewer customers, churners or stayers than ``minimum`` (:mod:`.quality`).
     """
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -408,7 +497,7 @@ def collect(params: StudyParams, data_dir: str | Path, *, with_snapshots: bool =
     try:
         tables, quality, labels, truth = gather_tables(params, data_dir, con)
         return collect_tables(con, params, data_dir, tables, quality=quality, labels=labels,
-                              truth=truth, with_snapshots=with_snapshots)
+                              truth=truth, with_snapshots=with_snapshots, minimum=minimum)
     finally:
         con.close()
 
@@ -416,19 +505,27 @@ def collect(params: StudyParams, data_dir: str | Path, *, with_snapshots: bool =
 def collect_tables(con: duckdb.DuckDBPyConnection, params: StudyParams, data_dir: Path,
                    tables: dict[str, Path], *, quality: list[dict] | None = None,
                    labels: dict[str, str] | None = None, truth: dict | None = None,
-                   with_snapshots: bool = True) -> Collection:
+                   with_snapshots: bool = True, minimum: Minimum | None = None) -> Collection:
     """From canonical tables to the analysis table (and snapshots), written to ``data_dir``.
 
     The part of :func:`collect` after the tables are in place: date coverage
     and the ``as_of`` check, the churn definition, the per-customer
-    aggregation, the ID cross-check and the snapshots.
+    aggregation, the ID cross-check and the snapshots. ``minimum`` (None: no check) is the
+    fewest customers, churners and stayers the later stages need (:func:`check_minimum`).
     """
     labels = labels or {}
     quality = list(quality or []) + check_as_of(con, tables, labels, params.as_of)
+    label = labels.get("transactions") or labels.get("subscriptions") or labels.get("customers") or "data"
+    c = params.churn
+    if not _is_flag_export(params):
+        check_window(event_span(con, tables), label, as_of=params.as_of, definition=c.definition,
+                     inactivity_days=c.inactivity_days, window_days=c.window_days)
     analysis = analysis_table(con, tables, params)
     if analysis.empty:
-        raise DataError(f"{labels.get('transactions') or labels.get('subscriptions') or 'data'}: "
-                        f"no customers started on or before as_of {params.as_of}")
+        raise DataError(f"{label}: no customers started on or before as_of {params.as_of}")
+    if minimum is not None:
+        check_minimum(len(analysis), int(analysis["churned"].sum()), label, as_of=params.as_of,
+                      definition=c.definition, minimum=minimum)
     quality += id_coverage(con, tables, labels, analysis)
     snaps = snapshots(con, tables, params) if with_snapshots else pd.DataFrame(
         columns=["snapshot_date", "customer_id", "churn_next", "tenure_months"])

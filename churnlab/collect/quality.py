@@ -8,12 +8,13 @@ is; dropped rows never enter a later number.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, shown
 from ..schema import TABLES
 from .sources import ident, lit
 
@@ -124,9 +125,79 @@ def id_coverage(con: duckdb.DuckDBPyConnection, tables: dict[str, Path], labels:
         if ids and (known == 0 or (known is None and not analysis["customer_id"].isin(ids).any())):
             raise DataError(
                 f"{labels.get(name, path)}: none of its customer IDs matches a customer of the "
-                f"study (e.g. {ids[0]!r} here, {analysis['customer_id'].iloc[0]!r} there); "
+                f"study (e.g. {shown(ids[0])} here, {shown(analysis['customer_id'].iloc[0])} there); "
                 "check that IDs are written the same way in every file")
         if known is not None and known < len(analysis):
             rows.append(qrow(name, "study customers without a customers row",
                               len(analysis) - known, "attributes left missing"))
     return rows
+
+
+def event_span(con: duckdb.DuckDBPyConnection, tables: dict[str, Path]) -> tuple[dt.date, dt.date] | None:
+    """First and last day of the customers' history: purchase dates, contract starts and ends."""
+    cols = {"transactions": ("date",), "subscriptions": ("start_date", "end_date")}
+    lo = hi = None
+    for name, names in cols.items():
+        if name not in tables:
+            continue
+        for col in names:
+            a, b = con.execute(f"SELECT min({ident(col)}), max({ident(col)}) "
+                               f"FROM read_parquet({lit(str(tables[name]))})").fetchall()[0]
+            if a is not None:
+                lo = min(lo, pd.Timestamp(a).date()) if lo else pd.Timestamp(a).date()
+                hi = max(hi, pd.Timestamp(b).date()) if hi else pd.Timestamp(b).date()
+    return (lo, hi) if lo is not None else None
+
+
+def check_window(span: tuple[dt.date, dt.date] | None, label: str, *, as_of: dt.date,
+                 definition: str, inactivity_days: int, window_days: int) -> None:
+    """The churn definition must be observable in the data's history; else one line naming why.
+
+    - ``as_of`` after all data: if the last purchase is more than the definition's window
+      (``inactivity_days``; ``window_days`` for partial/category) before ``as_of``, every
+      customer would look churned. (An open contract is data up to ``as_of``: contracts that
+      all ended long before leave no one who stayed, which :func:`check_minimum` says.)
+    - a window longer than the history: inactivity needs ``inactivity_days`` of history before
+      ``as_of``, partial and category defection ``2 x window_days`` (baseline and recent window).
+    """
+    if span is None or definition == "contractual":
+        return
+    first, last = span
+    key, days = (("churn.inactivity_days", inactivity_days) if definition == "inactivity"
+                 else ("churn.window_days", window_days))
+    if (as_of - last).days > days:
+        raise DataError(f"{label}: as_of {as_of} is after all data (the last date is {last}, "
+                        f"{(as_of - last).days} days earlier, more than {key} = {days}); "
+                        f"expected an as_of within the data's dates")
+    need = {"inactivity": inactivity_days, "partial": 2 * window_days,
+            "category": 2 * window_days}.get(definition)
+    if need is not None and (as_of - first).days < need:
+        what = "the window" if definition == "inactivity" else "a baseline and a recent window"
+        raise DataError(f"{label}: {key} = {days} needs {need} days of history before as_of "
+                        f"({what}); the data start on {first}, {(as_of - first).days} days before "
+                        f"as_of {as_of}: expected a shorter {key} or a later as_of")
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """The fewest customers, churners and stayers the cause and survival models can be fitted on."""
+
+    customers: int = 50
+    churned: int = 10
+    stayed: int = 10
+
+
+def check_minimum(n_customers: int, n_churned: int, label: str, *, as_of: dt.date,
+                  definition: str, minimum: Minimum = Minimum()) -> None:
+    """Too few customers, churners or stayers for the models: one line stating the minimum.
+
+    Said at collection, where the cause is (a small export, an early ``as_of``, a
+    definition that marks nearly everyone), rather than as a plotting error in notebook 02.
+    """
+    stayed = n_customers - n_churned
+    if (n_customers < minimum.customers or n_churned < minimum.churned
+            or stayed < minimum.stayed):
+        raise DataError(f"{label}: {n_customers} customers as of {as_of}, {n_churned} churned and "
+                        f"{stayed} stayed under churn.definition {definition!r}; the models need "
+                        f"at least {minimum.customers} customers, {minimum.churned} churned and "
+                        f"{minimum.stayed} stayed (check as_of, churn.* and the data)")

@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..config import SCENARIOS
-from ..errors import ParamsError
+from ..errors import ParamsError, shown
 from .study import StudyParams
 
 _TYPE_WORDS = {
@@ -46,7 +46,7 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
         return key, "required key is missing"
     if typ == "literal_error":
         exp = err.get("ctx", {}).get("expected", "")
-        return key, f"expected one of {exp}, got {got!r}"
+        return key, f"expected one of {exp}, got {shown(got)}"
     if typ == "union_tag_invalid" or typ == "union_tag_not_found":
         return key + ".kind" if not key.endswith("kind") else key, "expected kind 'simulate' or 'files'"
     if typ in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -55,9 +55,9 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
               "less_than": "<"}[typ]
         bound = next(iter(ctx.values()))
         bound = f"{bound:g}" if isinstance(bound, float) else bound
-        return key, f"expected a value {op} {bound}, got {got!r}"
+        return key, f"expected a value {op} {bound}, got {shown(got)}"
     if typ in _TYPE_WORDS:
-        return key, f"expected {_TYPE_WORDS[typ]}, got {got!r}"
+        return key, f"expected {_TYPE_WORDS[typ]}, got {shown(got)}"
     if typ == "value_error":
         msg = str(err.get("ctx", {}).get("error", err["msg"]))
         k, _, rest = msg.partition(": ")
@@ -65,7 +65,7 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
             return (f"{key}.{k}" if loc else k), rest
         return key, msg
     if typ == "int_type" and isinstance(got, bool):
-        return key, f"expected an integer, got {got!r}"
+        return key, f"expected an integer, got {shown(got)}"
     return key, err["msg"]
 
 
@@ -79,43 +79,138 @@ def validate_params(data: Any, *, source: str = "params") -> StudyParams:
     except ValidationError as exc:
         errors = exc.errors()
         key, what = _describe(errors[0])
+        key = key if len(key) <= 100 else key[:99] + "…"
+        what = what if len(what) <= 160 else what[:159] + "…"
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise ParamsError(f"{source}: {key}: {what}{more}") from None
 
 
+#: Most values a params document may hold once its aliases are expanded (:func:`count_values`).
+MAX_VALUES = 100_000
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML's safe loader, but a key given twice is an error (not last-one-wins)."""
+    """YAML's safe loader with three rules for params files.
+
+    - a key given twice in one mapping is an error (not last-one-wins); keys brought in by a
+      merge key ``<<: *defaults`` may be overridden, as YAML intends;
+    - keys are plain values: a complex key (``? [a, b]``) is an error at its line;
+    - an unquoted date that does not exist (``2024-02-30``) stays the text it was, so the
+      validation names its key and the expected format instead of failing inside YAML.
+    """
 
     def construct_mapping(self, node, deep=False):
-        seen = set()
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        own = [k for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"]
+        self.flatten_mapping(node)
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                kind = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a key must be a plain name, got {kind} (a '?' complex key)",
+                    key_node.start_mark)
+        seen = set()
+        for key_node in own:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} is given twice", key_node.start_mark)
+                    None, None, f"key {shown(key)} is given twice", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_object(self, node, deep=False):
+        """A value an explicit tag cannot build (``!!bool x``, ``!!int x``) is an error at its line."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+            what = shown(node.value) if isinstance(node, yaml.ScalarNode) else "a value"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{what} cannot be read as {node.tag.rsplit(':', 1)[-1]}",
+                node.start_mark) from None
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, AttributeError):  # 2024-02-30, or `!!timestamp x`: validation names the key
+            return self.construct_scalar(node)
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _UniqueKeyLoader.construct_yaml_timestamp)
+
+
+def count_values(node: yaml.Node, limit: int = MAX_VALUES) -> int:
+    """Values a composed YAML document holds once every alias is expanded (stops past ``limit``).
+
+    An alias bomb (``a: &a [x, x, ...]``, ``b: &b [*a, *a, ...]``, ...) is a few kilobytes of
+    text that expands to millions of values; counting on the node graph, where an alias is
+    the same node object, costs one pass over the distinct nodes. A node that contains itself
+    (``&a [*a]``) counts as more than ``limit``.
+    """
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    open_: set[int] = set()
+    while stack:
+        n, done = stack.pop()
+        if id(n) in sizes:
+            continue
+        kids = ([c for pair in n.value for c in pair] if isinstance(n, yaml.MappingNode)
+                else list(n.value) if isinstance(n, yaml.SequenceNode) else [])
+        if not done:
+            if id(n) in open_:
+                return limit + 1  # recursive: infinite once expanded
+            open_.add(id(n))
+            stack.append((n, True))
+            for c in kids:
+                if id(c) in open_ and id(c) not in sizes:
+                    return limit + 1
+                stack.append((c, False))
+            continue
+        open_.discard(id(n))
+        sizes[id(n)] = min(limit + 1, 1 + sum(sizes[id(c)] for c in kids))
+    return sizes[id(node)]
+
 
 def read_params_file(path: str | Path) -> dict[str, Any]:
-    """Read a YAML params file as a dict; one-line :class:`ParamsError` if it can't be."""
+    """Read a YAML params file as a dict; one-line :class:`ParamsError` if it can't be.
+
+    Besides syntax, the document may hold at most :data:`MAX_VALUES` values once its
+    aliases are expanded, and its keys must be plain names (see :class:`_UniqueKeyLoader`).
+    """
     p = Path(path)
     if not p.exists():
-        raise ParamsError(f"{p}: params file not found")
+        raise ParamsError(f"{p}: params file not found (looked for {p.absolute()})")
+    if p.is_dir():
+        raise ParamsError(f"{p}: is a folder; expected a YAML params file")
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ParamsError(f"{p}: cannot read params file ({exc.__class__.__name__}: {exc})") from None
+        raise ParamsError(f"{p}: cannot read params file ({exc.__class__.__name__}: "
+                          f"{str(exc)[:150]})") from None
+    loader = None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        loader = _UniqueKeyLoader(text)  # the reader refuses control characters here
+        node = loader.get_single_node()
+        if node is not None and count_values(node) > MAX_VALUES:
+            raise ParamsError(f"{p}: the document expands to more than {MAX_VALUES:,} values "
+                              "(aliases repeated inside aliases); expected a params file")
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParamsError(f"{p}: YAML syntax error{where}: {problem}") from None
-    except ValueError as exc:  # e.g. an unquoted date that does not exist: 2025-13-01
-        raise ParamsError(f"{p}: a value cannot be read ({exc}); write dates as quoted "
-                          "YYYY-MM-DD strings") from None
+        problem = (getattr(exc, "problem", None) or getattr(exc, "reason", None)
+                   or str(exc).splitlines()[0])
+        kind = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+        raise ParamsError(f"{p}: {kind}{where}: {problem[:150]}") from None
+    except RecursionError:
+        raise ParamsError(f"{p}: the document is nested too deeply; expected a params file") from None
+    except ValueError as exc:  # any other value YAML cannot build
+        raise ParamsError(f"{p}: a value cannot be read ({str(exc)[:150]})") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if data is None:
         raise ParamsError(f"{p}: params file is empty; expected keys scenario, seed, as_of, churn, source")
     return data
@@ -132,7 +227,7 @@ def scenario_params_path(name: str) -> Path:
 
     if name not in SCENARIOS:
         raise ParamsError(
-            f"unknown scenario {name!r}: expected one of {', '.join(SCENARIOS)} "
+            f"unknown scenario {shown(name)}: expected one of {', '.join(SCENARIOS)} "
             "(or give your own file with --params FILE)"
         )
     return PARAMS_DIR / f"{name}.yaml"

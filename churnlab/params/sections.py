@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..config import SCENARIOS
+from ..errors import shown
 
 Scenario = Literal[SCENARIOS]  # the built-in industries (config.SCENARIOS)
 
@@ -35,12 +36,12 @@ def parse_date(v: Any) -> Any:
     if isinstance(v, dt.datetime):
         return v.date()
     if isinstance(v, (int, float)):
-        raise ValueError(f"expected a date YYYY-MM-DD, got {v!r}")
+        raise ValueError(f"expected a date YYYY-MM-DD, got {shown(v)}")
     if isinstance(v, str):
         try:
             return dt.date.fromisoformat(v.strip())
         except ValueError:
-            raise ValueError(f"expected a date YYYY-MM-DD, got {v!r}") from None
+            raise ValueError(f"expected a date YYYY-MM-DD, got {shown(v)}") from None
     return v
 
 
@@ -279,7 +280,7 @@ class KpiParams(Strict):
             return v
         unknown = sorted(set(v) - set(HIGHER_IS_BETTER))
         if unknown:
-            raise ValueError(f"unknown KPI {unknown[0]!r}; expected one of "
+            raise ValueError(f"unknown KPI {shown(unknown[0])}; expected one of "
                              f"{', '.join(sorted(HIGHER_IS_BETTER))}")
         out = {}
         for kpi, t in v.items():
@@ -292,7 +293,7 @@ class KpiParams(Strict):
                 raise ValueError(f"{kpi}: a per-period rate needs the target's period, e.g. "
                                  f"{{value: {spec.get('value')}, period: year}} (month, quarter or year)")
             elif period is not None and named and period != named:
-                raise ValueError(f"{kpi}: the name says the target is per {named}, got period {period!r}")
+                raise ValueError(f"{kpi}: the name says the target is per {named}, got period {shown(period)}")
             elif period is not None and not rate:
                 raise ValueError(f"{kpi}: not a per-period rate, its target takes no period")
             out[kpi] = spec

@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default=str(OUTPUTS_DIR), metavar="DIR",
                      help="output root (default: outputs/)")
     run.add_argument("--jobs", type=int, default=1, metavar="N", help="studies run in parallel")
-    val = sub.add_parser("validate", help="validate params files without running anything")
+    val = sub.add_parser("validate", help="validate params files and the data files they name "
+                                          "(header and a sample), without running anything")
     val.add_argument("files", nargs="+", metavar="FILE")
     return p
 
@@ -43,12 +44,15 @@ def _err(line: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "validate":
-        from ..params import load_params
+        from ..collect.sources import check_files
+        from ..params import FileSource, load_params
 
         bad = 0
-        for f in args.files:
+        for f in args.files:  # the params, then the data files they name (a sample of each)
             try:
-                load_params(f)
+                params = load_params(f)
+                if isinstance(params.source, FileSource):
+                    check_files(params.source)
                 print(f"{f}: ok")
             except ChurnlabError as exc:
                 _err(str(exc))
