@@ -154,7 +154,9 @@ class CovariateDesign:
     Numeric columns: missing values filled with the training median.
     Categorical columns (text, bool, category): one 0/1 column per level except
     the reference, named ``column=level`` (treatment coding against the
-    reference level). Columns that are constant in the training rows, or
+    reference level; ``terms`` maps each such model column back to its column and
+    level, so names that themselves hold ``=`` stay unambiguous, and a name taken
+    twice gets a ``~2`` suffix, see :func:`unique_name`). Columns that are constant in the training rows, or
     identical to an earlier column (e.g. two counts that are always equal), are
     left out (``dropped``): they would make the model unidentifiable.
     """
@@ -164,6 +166,20 @@ class CovariateDesign:
     reference: dict[str, str]
     columns: list[str]
     dropped: list[str]
+    terms: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.terms:
+            taken: set[str] = set()
+            for col in self.numeric:
+                name = unique_name(col, taken)
+                taken.add(name)
+                self.terms[name] = (col, None)
+            for col, levels in self.categorical.items():
+                for level in levels:
+                    name = unique_name(f"{col}={level}", taken)
+                    taken.add(name)
+                    self.terms[name] = (col, level)
 
     @classmethod
     def fit(cls, df: pd.DataFrame, covariates: list[str], *,
@@ -201,19 +217,25 @@ class CovariateDesign:
     def all_columns(self, df: pd.DataFrame) -> pd.DataFrame:
         """Every model column the covariates give for the rows of ``df``, including the ones
         :meth:`fit` leaves out as constant or duplicate."""
-        parts = {col: df[col].astype(float).fillna(med) for col, med in self.numeric.items()}
-        for col, levels in self.categorical.items():
-            lv = as_level(df[col])
-            for level in levels:
-                parts[f"{col}={level}"] = (lv == level).astype(float)
-        return pd.DataFrame(parts, index=df.index)
+        parts, lv = {}, {}
+        for name, (col, level) in self.terms.items():
+            if level is None:
+                parts[name] = df[col].astype(float).fillna(self.numeric[col])
+                continue
+            if col not in lv:
+                lv[col] = as_level(df[col])
+            parts[name] = (lv[col] == level).astype(float)
+        return pd.DataFrame(parts, index=df.index, columns=list(self.terms))
 
     def transform(self, df: pd.DataFrame) -> pd.DataFrame:
         """Model columns for the rows of ``df`` (same columns as in the fit)."""
         return self.all_columns(df).reindex(columns=self.columns, fill_value=0.0)
 
     def source(self, term: str) -> str:
-        """The covariate a model column came from (``plan=one_year`` -> ``plan``)."""
+        """The covariate a model column came from (``plan=one_year`` -> ``plan``; a name
+        holding ``=`` itself, ``a=b=c``, is looked up, not split)."""
+        if term in self.terms:
+            return self.terms[term][0]
         return term.split("=", 1)[0] if term not in self.numeric else term
 
 
@@ -234,11 +256,33 @@ def _twin_columns(X: pd.DataFrame) -> list[str]:
 # --------------------------------------------------------------------------- early-warning models
 
 
+#: Characters XGBoost refuses in feature names, and what a model column name uses instead.
+MODEL_NAME_REPLACEMENTS = (("[", "("), ("]", ")"), ("<", "lt"))
+
+
+def model_name(name: str) -> str:
+    """``name`` as a feature name every model accepts: the characters XGBoost refuses
+    ('[', ']', '<') replaced (``a[1] < b`` -> ``a(1) lt b``). Display names stay the
+    original ones (:attr:`FeatureDesign.source` maps a model column back)."""
+    for bad, good in MODEL_NAME_REPLACEMENTS:
+        name = name.replace(bad, good)
+    return name
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name~2``, ``name~3``, ... : the first not in ``taken`` (two columns whose
+    model names coincide, e.g. ``a<b`` and ``altb``, stay two columns)."""
+    out, k = name, 1
+    while out in taken:
+        k += 1
+        out = f"{name}~{k}"
+    return out
+
+
 def dummy_column(column: str, level: str) -> str:
     """Name of the 0/1 column of ``column == level`` in a :class:`FeatureDesign`:
-    ``<column>_<level>`` (as ``pandas.get_dummies``), with the characters XGBoost
-    refuses in feature names ('[', ']', '<') replaced."""
-    return f"{column}_{level}".replace("[", "(").replace("]", ")").replace("<", "lt")
+    ``<column>_<level>`` (as ``pandas.get_dummies``), passed through :func:`model_name`."""
+    return model_name(f"{column}_{level}")
 
 
 @dataclass
@@ -247,12 +291,14 @@ class FeatureDesign:
     logistic baseline), and the transform that reproduces them
     (built by :func:`churnlab.causes.warning.design_matrix`).
 
-    ``numeric``: numeric columns kept as they are (NaN allowed);
+    ``numeric``: numeric columns of the input kept as they are (NaN allowed);
     ``levels``: categorical column -> its levels seen at fit time, in sorted
-    order; ``columns``: final column order; ``source``: design column -> the
-    original feature it came from (a dummy's source is its categorical column);
-    ``dropped``: columns left out and why; ``fill``: the value that replaces a
-    missing value of a numeric column.
+    order; ``columns``: final column order (model column names, see
+    :func:`model_name`); ``source``: model column -> the original feature it came
+    from (a dummy's source is its categorical column); ``level``: dummy model
+    column -> its level (filled from ``levels`` with :func:`dummy_column` when not
+    given); ``dropped``: columns left out and why; ``fill``: the value that
+    replaces a missing value of a numeric column.
     """
 
     numeric: list[str]
@@ -261,10 +307,22 @@ class FeatureDesign:
     source: dict[str, str]
     dropped: dict[str, str] = field(default_factory=dict)
     fill: dict[str, float] = field(default_factory=dict)
+    level: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.level:
+            self.level = {dummy_column(col, lv): lv for col, lvs in self.levels.items()
+                          for lv in lvs}
 
     @property
     def dummies(self) -> list[str]:
-        return [c for c in self.columns if c not in self.numeric]
+        """Model columns that are 0/1 indicators of a level."""
+        return [c for c in self.columns if c in self.level]
+
+    @property
+    def model_numeric(self) -> list[str]:
+        """Model columns of the numeric features (their names as the models see them)."""
+        return [c for c in self.columns if c not in self.level]
 
     @property
     def features(self) -> list[str]:
@@ -276,20 +334,20 @@ class FeatureDesign:
         ``x_{col,level} = 1[value == level]`` for each level seen at fit time
         (unseen levels and missing values give all zeros; a numeric column
         absent from ``df`` is all missing)."""
-        parts = {}
-        for col in self.numeric:
-            parts[col] = (pd.to_numeric(df[col], errors="coerce").astype(float).to_numpy()
-                          if col in df else np.full(len(df), np.nan))
-            if col in self.fill:
-                parts[col] = np.where(np.isnan(parts[col]), self.fill[col], parts[col])
-        for col, levels in self.levels.items():
-            values = (df[col].astype("string").fillna("\0missing") if col in df  # missing: no level
-                      else pd.Series(pd.NA, index=df.index, dtype="string"))
-            arr = values.to_numpy(dtype=object)
-            for level in levels:
-                parts[dummy_column(col, level)] = (arr == level).astype(float)
-        out = pd.DataFrame(parts, index=df.index)
-        return out[self.columns]
+        parts, arrays = {}, {}
+        for name in self.columns:
+            col = self.source[name]
+            if name in self.level:
+                if col not in arrays:
+                    values = (df[col].astype("string").fillna("\0missing") if col in df  # missing: no level
+                              else pd.Series(pd.NA, index=df.index, dtype="string"))
+                    arrays[col] = values.to_numpy(dtype=object)
+                parts[name] = (arrays[col] == self.level[name]).astype(float)
+                continue
+            x = (pd.to_numeric(df[col], errors="coerce").astype(float).to_numpy()
+                 if col in df else np.full(len(df), np.nan))
+            parts[name] = np.where(np.isnan(x), self.fill[col], x) if col in self.fill else x
+        return pd.DataFrame(parts, index=df.index, columns=self.columns)
 
 
 def segment_column(analysis: pd.DataFrame, *, configured: str = "",

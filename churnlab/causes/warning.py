@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..design import FeatureDesign, dummy_column
+from ..design import FeatureDesign, dummy_column, model_name, unique_name
 from ..errors import DataError
 from .calibration import Calibration, calibrate
 from .scores import bootstrap_intervals, calibration_table, evaluate, top_decile_lift  # noqa: F401
@@ -126,23 +126,27 @@ def design_matrix(df: pd.DataFrame, *, exclude: tuple[str, ...] | list[str] = ()
             dropped[col] = f"identical to {seen_values[key]}"
         else:
             seen_values.setdefault(key, col)
-    columns, source = [], {}
+    columns, source, level_of, taken = [], {}, {}, set()
     for col in df.columns:  # original column order; dummies where their column was
-        if col in numeric:
-            columns.append(col)
-            source[col] = col
+        if col in numeric:  # names XGBoost accepts, unique; source maps back to the display name
+            name = unique_name(model_name(col), taken)
+            taken.add(name)
+            columns.append(name)
+            source[name] = col
         elif col in levels:
             for level in levels[col]:
-                name = dummy_column(col, level)
+                name = unique_name(dummy_column(col, level), taken)
+                taken.add(name)
                 columns.append(name)
                 source[name] = col
+                level_of[name] = level
     fill = {}
     for col in numeric:  # per-contact averages: undefined without contacts
         if col in PER_CONTACT:
             values = pd.to_numeric(df[col], errors="coerce")
             fill[col] = 0.0 if col == "unresolved_share" else float(values.mean()) if values.notna().any() else 0.0
     design = FeatureDesign(numeric=numeric, levels=levels, columns=columns, source=source,
-                           dropped=dropped, fill=fill)
+                           dropped=dropped, fill=fill, level=level_of)
     return design.transform(df), design
 
 
@@ -266,7 +270,7 @@ def fit_models(train: pd.DataFrame, *, seed: int, label: str | None = None,
     xgb.fit(X, y)
     pre = ColumnTransformer(
         [("num", make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
-                               StandardScaler()), design.numeric),
+                               StandardScaler()), design.model_numeric),
          ("cat", "passthrough", design.dummies)],
         verbose_feature_names_out=False)
     logit = Pipeline([("prep", pre), ("model", LogisticRegression(C=1.0, max_iter=5000))])
