@@ -392,6 +392,10 @@ def exports(draw, *, hostile: bool = True):
                                            unique=True))
     if hostile and draw(st.integers(0, 5)) == 0:
         del spec["columns"][draw(st.sampled_from(sorted(spec["columns"])))]
+    if hostile and draw(st.integers(0, 5)) == 0:  # reading options that may not fit the file
+        spec["delimiter"] = draw(st.sampled_from([",", ";", "\t", "|", "||", "", "\\", '"']))
+    if hostile and shape != "customer_table" and draw(st.integers(0, 5)) == 0:
+        spec["date_format"] = draw(st.sampled_from(["%Y-%m-%d", "%d/%m/%Y", "%Q", "garbage", "", "%"]))
     return shape, table, header, rows, spec
 
 

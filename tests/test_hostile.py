@@ -20,6 +20,8 @@ success and at most :data:`MAX_UNCLEAR` unclear. Cases owned by other parts of i
 carry their ``owner``: while such a case still fails it is reported as pending, and the
 test ends as xfail (strict=False) naming them, after every assertion on the other cases
 has passed; once those parts are merged the cases pass and count like the others.
+
+``CHURNLAB_HOSTILE_CASES=id1,id2 pytest tests/test_hostile.py -s`` reruns some cases only.
 """
 
 from __future__ import annotations
@@ -280,7 +282,7 @@ CASES: list[Case] = [
         r"t\*\.csv.*(not found|does not exist|no such|literal)", owner=INPUTS),
     # --- hostile values that must come out escaped (a whole run on 60 customers)
     Case("html-script-values", study_with_data(lambda p: {
-        **flag_study(p, attributes=["plan"]),
+        **flag_study(p, attributes=["plan", "charge"]),
         "value": {"currency": "<script>alert(1)</script>", "margin_rate": 0.3, "discount_rate": 0.1,
                   "discount_period": "year", "horizon_months": 12, "revenue_column": "charge"},
         "costs": {"termination": 1, "equipment_recovery": 1, "compensation": 1, "acquisition_cost": 10,
@@ -400,11 +402,13 @@ def test_case_table_is_well_formed():
 def test_hostile_campaign(tmp_path):
     """Every case through the CLI; the counts table; no traceback, no data lost, no wrong
     success, at most MAX_UNCLEAR unclear (other parts' open cases: xfail, named)."""
+    only = [x for x in os.environ.get("CHURNLAB_HOSTILE_CASES", "").split(",") if x]  # to rerun a few
+    cases = [c for c in CASES if not only or c.id in only]
     with ThreadPoolExecutor(max_workers=2) as pool:  # cases with a kernel: own process, two at a time
-        kernels = pool.map(lambda c: run_case(c, tmp_path), [c for c in CASES if c.kernel])
-        quick = {c.id: run_case(c, tmp_path) for c in CASES if not c.kernel}
+        kernels = pool.map(lambda c: run_case(c, tmp_path), [c for c in cases if c.kernel])
+        quick = {c.id: run_case(c, tmp_path) for c in cases if not c.kernel}
         done = {r.case.id: r for r in kernels} | quick
-    results = [done[c.id] for c in CASES]
+    results = [done[c.id] for c in cases]
     pending = [r for r in results if r.case.owner and r.outcome not in GOOD_OUTCOMES]
     mine = [r for r in results if r not in pending]
     counts = {k: sum(r.outcome == k for r in mine) for k in CATEGORIES}
