@@ -89,7 +89,7 @@ FLAG_CSV = "id,tenure,Churn,plan\n" + "".join(
 #: a plan value that is a live handler if shown unescaped, and a numeric revenue column
 HTML_CSV = "id,tenure,Churn,plan,charge\n" + "".join(
     f"c{i},{(i * 7) % 60 + 1},{'Yes' if i % 3 == 0 else 'No'},"
-    f"{'<img src=x onerror=alert(1)>' if i % 2 else 'basic'},{20 + i % 9}\n" for i in range(60))
+    f"{'<img src=x onerror=alert(1)>' if i % 3 else 'basic'},{20 + i % 9}\n" for i in range(60))
 SUB_CSV = "id,start_date,end_date\na,2024-01-01,2024-05-01\nb,2024-02-01,\nc,2023-03-01,2024-09-01\n"
 TX_CSV = ("Cust,When,Amount\n" + "".join(f"c{i % 12},2024-{i % 12 + 1:02d}-{i % 27 + 1:02d},{5 + i}\n"
                                          for i in range(80)))
@@ -166,10 +166,13 @@ def _bomb() -> str:
 
 def _unsafe_html(root: Path) -> str | None:
     """A live script or handler from the params or the data in the executed notebooks' HTML."""
+    live = []
     for html in sorted((root / "study").glob("*.html")):
         text = html.read_text(encoding="utf-8", errors="replace")
         if "<script>alert(1)</script>" in text or re.search(r"<img src=x onerror=", text):
-            return f"{html.name} holds a live script from a user-controlled value"
+            live.append(html.name)
+    if live:
+        return f"{', '.join(live)}: a live script or handler from a user-controlled value"
     if not (root / "study" / "02_cause_analysis.html").exists():
         return "no 02_cause_analysis.html"
     return None
