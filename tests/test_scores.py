@@ -90,3 +90,26 @@ def test_integrated_brier_without_censoring_is_the_mean_squared_error_integral()
     bs = ((T[:, None] > times[None, :]).astype(float) - S) ** 2
     expected = np.trapezoid(bs.mean(axis=0), times) / (times[-1] - times[0])
     assert integrated_brier(T, ev, T, ev, S, times) == pytest.approx(expected, rel=1e-9)
+
+
+def test_integrated_brier_with_test_customers_followed_longer_than_any_training_customer():
+    """The censoring weights end at the longest training follow-up t_max (scikit-survival
+    raises beyond it): later test times are censored at t_max and grid times >= t_max left
+    out. Without censoring before t_max, BS(t) for t < t_max is still the plain mean squared
+    error, and a test customer's time beyond t_max does not matter."""
+    rng = np.random.default_rng(5)
+    lam = rng.uniform(0.05, 0.3, 300)
+    T = np.ceil(rng.exponential(1 / lam))
+    train = np.minimum(T, 6.0)  # follow-up ends at 6 for the training customers
+    ev_train = T <= 6.0
+    times = np.arange(1.0, 9.0)  # the grid reaches past 6
+    S = np.exp(-np.outer(lam, times))
+    T_test = T + 3.0 * (T > 6)  # some test customers seen past any training customer
+    ev = np.ones(len(T), dtype=bool)
+    ibs = integrated_brier(train, ev_train, T_test, ev, S, times)
+    kept = times[times < 6.0]
+    bs = ((T_test[:, None] > kept[None, :]).astype(float) - S[:, : len(kept)]) ** 2
+    expected = np.trapezoid(bs.mean(axis=0), kept) / (kept[-1] - kept[0])
+    assert ibs == pytest.approx(expected, rel=1e-9)
+    assert integrated_brier(train, ev_train, T + 50.0 * (T > 6), ev, S, times) == pytest.approx(ibs)
+    assert np.isnan(integrated_brier(train, ev_train, T_test, ev, S[:, :1], times[:1]))

@@ -69,11 +69,24 @@ def integrated_brier(train_time, train_event, test_time, test_event, survival: n
     ``survival``: one row per test customer, one column per time in ``times``.
     Times are measured on the scale of ``*_time`` (e.g. months since entering
     the data, so that left-truncated customers start at 0).
+
+    The censoring weights exist only up to the longest training follow-up
+    ``t_max``: times at or after it are left out, and a test customer followed
+    longer is censored at ``t_max`` (for every time t < t_max he is still at
+    risk, so BS(t) is unchanged). NaN when fewer than two times remain.
     """
     from sksurv.metrics import integrated_brier_score
     from sksurv.util import Surv
 
-    y_train = Surv.from_arrays(np.asarray(train_event).astype(bool), np.asarray(train_time, float))
-    y_test = Surv.from_arrays(np.asarray(test_event).astype(bool), np.asarray(test_time, float))
+    train_time = np.asarray(train_time, float)
+    test_time, test_event = np.asarray(test_time, float), np.asarray(test_event).astype(bool)
     times = np.asarray(times, dtype=float)
-    return float(integrated_brier_score(y_train, y_test, np.asarray(survival, float), times))
+    t_max = float(train_time.max())
+    keep = times < t_max
+    if keep.sum() < 2:
+        return float("nan")
+    late = test_time > t_max
+    y_train = Surv.from_arrays(np.asarray(train_event).astype(bool), train_time)
+    y_test = Surv.from_arrays(test_event & ~late, np.where(late, t_max, test_time))
+    surv = np.asarray(survival, float)[:, keep]
+    return float(integrated_brier_score(y_train, y_test, surv, times[keep]))
