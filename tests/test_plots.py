@@ -65,3 +65,19 @@ def test_metric_by_status_interval_is_the_t_interval_of_statsmodels():
         lo, hi = DescrStatsW(df.loc[df["churned"] == churned, "x"].dropna()).tconfint_mean()
         assert sorted(seg[:, 1]) == pytest.approx([lo, hi], rel=1e-10)
     plt.close(fig)
+
+
+def test_segment_panels_leave_out_columns_whose_levels_were_all_too_small():
+    """A categorical column whose every level has fewer than min_count customers has no row
+    in the segment table: it gets no panel (an empty panel had NaN axis limits)."""
+    from churnlab.causes import plots as cplots
+    from churnlab.causes.drivers import segment_churn
+
+    df = pd.DataFrame({"churned": [True, False] * 40, "big": list("ab") * 40,
+                       "tiny": [f"l{i % 8}" for i in range(80)]})
+    seg = segment_churn(df, columns=["tiny", "big"], min_count=30)
+    assert set(seg.table["column"]) == {"big"} and set(seg.skipped["column"]) == {"tiny"}
+    fig = cplots.segment_panels(seg.table, columns=["tiny", "big"], overall=0.5)
+    assert len(fig.axes) == 1 and fig.axes[0].get_title() == "Churn rate by big"
+    assert cplots.segment_panels(seg.table, columns=["tiny"], overall=0.5) is None
+    assert cplots.segment_panels(seg.table.iloc[:0], columns=["big"], overall=0.5) is None

@@ -28,8 +28,11 @@ def reason_shares_plot(shares: pd.DataFrame, *, segment: str, ax: plt.Axes | Non
 
 
 def segment_panels(table: pd.DataFrame, *, columns: list[str], overall: float) -> plt.Figure | None:
-    """One :func:`drivers.segment_plot` per column (at most 4), stacked."""
-    columns = columns[:4]
+    """One :func:`drivers.segment_plot` per column (at most 4), stacked. A column without a
+    level in ``table`` (all its levels too small, so only in ``skipped``) gets no panel;
+    None when no column has one."""
+    shown = set(table["column"]) if len(table) else set()
+    columns = [c for c in columns if c in shown][:4]
     if not columns:
         return None
     fig, axs = plt.subplots(len(columns), 1, figsize=(8, 1.6 + 1.9 * len(columns)), squeeze=False)
