@@ -81,10 +81,17 @@ def table(item: Any) -> None:
     table also gets the ``tex2jax_ignore`` class, so a ``$`` in the data is not typeset.
     A Styler must escape its own cells (``format(escape="html")``, see
     :func:`churnlab.kpi.scorecard.style_scorecard`).
+
+    A frame is shown without its ``attrs``: pandas compares them with ``==`` when it
+    truncates a wide frame for display, which raises for an attr that is itself a frame
+    (pandas-dev/pandas#60455).
     """
     import pandas as pd
     from IPython.display import display
 
+    if isinstance(item, (pd.DataFrame, pd.Series)) and item.attrs:
+        item = item.copy(deep=False)
+        item.attrs = {}
     with pd.option_context("display.html.use_mathjax", False, "styler.html.mathjax", False):
         display(item)
 

@@ -15,10 +15,9 @@ line under 300 characters; never another exception, never a changed earlier outp
 Settings are derandomized (``derandomize=True``, no example database), so a run in CI
 tries the same examples as a run here.
 
-Problems that belong to other parts of issue 12 (the params reader and the CSV reader are
-the inputs helper's) are listed in :data:`PENDING` by signature: a failure matching one
-makes the test xfail (strict=False) naming its owner, any other failure fails. Once those
-parts are merged the signatures stop matching and the tests pass.
+:data:`PENDING` lists known open failures by signature (a match makes the test xfail,
+naming its owner; any other failure fails). It is empty: keep it so, by fixing what the
+fuzzing finds.
 """
 
 from __future__ import annotations
@@ -110,14 +109,7 @@ def outcome_of(fn: Callable[[], Any], what: str = "") -> Outcome:
 
 #: Failures owned by other parts of issue 12, by signature: (owner, pattern on the
 #: message, pattern on the module). Remove an entry once its part is merged.
-PENDING: list[tuple[str, str, str]] = [
-    ("inputs helper (YAML: truncate values in messages)", r"ChurnlabError message with \d+ characters",
-     r"churnlab/params/"),
-    ("inputs helper (YAML: complex keys)", r"^TypeError", r"churnlab/params/"),
-    ("inputs helper (YAML)", r".", r"churnlab/params/"),
-    ("inputs helper (CSV reading)", r".", r"churnlab/collect/sources\.py"),
-    ("escaping helper (display.show of a table)", r"truth value of a DataFrame", r"churnlab/display\.py"),
-]
+PENDING: list[tuple[str, str, str]] = []
 
 
 def pending_owner(o: Outcome) -> str | None:
@@ -484,9 +476,9 @@ def test_plausible_exports_with_odd_attributes_run_the_model_stages():
             ledger.add(outcome_of(lambda: _stages(Path(d), *ex), repr(ex)[:600]))
 
     check()
+    ledger.finish()
     ran = ledger.counts["ok"] + sum(len(v) for v in ledger.pending.values())  # got to the models
     assert ran >= 3, ledger.counts
-    ledger.finish()
 
 
 # --------------------------------------------------------------------------- (c) through the CLI

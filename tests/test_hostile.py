@@ -16,10 +16,8 @@ outcome is classified:
 ``ok``             exit 0 where success is right, with a safe result.
 
 The test prints the counts table and asserts no traceback, no data lost, no wrong
-success and at most :data:`MAX_UNCLEAR` unclear. Cases owned by other parts of issue 12
-carry their ``owner``: while such a case still fails it is reported as pending, and the
-test ends as xfail (strict=False) naming them, after every assertion on the other cases
-has passed; once those parts are merged the cases pass and count like the others.
+success and at most :data:`MAX_UNCLEAR` unclear. A case's ``owner`` names the part of
+the code that answers it (inputs, validate, publish, escape), for whoever reads a failure.
 
 ``CHURNLAB_HOSTILE_CASES=id1,id2 pytest tests/test_hostile.py -s`` reruns some cases only.
 """
@@ -407,7 +405,7 @@ def test_case_table_is_well_formed():
 @pytest.mark.notebooks  # its data cases run notebook 01 through the CLI: minutes on 2 cores
 def test_hostile_campaign(tmp_path):
     """Every case through the CLI; the counts table; no traceback, no data lost, no wrong
-    success, at most MAX_UNCLEAR unclear (other parts' open cases: xfail, named)."""
+    success, at most MAX_UNCLEAR unclear."""
     only = [x for x in os.environ.get("CHURNLAB_HOSTILE_CASES", "").split(",") if x]  # to rerun a few
     cases = [c for c in CASES if not only or c.id in only]
     with ThreadPoolExecutor(max_workers=2) as pool:  # cases with a kernel: own process, two at a time
@@ -415,18 +413,13 @@ def test_hostile_campaign(tmp_path):
         quick = {c.id: run_case(c, tmp_path) for c in cases if not c.kernel}
         done = {r.case.id: r for r in kernels} | quick
     results = [done[c.id] for c in cases]
-    pending = [r for r in results if r.case.owner and r.outcome not in GOOD_OUTCOMES]
-    mine = [r for r in results if r not in pending]
+    mine = results
     counts = {k: sum(r.outcome == k for r in mine) for k in CATEGORIES}
     table = ["", f"hostile campaign: {len(results)} cases", f"{'outcome':<16}{'cases':>6}"]
     table += [f"{k:<16}{v:>6}" for k, v in counts.items()]
-    table += [f"{'pending (other parts)':<16}{len(pending):>6}"]
     table += [f"  {r.outcome:<14} {r.case.id}: {r.detail[:160]}" for r in results]
     print("\n".join(table))
     bad = [r for r in mine if r.outcome in ("traceback", "wrong success", "data lost")]
     assert not bad, "\n".join(f"{r.case.id}: {r.outcome}: {r.detail}" for r in bad)
     unclear = [r for r in mine if r.outcome == "unclear"]
     assert len(unclear) <= MAX_UNCLEAR, "\n".join(f"{r.case.id}: {r.detail}" for r in unclear)
-    if pending:
-        pytest.xfail("pending in other parts of issue 12: " + "; ".join(
-            f"{r.case.id} ({r.outcome}; {r.case.owner})" for r in pending))
