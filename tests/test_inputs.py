@@ -210,6 +210,23 @@ def test_binary_file_says_the_layout_cannot_be_detected(tmp_path):
     assert str(f) in msg and ("not UTF-8" in msg or "CSV layout" in msg or "cannot read" in msg)
 
 
+def test_random_bytes_are_called_binary_not_a_delimiter_problem(tmp_path):
+    import numpy as np
+
+    f = tmp_path / "tx.csv"
+    f.write_bytes(bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8)))
+    msg = collect_error(tmp_path, tx_params(f))
+    assert str(f) in msg and "looks binary, not CSV text" in msg, msg
+
+
+def test_binary_share_counts_control_and_undecodable_characters():
+    from churnlab.collect.sources import binary_share
+
+    assert binary_share("") == 0.0
+    assert binary_share("id,name\t\r\n1,é\n") == 0.0
+    assert binary_share("ab\x00\ufffd") == 0.5
+
+
 def test_other_delimiter_is_named(tmp_path):
     f = tmp_path / "tx.csv"
     f.write_text(TX.replace(",", ";"))

@@ -183,15 +183,31 @@ def utf8_copy(path: Path, encoding: str, workdir: Path, max_lines: int | None = 
     return out
 
 
+def binary_share(text: str) -> float:
+    """Share of characters in ``text`` that no CSV text holds: control characters other
+    than tab, CR and LF, and U+FFFD (bytes the encoding could not decode)."""
+    if not text:
+        return 0.0
+    bad = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\r\n"))
+    return bad / len(text)
+
+
 def _csv_layout(path: Path, spec: TableSource, limit: int = 200_000) -> str | None:
     """What is wrong with a CSV file DuckDB could not sniff, read with Python's csv module.
 
-    Looks at up to ``limit`` lines: a line whose number of fields differs from the
+    First, a file whose first 4,096 characters are more than 10% undecodable bytes or
+    control characters (:func:`binary_share`) is called binary, not CSV text. Then it
+    looks at up to ``limit`` lines: a line whose number of fields differs from the
     header's (the usual cause: a wrong delimiter or an unbalanced quote), or a header
     of one field that another common delimiter would split. None when nothing is found.
     """
     opener = gzip.open if path.suffix.lower() == ".gz" else open
     try:
+        with opener(path, "rt", encoding=spec.encoding, errors="replace", newline="") as f:
+            share = binary_share(f.read(4096))
+        if share > 0.10:
+            return (f"the file looks binary, not CSV text ({share:.0%} of its first characters "
+                    f"are control characters or not {spec.encoding}); expected a text CSV file")
         with opener(path, "rt", encoding=spec.encoding, errors="replace", newline="") as f:
             reader = csv.reader(f, delimiter=spec.delimiter)
             header = next(reader, [])
