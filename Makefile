@@ -9,13 +9,26 @@ JOBS   ?= 2
 # studies run at once by `make run`: three scenarios on two cores overlap kernel start-up
 RUN_JOBS ?= 3
 
-.PHONY: run test test-fast bench lab clean-outputs browser
+.PHONY: run test test-fast bench lab kernel clean-outputs browser
+
+# the project's environment as a Jupyter kernel, under the name the notebooks ask for
+KERNEL := $(VENV)/share/jupyter/kernels/churnlab/kernel.json
+# JupyterLab refuses to run as root (the usual container case) unless told
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+LAB_PORT ?= 8888
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name churnlab --display-name "churnlab (project .venv)"
 	@touch $(STAMP)
+
+# an environment set up before the kernel was part of the set-up gets it here
+$(KERNEL): $(STAMP)
+	$(BIN)/python -m ipykernel install --sys-prefix --name churnlab --display-name "churnlab (project .venv)"
+
+kernel: $(KERNEL)
 
 run: $(STAMP)
 	$(BIN)/churnlab run --jobs $(RUN_JOBS)
@@ -24,17 +37,19 @@ run: $(STAMP)
 browser:
 	@bash scripts/ensure_chromium.sh
 
-test: $(STAMP) browser
+test: $(STAMP) $(KERNEL) browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(KERNEL)
 	$(BIN)/python -m pytest -n $(JOBS) -q -m "not notebooks"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+# JupyterLab at the project root (notebooks/, params/, outputs/), on this machine only
+lab: $(STAMP) $(KERNEL)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+		--ServerApp.root_dir="$(CURDIR)" $(ALLOW_ROOT)
 
 clean-outputs:
 	rm -rf outputs/*/ outputs/index.html

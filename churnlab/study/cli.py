@@ -16,10 +16,45 @@ from ..config import OUTPUTS_DIR, SCENARIOS
 from ..errors import ChurnlabError
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="churnlab", description="Reproducible churn studies.")
+EXAMPLES = """\
+examples:
+  churnlab run                                   all three scenarios into outputs/
+  churnlab run telecom retail --jobs 2           some scenarios, two at a time
+  churnlab run --params my_shop.yaml             your own data: outputs/my_shop/
+  churnlab run --params params/examples/telco_ibm.yaml --name ibm --out /tmp/studies
+  churnlab validate my_shop.yaml                 check a params file, run nothing
+  make lab                                       the notebooks in JupyterLab (params_file switches the study)
+
+Open outputs/index.html in a browser; each study's report.html links its notebooks.
+"""
+
+RUN_EXAMPLES = """\
+examples:
+  churnlab run                                   all three scenarios
+  churnlab run software                          one scenario
+  churnlab run --params my_shop.yaml --jobs 2    a params file of your own
+"""
+
+
+def version() -> str:
+    """The installed churnlab version, from the package metadata ("unknown" when not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _dist_version
+
+    try:
+        return _dist_version("churnlab")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``churnlab`` argument parser: commands, options, and examples in ``--help``."""
+    p = argparse.ArgumentParser(prog="churnlab", description="Reproducible churn studies.",
+                                epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"churnlab {version()}")
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the study notebooks for scenarios or params files")
+    run = sub.add_parser("run", help="run the study notebooks for scenarios or params files",
+                         epilog=RUN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                      help=f"built-in scenarios ({', '.join(SCENARIOS)}); all of them when none "
                           "and no --params is given")
@@ -32,9 +67,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="output root (default: outputs/)")
     run.add_argument("--jobs", type=int, default=1, metavar="N", help="studies run in parallel")
     val = sub.add_parser("validate", help="validate params files and the data files they name "
-                                          "(header and a sample), without running anything")
+                                          "(header and a sample), without running anything",
+                         epilog="example:\n  churnlab validate params/telecom.yaml my_shop.yaml",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     val.add_argument("files", nargs="+", metavar="FILE")
     return p
+
+
+_parser = build_parser
 
 
 def _err(line: str) -> None:
