@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from ..clv.bgnbd import p_alive_note
+from ..config import CODE_HTML_SUFFIX
 from ..clv.sbg import degenerate_note
 from ..economics.campaign import MASS_SHARE, PLANNED, is_mass
 from ..metrics import StudyMetrics
@@ -621,10 +622,11 @@ def _fix_table(fixes: list, cur: str, horizon) -> str:
 
 
 def notebooks(run_dir: Path, manifest: dict) -> str:
-    """The executed notebooks with their status and time, linked to their HTML where it exists."""
+    """The executed notebooks with their status and time, linked to their HTML where it exists:
+    the page without code (for managers) and, beside it, the page with code (for analysts)."""
     records = manifest.get("notebooks") if isinstance(manifest.get("notebooks"), list) else None
     if records is None:
-        found = sorted(p.name for p in run_dir.glob("[0-9][0-9]_*.html"))
+        found = sorted(p.name for p in run_dir.glob("[0-9][0-9]_*.html") if not p.name.endswith(CODE_HTML_SUFFIX))
         if not found:
             return section("notebooks", "Executed notebooks", na("The list of executed notebooks is"))
         lis = "".join(f'<li><a href="{esc(n)}">{esc(Path(n).stem)}</a></li>' for n in found)
@@ -638,8 +640,11 @@ def notebooks(run_dir: Path, manifest: dict) -> str:
         status = str(rec.get("status") or "unknown")
         html_name = Path(nb).with_suffix(".html").name
         stem = esc(Path(nb).stem)
+        code_name = Path(nb).with_suffix("").name + CODE_HTML_SUFFIX
         if status == "ok" and (run_dir / html_name).exists():
             cell = f'<a href="{esc(html_name)}">{stem}</a>'
+            if (run_dir / code_name).exists():  # the analysts' version, with the code
+                cell += f' <span class="note">(<a href="{esc(code_name)}">with code</a>)</span>'
         elif status == "ok":
             cell = f'{stem} <span class="note">(HTML not found)</span>'
         else:
