@@ -17,6 +17,7 @@ from ..config import CODE_HTML_SUFFIX
 from ..clv.sbg import degenerate_note
 from ..economics.campaign import MASS_SHARE, PLANNED, is_mass
 from ..metrics import StudyMetrics
+from ..survival.readable import hr_per_sd
 from . import facts
 from .figures import churn_rate_plot, cost_plot, embed, survival_plot
 from .format import (
@@ -314,18 +315,29 @@ def _cox(cox, validation=None) -> list[str]:
         out.append(f"<p>Concordance <strong>{concordance:.2f}</strong> ({esc(which)}; "
                    "0.5 = random ordering, 1 = perfect).</p>")
     if hrs:
+        scale, labels, per = (cox.scale or {}), (cox.labels or {}), (cox.per or {})
+        hrs = {t: hr_per_sd(hr, num(scale.get(t))) for t, hr in hrs.items()}
         top = sorted(hrs.items(), key=lambda kv: (-abs(math.log(kv[1])), kv[0]))[:5]
         violations = set(cox.ph_violations or [])
-        rows = [[(esc(term) + (" †" if term in violations else ""), False),
+        rows = [[(esc(labels.get(term) or words(term)) + (" †" if term in violations else ""), False),
+                 (esc(per.get(term) or ""), False),
                  (esc(fmt_ratio(hr) + " hazard"), True), (esc(hr_words(hr)), True)] for term, hr in top]
-        out.append(table([("Term", False), ("Hazard ratio", True), ("In words", True)], rows))
-        note = ("Largest effects by |log hazard ratio|; per unit of a numeric covariate, "
-                "or against the reference level of a category.")
+        out.append(table([("Feature", False), ("Per", False), ("Hazard ratio", True), ("In words", True)],
+                         rows))
+        note = (COX_NOTE if scale else COX_NOTE_PER_UNIT)
         if any(t in violations for t, _ in top):
             note += (" † the effect changes over time (Schoenfeld test); notebook 03 refits "
                      "it with strata or time interactions.")
         out.append(f'<p class="note">{esc(note)}</p>')
     return out
+
+
+COX_NOTE = ("Largest effects by |log hazard ratio|. A numeric feature's ratio is per 1 standard deviation "
+            "(SD) of it among the customers fitted, so sizes compare (the SD is given in units); a category "
+            "level is compared with its reference level.")
+COX_NOTE_PER_UNIT = ("Largest effects by |log hazard ratio|; per unit of a numeric covariate, "
+                     "or against the reference level of a category (this run's metrics.json records no "
+                     "SDs: re-run notebook 03 for ratios per SD).")
 
 
 def _aft(aft) -> str:
