@@ -112,6 +112,7 @@ SAMPLE = {'causes': {'exit_reasons': {'competitor': 0.219206680585, 'moved': 0.0
                                  'value': 0.988405050245}],
                   'winback_rate': 0.0},
           'retention': {'break_even_save_rate': 0.383584784097,
+                        'profit_curves': {'by risk, differentiated offers': {'0': 0.0, '0.05': 900.0, '1': -5000.0}},
                         'currency': 'EUR',
                         'expected_profit': 935.703075561,
                         'fix_ranking': [{'reason': 'price', 'share_of_churners': 0.4, 'value_lost_per_year': 90000.0,

@@ -99,3 +99,40 @@ def test_report_shows_hazard_ratios_per_sd_under_their_labels(tmp_path):
     assert "×2.25 hazard" in text                       # 1.5 ** 2: per SD, not per unit
     assert "payment_failures_mean" not in text and "×1.5 hazard" not in text
     assert "one year vs two year" in text and ("×0.5 hazard" in text or "×0.50 hazard" in text)
+
+
+def test_figure_section_shows_four_figures_each_with_what_to_read(tmp_path):
+    import copy
+    import re
+
+    from churnlab.report import write_report
+    from churnlab.report.figures import profit_curve_plot
+
+    from .test_report import METRICS, images_of, make_run
+
+    m = copy.deepcopy(METRICS)
+    policy = next(iter(m["retention"]["policies"]))
+    m["retention"]["profit_curves"] = {policy: {"0": 0.0, "0.05": 500.0, "0.5": 200.0, "1": -800.0},
+                                       "mass campaign: everyone": {"0": 0.0, "1": -90000.0}}
+    m["kpi"]["scorecard"] = [{"kpi": "monthly_churn", "period": "month", "value": 0.012, "target": 0.015,
+                              "status": "on track", "unit": "%"}]
+    html = write_report(make_run(tmp_path, "figs", metrics=m)).read_text(encoding="utf-8")
+    section = html[html.index('id="figures"'):html.index("</section>", html.index('id="figures"'))]
+    assert set(images_of(section)) == {"Share of customers still active",
+                                       "Expected campaign profit by share of the list contacted",
+                                       "Cost of churn by component", "Monthly churn rate against its target"}
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", section, flags=re.S)
+    assert len(captions) == 4 and all("Read:" in c for c in captions)
+    assert "The scorecard says: on track" in section
+    ax = profit_curve_plot(m["retention"]["profit_curves"], recommended=policy, best=(0.05, 500.0))
+    assert ax.get_ylim()[0] > -90000 and ax.get_ylim()[1] > 500           # the plan stays in view
+    import matplotlib.pyplot as plt
+    plt.close(ax.figure)
+
+
+def test_profit_curve_points_for_metrics():
+    from churnlab.economics.stage import curve_points
+
+    curve = pd.DataFrame({"share": np.linspace(0, 1, 101), "profit": np.linspace(0, 100, 101)})
+    pts = curve_points(curve)
+    assert len(pts) == 21 and pts["0"] == 0.0 and pts["0.05"] == pytest.approx(5.0) and pts["1"] == 100.0

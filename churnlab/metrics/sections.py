@@ -455,6 +455,9 @@ class RetentionSection(Strict):
         "exit reasons ordered by return on investment of fixing them, each with its ROI, investment "
         "and value saved (older files: the reasons' names only)")
     fix_horizon_months: Optional[Number] = _f("months a fix is counted to keep saving value (the CLV horizon)")
+    profit_curves: Optional[dict[str, Map]] = _f(
+        "per policy, the expected profit of contacting the top share of the list as the policy ranks "
+        "it, at shares 0, 0.05, ..., 1 (share as text -> profit; the report's profit curve)")
 
 
 # =========================================================================== kpi (notebook 05)
