@@ -135,4 +135,4 @@ def test_profit_curve_points_for_metrics():
 
     curve = pd.DataFrame({"share": np.linspace(0, 1, 101), "profit": np.linspace(0, 100, 101)})
     pts = curve_points(curve)
-    assert len(pts) == 21 and pts["0"] == 0.0 and pts["0.05"] == pytest.approx(5.0) and pts["1"] == 100.0
+    assert len(pts) == 51 and pts["0"] == 0.0 and pts["0.02"] == pytest.approx(2.0) and pts["1"] == 100.0

@@ -186,9 +186,9 @@ def fix_row(row: dict) -> dict:
     return {k: (None if k != "reason" and pd.isna(row[k]) else row[k]) for k in FIX_FIELDS}
 
 
-def curve_points(curve: pd.DataFrame, *, points: int = 20) -> dict[str, float]:
-    """A profit curve (share, profit) at the shares 0, 1/points, ..., 1 (the nearest computed share
-    to each), for ``retention.profit_curves``: share as text (``"0.05"``) -> expected profit."""
+def curve_points(curve: pd.DataFrame, *, points: int = 50) -> dict[str, float]:
+    """A profit curve (share, profit) at the shares 0, 1/points (2%), ..., 1 (the nearest computed share
+    to each), for ``retention.profit_curves``: share as text (``"0.02"``) -> expected profit."""
     shares = curve["share"].to_numpy()
     out = {}
     for k in range(points + 1):

@@ -457,7 +457,7 @@ class RetentionSection(Strict):
     fix_horizon_months: Optional[Number] = _f("months a fix is counted to keep saving value (the CLV horizon)")
     profit_curves: Optional[dict[str, Map]] = _f(
         "per policy, the expected profit of contacting the top share of the list as the policy ranks "
-        "it, at shares 0, 0.05, ..., 1 (share as text -> profit; the report's profit curve)")
+        "it, at shares 0, 0.02, ..., 1 (share as text -> profit; the report's profit curve)")
 
 
 # =========================================================================== kpi (notebook 05)
