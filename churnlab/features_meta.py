@@ -99,6 +99,15 @@ def unit(feature: str) -> str:
     return KNOWN.get(feature, ("", ""))[1]
 
 
+#: How a yes/no level reads in a label ("Senior customer: yes", "yes vs no").
+LEVEL_WORDS = {"True": "yes", "False": "no", "true": "yes", "false": "no"}
+
+
+def level_text(level: str) -> str:
+    """A category level as words: ``month_to_month`` -> "month to month", ``True`` -> "yes"."""
+    return LEVEL_WORDS.get(level, level.replace("_", " "))
+
+
 def split_term(term: str) -> tuple[str, str | None]:
     """A model term as (feature, level): ``plan=one_year`` -> (``plan``, ``one_year``);
     a numeric term has no level."""
@@ -114,4 +123,4 @@ def term_label(term: str, overrides: Mapping[str, str] | None = None) -> str:
     feature, level = split_term(term)
     if level is None:
         return label(feature, overrides)
-    return f"{label(feature, overrides)}: {level.replace('_', ' ')}"
+    return f"{label(feature, overrides)}: {level_text(level)}"

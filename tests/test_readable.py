@@ -78,6 +78,8 @@ def test_scale_and_per_text_rules():
     assert term_scale(X, ["a", "b", "plan=x", "missing"]) == {"a": 1.0}   # constant and levels: none
     assert per_text("a", {"a": 1.0}) == "per 1 SD = 1"
     assert per_text("plan=x", {}, {"plan": "y_z"}) == "x vs y z"
+    assert per_text("senior=True", {}, {"senior": "False"}) == "yes vs no"
+    assert features_meta.term_label("senior=True") == "Senior customer: yes"
     assert fmt_sd(2.345) == "2.3" and fmt_sd(0.3123) == "0.31" and fmt_sd(1717.7) == "1,718"
 
 

@@ -23,7 +23,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from ..features_meta import WORDS, split_term, term_label, unit
+from ..features_meta import WORDS, level_text, split_term, term_label, unit
 
 
 def term_scale(X: pd.DataFrame, columns: list[str]) -> dict[str, float]:
@@ -48,7 +48,7 @@ def per_text(term: str, scale: Mapping[str, float], reference: Mapping[str, str]
     feature, level = split_term(term)
     if level is not None:
         ref = (reference or {}).get(feature)
-        return (WORDS["level"].format(level=level.replace("_", " "), reference=ref.replace("_", " "))
+        return (WORDS["level"].format(level=level_text(level), reference=level_text(ref))
                 if ref is not None else WORDS["level_plain"])
     sd = scale.get(term)
     if sd is None:
