@@ -25,6 +25,9 @@ SCENARIOS = ("telecom", "retail", "software")
 NOTEBOOKS = ("01_data_collection.ipynb", "02_cause_analysis.ipynb", "03_survival_modelling.ipynb",
              "04_cost_of_churn.ipynb", "05_kpi_evaluation.ipynb")
 
+#: A notebook's HTML: ``NAME.html`` without code (for managers) and ``NAME`` + this suffix with it.
+CODE_HTML_SUFFIX = ".code.html"
+
 
 def resolve_path(path: str | os.PathLike) -> Path:
     """Return ``path`` as an absolute path; relative paths hang off the project root."""

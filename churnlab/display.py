@@ -79,7 +79,8 @@ def table(item: Any) -> None:
     pandas escapes a DataFrame's cells, index and column names in its HTML; with
     ``display.html.use_mathjax`` / ``styler.html.mathjax`` off (for this call only) the
     table also gets the ``tex2jax_ignore`` class, so a ``$`` in the data is not typeset.
-    A Styler must escape its own cells (``format(escape="html")``, see
+    Text cells are shown in full (``display.max_colwidth`` None: a description is never
+    cut with "..."). A Styler must escape its own cells (``format(escape="html")``, see
     :func:`churnlab.kpi.scorecard.style_scorecard`).
 
     A frame is shown without its ``attrs``: pandas compares them with ``==`` when it
@@ -92,7 +93,8 @@ def table(item: Any) -> None:
     if isinstance(item, (pd.DataFrame, pd.Series)) and item.attrs:
         item = item.copy(deep=False)
         item.attrs = {}
-    with pd.option_context("display.html.use_mathjax", False, "styler.html.mathjax", False):
+    with pd.option_context("display.html.use_mathjax", False, "styler.html.mathjax", False,
+                           "display.max_colwidth", None):  # descriptions in full, never cut with "..."
         display(item)
 
 

@@ -20,7 +20,7 @@ VALUE_KEYS = {"currency", "horizon_months", "margin_rate", "discount_rate", "dis
 RETENTION_KEYS = {"currency", "optimal_target_share", "optimal_customers", "expected_profit",
                   "profit_uncertainty", "value_basis", "break_even_save_rate", "save_rate", "profit_p05", "profit_p95", "p_loss", "policies",
                   "save_rate_ci", "save_rate_source", "fix_ranking", "fix_horizon_months", "policy",
-                  "recommended_policy", "recommendation", "policy_plans"}
+                  "recommended_policy", "recommendation", "policy_plans", "profit_curves"}
 
 
 def _inputs(scenario: str, folder) -> dict:

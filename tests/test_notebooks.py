@@ -201,6 +201,29 @@ def test_report_and_index_link_what_exists(runs, scenario):
     assert f"{scenario}/report.html" in index.read_text() and check_links(index) == []
 
 
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_notebook_pages_for_managers_and_analysts(runs, scenario):
+    """Each notebook's NAME.html hides its code and keeps its outputs, NAME.code.html has the code,
+    the report links both; no page shows the runner's temporary folder or a raw dict dump."""
+    import re
+
+    run = runs[0] / scenario
+    report = (run / "report.html").read_text(encoding="utf-8")
+    for nb in NOTEBOOKS:
+        stem = Path(nb).stem
+        manager = (run / f"{stem}.html").read_text(encoding="utf-8")
+        code = (run / f"{stem}.code.html").read_text(encoding="utf-8")
+        assert "hl-ipython3" not in manager and "hl-ipython3" in code, stem     # inputs hidden / shown
+        assert manager.count("<img") == code.count("<img") > 0, stem            # outputs kept
+        assert f'href="{stem}.code.html"' in manager and f'href="{stem}.code.html"' in report
+        for page in (manager, code):
+            assert ".tmp-" not in page, stem
+            if stem.startswith(("02", "03")):
+                text = re.sub(r"<[^>]+>", "\n", page)
+                assert not [line for line in text.splitlines() if line.strip().startswith("{")
+                            and len(line.strip()) > 200], f"{stem}: a raw dict dump"
+
+
 def test_real_report_and_index_render_in_chromium(runs, tmp_path):
     from .test_browser import broken_images, chromium as _chromium_fixture, dump_dom  # noqa: F401
 

@@ -61,7 +61,9 @@ def test_metrics_hold_every_part_that_ran(study):
         assert res.alive_vs_inactivity is not None
     assert set(s["km"]) == {"median", "median_ci", "rmst", "rmst_tau", "survival"}
     assert set(s["km"]["survival"]) == {f"{h:g}" for h in p.survival.horizons}
-    assert set(s["cox"]) == {"hazard_ratios", "concordance", "ph_violations", "remedy"}
+    assert set(s["cox"]) == {"hazard_ratios", "concordance", "ph_violations", "remedy", "scale", "labels", "per"}
+    assert set(s["cox"]["labels"]) == set(s["cox"]["per"]) == set(s["cox"]["hazard_ratios"])
+    assert set(s["cox"]["scale"]) == {t for t in s["cox"]["hazard_ratios"] if "=" not in t}
     assert set(s["logrank"]) == set(res.logrank["column"])
     assert s["aft"]["best"] == res.aft.best and set(s["aft"]["aic"]) == set(survival.AFT_MODELS)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..design import segment_column
@@ -166,7 +167,8 @@ class EconomicsResult:
                 recommended_policy=self.policies.recommendation.policy,
                 recommendation=self.policies.recommendation.reason,
                 policy_plans={name: policy_plan(p, self.policies.risks.get(name))
-                              for name, p in self.policies.plans.items()})
+                              for name, p in self.policies.plans.items()},
+                profit_curves={name: curve_points(c) for name, c in self.policies.curves.items()})
         if self.fix_roi is not None:
             retention["fix_ranking"] = [fix_row(r) for r in self.fix_roi.to_dict("records")]
             retention["fix_horizon_months"] = self.horizon_months
@@ -182,6 +184,17 @@ def fix_row(row: dict) -> dict:
     """One row of :func:`.cost.fix_roi` as an entry of ``retention.fix_ranking``: the reason, its
     ROI and the basis of the ROI (value saved over the horizon, investment); NaN -> None."""
     return {k: (None if k != "reason" and pd.isna(row[k]) else row[k]) for k in FIX_FIELDS}
+
+
+def curve_points(curve: pd.DataFrame, *, points: int = 50) -> dict[str, float]:
+    """A profit curve (share, profit) at the shares 0, 1/points (2%), ..., 1 (the nearest computed share
+    to each), for ``retention.profit_curves``: share as text (``"0.02"``) -> expected profit."""
+    shares = curve["share"].to_numpy()
+    out = {}
+    for k in range(points + 1):
+        i = int(np.abs(shares - k / points).argmin())
+        out[f"{k / points:g}"] = float(curve["profit"].iloc[i])
+    return out
 
 
 def policy_plan(plan: CampaignPlan, risk: ProfitRisk | None) -> dict:

@@ -188,6 +188,11 @@ class CoxModel(Strict):
                           "ignores entry times; the held-out C is in `validation`)")
     ph_violations: Optional[list[str]] = _f("terms failing the Schoenfeld test")
     remedy: Optional[CoxRemedy] = _f("the strata, time interactions and refitted hazard ratios")
+    scale: Optional[Map] = _f("SD of each numeric term over the fitted customers: the hazard ratio "
+                              "per 1 SD is hazard_ratio ** scale (category levels: none, vs the reference)")
+    labels: Optional[dict[str, str]] = _f("readable label per term (feature metadata, the params' `labels`)")
+    per: Optional[dict[str, str]] = _f("what one step of each term is: 'per 1 SD = 2.3 failures a month', "
+                                       "or 'level vs reference'")
 
 
 class DriverModel(Strict):
@@ -202,6 +207,10 @@ class DriverModel(Strict):
     ci_low: Optional[Map] = _f("Wald 95% interval of the hazard ratio, lower bound, per term")
     ci_high: Optional[Map] = _f("Wald 95% interval of the hazard ratio, upper bound, per term")
     p_value: Optional[Map] = _f("Wald p-value per term (unadjusted)")
+    scale: Optional[Map] = _f("SD of each numeric term over the fitted customer-months (HR per 1 SD = "
+                              "hazard_ratio ** scale)")
+    labels: Optional[dict[str, str]] = _f("readable label per term (feature metadata, the params' `labels`)")
+    per: Optional[dict[str, str]] = _f("what one step of each term is ('per 1 SD = …', 'level vs reference')")
 
 
 class PlantedDriver(Strict):
@@ -446,6 +455,9 @@ class RetentionSection(Strict):
         "exit reasons ordered by return on investment of fixing them, each with its ROI, investment "
         "and value saved (older files: the reasons' names only)")
     fix_horizon_months: Optional[Number] = _f("months a fix is counted to keep saving value (the CLV horizon)")
+    profit_curves: Optional[dict[str, Map]] = _f(
+        "per policy, the expected profit of contacting the top share of the list as the policy ranks "
+        "it, at shares 0, 0.02, ..., 1 (share as text -> profit; the report's profit curve)")
 
 
 # =========================================================================== kpi (notebook 05)

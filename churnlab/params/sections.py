@@ -30,6 +30,11 @@ KPI_KINDS = {"monthly_churn": "churn", "quarterly_churn": "churn", "annual_churn
 NAMED_PERIODS = {"monthly_churn": "month", "quarterly_churn": "quarter", "annual_churn": "year",
                  "monthly_retention": "month"}
 
+#: ``labels:`` feature (or model term ``column=level``) -> readable label, overriding the
+#: defaults of :mod:`churnlab.features_meta` in every table and figure that names a feature.
+Labels = dict[Annotated[str, Field(min_length=1, max_length=100)],
+              Annotated[str, Field(min_length=1, max_length=100)]]
+
 
 def parse_date(v: Any) -> Any:
     """A date from YAML: a date, a datetime (its day) or a ``YYYY-MM-DD`` string."""

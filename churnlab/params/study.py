@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ..errors import ParamsError
-from .sections import (CampaignParams, ChurnParams, CostParams, FixParams, KpiParams, PlaybookParams,
+from .sections import (CampaignParams, ChurnParams, CostParams, FixParams, KpiParams, Labels, PlaybookParams,
                        Scenario, SnapshotParams, Strict, SurvivalParams, ValueParams, WarningParams,
                        parse_date)
 from .sources import FileSource, Source
@@ -32,6 +32,7 @@ class StudyParams(Strict):
     campaign: CampaignParams | None = None
     fixes: dict[str, FixParams] = Field(default_factory=dict)
     kpi: KpiParams = KpiParams()
+    labels: Labels = Field(default_factory=dict)
     output_dir: str = ""
 
     @field_validator("as_of", mode="before")

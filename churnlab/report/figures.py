@@ -48,10 +48,12 @@ def _short_money(value: float, _pos: object = None) -> str:
     return f"{value:.0f}"
 
 
-def churn_rate_plot(monthly: Mapping[str, float | int | None], *, ax: Axes | None = None) -> Axes:
+def churn_rate_plot(monthly: Mapping[str, float | int | None], *, target: float | None = None,
+                    ax: Axes | None = None) -> Axes:
     """Churn rate per month (period -> churned in the month / customers at its start) and its 3-month mean.
 
     ``monthly`` is ``kpi.churn_rate.month`` of metrics.json; missing months are skipped.
+    ``target``: the scorecard's monthly churn target, drawn as a dashed line (the scorecard trend).
     """
     ax = axes(ax, (10.4, 3.0))
     s = pd.Series(_finite(monthly), dtype=float).sort_index()
@@ -60,6 +62,8 @@ def churn_rate_plot(monthly: Mapping[str, float | int | None], *, ax: Axes | Non
     ax.plot(x, s.rolling(3).mean().to_numpy(), color="0.35", lw=1, ls="--", label="3-month average")
     step = max(1, len(s) // 12)
     ax.set_xticks(list(x)[::step], list(s.index)[::step], rotation=45, ha="right")
+    if num(target) is not None:
+        ax.axhline(float(target), color=TOTAL, lw=1, ls=":", label=f"target {float(target):.2%} a month")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     ax.set_ylim(bottom=0)
     ax.set_title("Churn rate per month (churned / customers at the start of the month)")
@@ -124,6 +128,40 @@ def cost_plot(components: Mapping[str, float | int | None], *, currency: str = "
     ax.set_xlim(right=max(start, max(widths, default=0)) * 1.25 or 1)
     ax.set_xlabel(currency)
     ax.set_title("Where the cost of churn comes from")
+    return ax
+
+
+def profit_curve_plot(curves: Mapping[str, Mapping[str, float | int | None]], *,
+                      recommended: str | None = None, best: tuple[float, float] | None = None,
+                      currency: str = "", ax: Axes | None = None) -> Axes:
+    """Expected campaign profit against the share of the list contacted, one line per policy.
+
+    ``curves`` is ``retention.profit_curves`` (policy -> share as text -> profit); the
+    ``recommended`` policy is drawn bold, the others thin and grey, and ``best`` (share,
+    profit) of the recommended plan is marked. Zero profit is a dashed line.
+    """
+    ax = axes(ax, (5.2, 3.2))
+    for name, points in sorted(curves.items(), key=lambda kv: kv[0] == recommended):
+        pts = sorted((float(k), v) for k, v in _finite(points).items())
+        if not pts:
+            continue
+        rec = name == recommended
+        ax.plot([p for p, _ in pts], [v for _, v in pts], lw=2.2 if rec else 1, zorder=3 if rec else 2,
+                color=ACTIVE if rec else "0.65", label=name if rec else None)
+    if best is not None and None not in best:
+        ax.plot([best[0]], [best[1]], "D", color=CHURN, ms=6, zorder=4,
+                label=f"best: top {best[0]:.0%}, {fmt_money(best[1], currency)}")
+    ax.axhline(0, color="0.3", lw=0.8, ls="--")
+    shown = [v for k, pts in curves.items() if k == recommended for v in _finite(pts).values()]
+    if shown and max(shown) > 0:  # an untargeted mass campaign can lose 100x more: keep the plan in view
+        low = min(min(v for pts in curves.values() for v in _finite(pts).values()), 0.0)
+        ax.set_ylim(bottom=max(low, -1.5 * max(shown)) * 1.05, top=max(shown) * 1.25)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(FuncFormatter(_short_money))
+    ax.set_xlabel("share of the early-warning list contacted, riskiest first")
+    ax.set_ylabel(currency)
+    ax.set_title("Expected campaign profit")
+    ax.legend(frameon=False, loc="lower left", fontsize=7)
     return ax
 
 

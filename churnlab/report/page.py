@@ -94,6 +94,8 @@ figure { margin: 14px 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px;
              background: #fff; display: block; }
 figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; }
+.figs { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 18px; }
+.figs figure { margin: 8px 0; min-width: 0; }
 a { color: var(--accent); }
 code { font-size: 13px; background: #f1f3f6; padding: 0 4px; border-radius: 4px; }
 table.index th[scope=row] { text-transform: none; letter-spacing: 0; font-size: 13px; color: var(--ink);
@@ -145,6 +147,7 @@ def render_report(run_dir: str | Path) -> str:
     parts = [
         sections.header(run_dir, m, manifest),
         sections.kpis(m),
+        sections.figures(m),
         sections.causes(m),
         sections.survival(m),
         sections.cost(m),

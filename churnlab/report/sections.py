@@ -13,11 +13,13 @@ import re
 from pathlib import Path
 
 from ..clv.bgnbd import p_alive_note
+from ..config import CODE_HTML_SUFFIX
 from ..clv.sbg import degenerate_note
 from ..economics.campaign import MASS_SHARE, PLANNED, is_mass
 from ..metrics import StudyMetrics
+from ..survival.readable import hr_per_sd
 from . import facts
-from .figures import churn_rate_plot, cost_plot, embed, survival_plot
+from .figures import churn_rate_plot, cost_plot, embed, profit_curve_plot, survival_plot
 from .format import (
     DASH, NA_TEXT, bar, bar_table, card, cards, esc, fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct,
     fmt_ratio, fmt_unit, label, lookup, na, num, plural, section, table, two_columns, words,
@@ -110,13 +112,6 @@ def kpis(m: StudyMetrics) -> str:
     if num(kpi.quick_ratio) is not None:
         items.append(card("Quick ratio", esc(fmt_unit(kpi.quick_ratio, "x"))))
     inner = [cards(items) if items else na("Headline KPI values are")]
-    monthly = kpi.churn_rate.month if kpi.churn_rate else None
-    if monthly and sum(num(v) is not None for v in monthly.values()) >= 2:
-        inner.append(embed(lambda ax: churn_rate_plot(monthly, ax=ax), size=(10.4, 3.0),
-                           alt="Monthly churn rate",
-                           caption="Lapses in the month of customers active at its start / those customers, from the event "
-                                   "history (kpi.churn_rate.month); "
-                                   "dashed: the 3-month average."))
     inner.append("<h3>Scorecard</h3>")
     rows = []
     for item in kpi.scorecard or []:
@@ -159,6 +154,94 @@ def crosscheck_text(cons) -> str:
             for k, v in found.items() if k != names[0]
             and (num(cons.tolerance) is None or abs(v / base - 1) > cons.tolerance)]
     return f"{text} " + "; ".join(gaps) + ". The methods count churn over different customers and months."
+
+
+# =========================================================================== figures
+
+#: Titles, alt texts and captions of the figure section: each caption says what to read in it
+#: (one place, so they can later come from a catalogue).
+FIGURES = {
+    "title": "The study in four figures",
+    "lede": "What a manager needs to see, drawn from this run's metrics.json.",
+    "survival": ("Share of customers still active",
+                 "Survival curve. Read: the share of customers still active after each horizon "
+                 "(Kaplan–Meier, entry times respected); where the line crosses 50% is the median "
+                 "lifetime (red diamond, with its 95% interval). A steep early drop means customers "
+                 "leave in their first {units}; the line only joins the reported horizons."),
+    "profit": ("Expected campaign profit by share of the list contacted",
+               "Profit curve. Read: how the expected profit of a retention campaign changes as it "
+               "reaches further down the early-warning list, riskiest first. The peak (red diamond) "
+               "is the share worth contacting; past it each extra contact costs more than it saves, "
+               "and below the dashed line the campaign loses money. Bold: {policy}; grey: the other "
+               "targeting policies."),
+    "cost": ("Cost of churn by component",
+             "Cost waterfall. Read: which part of the cost of churn is largest. Each red bar starts "
+             "where the previous one ends and the dark bar is the total{window}: direct costs, "
+             "replacing customers (indirect), the revenue the churners would have brought, and "
+             "offers that changed nothing."),
+    "trend": ("Monthly churn rate against its target",
+              "Scorecard trend. Read: whether the monthly churn rate (red) stays under its target "
+              "(dotted) and where the 3-month average (dashed) is heading.{status} Churn is lapses "
+              "in the month of customers active at its start."),
+    "no_target": " No monthly churn target is set in the params (kpi.targets.monthly_churn).",
+    "status": " The scorecard says: {status}.",
+}
+
+
+def _churn_target(m: StudyMetrics) -> tuple[float | None, str | None]:
+    """The scorecard's monthly churn target and status, when the target is set for a month."""
+    for row in (m.kpi.scorecard or []) if m.kpi else []:
+        if row.kpi == "monthly_churn" and num(row.target) is not None and (row.period or "month") == "month":
+            return float(row.target), row.status
+    return None, None
+
+
+def figures(m: StudyMetrics) -> str:
+    """The figure section: the survival curve, the profit curve, the cost waterfall and the
+    scorecard trend (monthly churn against its target), each with a caption saying what to read
+    in it (:data:`FIGURES`); a figure whose metrics are missing is left out, and the section says
+    so when none can be drawn."""
+    out = []
+    km = m.survival.km if m.survival else None
+    if km and any(num(v) is not None for v in (km.survival or {}).values()):
+        unit = facts.time_unit(m)
+        alt, cap = FIGURES["survival"]
+        out.append(embed(lambda ax: survival_plot(km.survival, median=km.median, median_ci=km.median_ci,
+                                                  unit=unit, ax=ax),
+                         alt=alt, caption=cap.format(units=plural(unit, 2))))
+    ret = m.retention
+    if ret and ret.profit_curves:
+        rec = facts.recommended_policy(m)
+        policy = rec.policy if rec.policy in ret.profit_curves else (ret.policy or next(iter(ret.profit_curves)))
+        plan = facts.policy_plan(m_ret=ret, policy=policy)
+        best = (num(plan.get("share")), num(plan.get("expected_profit")))
+        cur = ret.currency or facts.currency(m)
+        alt, cap = FIGURES["profit"]
+        out.append(embed(lambda ax: profit_curve_plot(ret.profit_curves, recommended=policy,
+                                                      best=None if None in best else best,
+                                                      currency=cur, ax=ax),
+                         alt=alt, caption=cap.format(policy=policy)))
+    comps = m.cost.components.model_dump() if m.cost and m.cost.components else {}
+    comps = {k: float(v) for k, v in comps.items() if num(v) is not None}
+    if comps:
+        window = facts.window_text(m.cost)
+        alt, cap = FIGURES["cost"]
+        out.append(embed(lambda ax: cost_plot(comps, currency=facts.currency(m), ax=ax),
+                         alt=alt, caption=cap.format(window=f" ({window})" if window else "")))
+    monthly = m.kpi.churn_rate.month if m.kpi and m.kpi.churn_rate else None
+    if monthly and sum(num(v) is not None for v in monthly.values()) >= 2:
+        target, status = _churn_target(m)
+        alt, cap = FIGURES["trend"]
+        note = FIGURES["status"].format(status=status) if status else FIGURES["no_target"]
+        out.append(embed(lambda ax: churn_rate_plot(monthly, target=target, ax=ax), size=(10.4, 3.0),
+                         alt=alt, caption=cap.format(status=note)))
+    if not out:
+        return section("figures", FIGURES["title"], na("The figures are"))
+    small = [f for f in out[:-1]] if len(out) > 1 and monthly else out
+    body = [f'<p class="note">{esc(FIGURES["lede"])}</p>', '<div class="figs">' + "".join(small) + "</div>"]
+    if small is not out:
+        body.append(out[-1])
+    return section("figures", FIGURES["title"], "\n".join(body))
 
 
 # =========================================================================== causes
@@ -286,11 +369,6 @@ def _km(km, unit: str) -> list[str]:
     items = sorted((float(h), float(v)) for h, v in (km.survival or {}).items()
                    if num(v) is not None and re.fullmatch(r"\d+(\.\d+)?", h))
     if items:
-        out.append(embed(lambda ax: survival_plot(km.survival, median=km.median, median_ci=km.median_ci,
-                                                  unit=unit, ax=ax),
-                         alt="Share of customers still active",
-                         caption="S(h) at the reported horizons (survival.km.survival) and the median "
-                                 "with its 95% CI; the line only joins the reported points."))
         rows = [[(esc(f"{fmt_num(h)} {plural(unit, h)}"), False), (esc(fmt_pct(s)), True),
                  (esc(fmt_pct(1 - s)), True)] for h, s in items]
         out.append(table([("After", False), ("Still active", True), ("Churned", True)], rows))
@@ -313,18 +391,29 @@ def _cox(cox, validation=None) -> list[str]:
         out.append(f"<p>Concordance <strong>{concordance:.2f}</strong> ({esc(which)}; "
                    "0.5 = random ordering, 1 = perfect).</p>")
     if hrs:
+        scale, labels, per = (cox.scale or {}), (cox.labels or {}), (cox.per or {})
+        hrs = {t: hr_per_sd(hr, num(scale.get(t))) for t, hr in hrs.items()}
         top = sorted(hrs.items(), key=lambda kv: (-abs(math.log(kv[1])), kv[0]))[:5]
         violations = set(cox.ph_violations or [])
-        rows = [[(esc(term) + (" †" if term in violations else ""), False),
+        rows = [[(esc(labels.get(term) or words(term)) + (" †" if term in violations else ""), False),
+                 (esc(per.get(term) or ""), False),
                  (esc(fmt_ratio(hr) + " hazard"), True), (esc(hr_words(hr)), True)] for term, hr in top]
-        out.append(table([("Term", False), ("Hazard ratio", True), ("In words", True)], rows))
-        note = ("Largest effects by |log hazard ratio|; per unit of a numeric covariate, "
-                "or against the reference level of a category.")
+        out.append(table([("Feature", False), ("Per", False), ("Hazard ratio", True), ("In words", True)],
+                         rows))
+        note = (COX_NOTE if scale else COX_NOTE_PER_UNIT)
         if any(t in violations for t, _ in top):
             note += (" † the effect changes over time (Schoenfeld test); notebook 03 refits "
                      "it with strata or time interactions.")
         out.append(f'<p class="note">{esc(note)}</p>')
     return out
+
+
+COX_NOTE = ("Largest effects by |log hazard ratio|. A numeric feature's ratio is per 1 standard deviation "
+            "(SD) of it among the customers fitted, so sizes compare (the SD is given in units); a category "
+            "level is compared with its reference level.")
+COX_NOTE_PER_UNIT = ("Largest effects by |log hazard ratio|; per unit of a numeric covariate, "
+                     "or against the reference level of a category (this run's metrics.json records no "
+                     "SDs: re-run notebook 03 for ratios per SD).")
 
 
 def _aft(aft) -> str:
@@ -420,15 +509,11 @@ def cost(m: StudyMetrics) -> str:
         rows = [[(esc(words(k)), False), (esc(fmt_money(v, cur)), True),
                  (esc(fmt_pct(v / total) if total else DASH), True)]
                 for k, v in sorted(comps.items(), key=lambda kv: (-kv[1], kv[0]))]
-        figure = embed(lambda ax: cost_plot(comps, currency=cur, ax=ax), alt="Cost of churn by component",
-                       caption="Each component of cost.components added up to the total.")
-        inner.append(two_columns(
-            [table([("Component", False), ("Amount", True), ("Share", True)], rows),
-             '<p class="note">Direct: termination, equipment recovery and compensation; indirect: '
-             "acquiring replacements and extra service; lost revenue: the value the churners would have "
-             "brought (CLV of retained customers of the same tenure); opportunity: retention offers that "
-             "changed nothing.</p>"],
-            [figure]))
+        inner.append(table([("Component", False), ("Amount", True), ("Share", True)], rows))
+        inner.append('<p class="note">Direct: termination, equipment recovery and compensation; indirect: '
+                     "acquiring replacements and extra service; lost revenue: the value the churners would "
+                     "have brought (CLV of retained customers of the same tenure); opportunity: retention "
+                     "offers that changed nothing. The waterfall is in the figures above.</p>")
     else:
         inner.append(na("The cost breakdown is"))
     if value and value.method:
@@ -621,10 +706,11 @@ def _fix_table(fixes: list, cur: str, horizon) -> str:
 
 
 def notebooks(run_dir: Path, manifest: dict) -> str:
-    """The executed notebooks with their status and time, linked to their HTML where it exists."""
+    """The executed notebooks with their status and time, linked to their HTML where it exists:
+    the page without code (for managers) and, beside it, the page with code (for analysts)."""
     records = manifest.get("notebooks") if isinstance(manifest.get("notebooks"), list) else None
     if records is None:
-        found = sorted(p.name for p in run_dir.glob("[0-9][0-9]_*.html"))
+        found = sorted(p.name for p in run_dir.glob("[0-9][0-9]_*.html") if not p.name.endswith(CODE_HTML_SUFFIX))
         if not found:
             return section("notebooks", "Executed notebooks", na("The list of executed notebooks is"))
         lis = "".join(f'<li><a href="{esc(n)}">{esc(Path(n).stem)}</a></li>' for n in found)
@@ -638,8 +724,11 @@ def notebooks(run_dir: Path, manifest: dict) -> str:
         status = str(rec.get("status") or "unknown")
         html_name = Path(nb).with_suffix(".html").name
         stem = esc(Path(nb).stem)
+        code_name = Path(nb).with_suffix("").name + CODE_HTML_SUFFIX
         if status == "ok" and (run_dir / html_name).exists():
             cell = f'<a href="{esc(html_name)}">{stem}</a>'
+            if (run_dir / code_name).exists():  # the analysts' version, with the code
+                cell += f' <span class="note">(<a href="{esc(code_name)}">with code</a>)</span>'
         elif status == "ok":
             cell = f'{stem} <span class="note">(HTML not found)</span>'
         else:

@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .. import __version__
-from ..config import NOTEBOOK_REQUIRES, NOTEBOOKS, NOTEBOOKS_DIR, PROJECT_ROOT, resolve_path
+from ..config import (CODE_HTML_SUFFIX, NOTEBOOK_REQUIRES, NOTEBOOKS, NOTEBOOKS_DIR, PROJECT_ROOT,
+                      resolve_path)
 from ..errors import ChurnlabError, ParamsError
 from ..metrics import FILENAME as METRICS_FILE
 from ..metrics import write_json
@@ -179,15 +180,78 @@ def _error_line(study: str, notebook: str, exc: BaseException) -> str:
     return f"{study}: {notebook} failed: {exc.__class__.__name__}: {_ANSI.sub('', str(exc))}"
 
 
-def to_html(notebook: Path) -> Path:
-    """Render an executed notebook to a self-contained HTML file beside it."""
+#: The line at the top of each HTML version, linking the other one (Markdown; ``{other}`` is its file name).
+HTML_NOTES = {
+    "manager": "*The code is hidden on this page. Analysts: [the same notebook with its code]({other}).*",
+    "code": "*This page shows the code. Managers: [the same notebook without code]({other}).*",
+}
+
+
+def code_html_name(notebook: str | Path) -> str:
+    """The file name of a notebook's HTML with its code: ``02_cause_analysis.code.html``."""
+    return Path(notebook).with_suffix("").name + CODE_HTML_SUFFIX
+
+
+def notebook_title(nb) -> str:
+    """The text of the notebook's first Markdown heading (its title), else ``Notebook``."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip() or "Notebook"
+    return "Notebook"
+
+
+def _replace_in_outputs(nb, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in every cell's source and text outputs (in place)."""
+    def sub(value):
+        if isinstance(value, str):
+            return value.replace(old, new)
+        if isinstance(value, list):
+            return [sub(v) for v in value]
+        return value
+
+    for cell in nb.cells:
+        cell.source = sub(cell.source)
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = sub(out["text"])
+            for kind in ("text/plain", "text/html", "text/markdown"):
+                if kind in out.get("data", {}):
+                    out["data"][kind] = sub(out["data"][kind])
+
+
+def to_html(notebook: Path, *, shown_dir: str | Path | None = None) -> Path:
+    """Render an executed notebook to two self-contained HTML files beside it; return the first.
+
+    ``NAME.html`` is the managers' page: the code cells' inputs and prompts are hidden
+    (nbconvert ``exclude_input``), the narrative, tables and figures stay. ``NAME.code.html``
+    (:func:`code_html_name`) is the analysts' page with the code. Each opens with a line
+    linking the other (:data:`HTML_NOTES`); the browser title is the notebook's own title
+    (:func:`notebook_title`). The folder the notebook ran in (the runner's temporary
+    folder) is shown as ``shown_dir``, the folder the run is published as, wherever it
+    appears in a cell or an output.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
+    notebook = Path(notebook)
     nb = nbformat.read(notebook, as_version=4)
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    if shown_dir is not None:
+        _replace_in_outputs(nb, str(notebook.parent.resolve()), str(shown_dir))
+        _replace_in_outputs(nb, str(notebook.parent), str(shown_dir))
+        _replace_in_outputs(nb, notebook.parent.name, Path(shown_dir).name)  # relative mentions
+    resources = {"metadata": {"name": notebook_title(nb)}}
     out = notebook.with_suffix(".html")
-    out.write_text(body, encoding="utf-8")
+    code = notebook.with_name(code_html_name(notebook))
+    for kind, path, other, exporter in (
+            ("manager", out, code.name, HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                                                       exclude_output_prompt=True)),
+            ("code", code, out.name, HTMLExporter())):
+        page = nbformat.from_dict(nb)
+        page.cells.insert(0, nbformat.v4.new_markdown_cell(HTML_NOTES[kind].format(other=other)))
+        body, _ = exporter.from_notebook_node(page, resources=dict(resources))
+        path.write_text(body, encoding="utf-8")
     return out
 
 
@@ -286,7 +350,7 @@ def _run_locked(study: Study, out_root: Path, result: StudyResult, notebooks: tu
                     result.message += f" (kernel log: {_keep_kernel_log(kernel_log, study.name)})"
                 return
             try:
-                to_html(tmp / nb)
+                to_html(tmp / nb, shown_dir=final)
             except Exception as exc:  # noqa: BLE001 - reported as the study's one line
                 result.message = f"{study.name}: {nb} ran, but its HTML failed: {exc.__class__.__name__}: {exc}"
                 return

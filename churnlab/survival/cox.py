@@ -9,7 +9,7 @@ covariate or splits a numeric one's effect at a tenure cut.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ import pandas as pd
 from ..design import CovariateDesign
 from ..errors import DataError
 from .fitting import fit_quietly, model_frame
+from .readable import term_scale
 from .table import check_table
 
 
@@ -29,7 +30,8 @@ class CoxResult:
     (Grambsch & Therneau 1994, rank transform of time); ``ph_violations``:
     terms with p < 0.05; ``strata``: columns the model was stratified on;
     ``attempts``: what the fit tried (a ridge penalty is added only if the
-    plain fit does not converge).
+    plain fit does not converge); ``scale``: the SD of each numeric term over the fitted
+    rows, for hazard ratios per SD (:mod:`churnlab.survival.readable`).
     """
 
     hazard_ratios: pd.DataFrame
@@ -40,6 +42,7 @@ class CoxResult:
     model: object
     design: CovariateDesign
     attempts: list[str]
+    scale: dict[str, float] = field(default_factory=dict)
 
 
 def cox_model(df: pd.DataFrame, *, covariates: list[str], duration: str = "duration",
@@ -67,7 +70,8 @@ def cox_model(df: pd.DataFrame, *, covariates: list[str], duration: str = "durat
     ph = schoenfeld_test(cph, X, duration=duration, event=event, entry=entry, strata=strata) \
         if ph_test else pd.DataFrame(columns=["term", "statistic", "p_value"])
     return CoxResult(hr, float(cph.concordance_index_), ph,
-                     ph.loc[ph["p_value"] < 0.05, "term"].tolist(), strata, cph, design, attempts)
+                     ph.loc[ph["p_value"] < 0.05, "term"].tolist(), strata, cph, design, attempts,
+                     term_scale(X, design.columns))
 
 
 def schoenfeld_residuals(cph, X: pd.DataFrame, *, duration: str, event: str,
@@ -235,7 +239,7 @@ def cox_with_remedy(df: pd.DataFrame, *, covariates: list[str], duration: str = 
                              strata=strata)
         final = CoxResult(hazard_ratio_table(ctv.summary), first.concordance, ph,
                           ph.loc[ph["p_value"] < alpha, "term"].tolist(), strata, ctv, design,
-                          attempts)
+                          attempts, term_scale(ep, list(hazard_ratio_table(ctv.summary)["term"])))
     if final.ph_violations:
         notes.append("still outside proportional hazards after the remedy (p < "
                      f"{alpha:g}): {', '.join(final.ph_violations)}; their hazard ratios are "

@@ -57,9 +57,21 @@ def km_plot(df: pd.DataFrame, *, column: str | None = None, duration: str = "dur
     return ax
 
 
-def hazard_ratio_plot(result: CoxResult, *, ax: plt.Axes | None = None) -> plt.Axes:
-    """Forest plot of the Cox hazard ratios with 95% CIs (log scale)."""
-    return ratio_forest(result.hazard_ratios, value="hr",
+def hazard_ratio_plot(result: CoxResult | pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """Forest plot of hazard ratios with 95% CIs (log scale).
+
+    Given a readable table (:func:`churnlab.survival.readable.per_sd`: ``label``, ``per``),
+    each row is labelled "label (per 1 SD = …)" and the ratios are per SD; given a fitted
+    model, its raw per-unit terms are shown.
+    """
+    table = result if isinstance(result, pd.DataFrame) else result.hazard_ratios
+    if "label" in table:
+        table = table.assign(term=[f"{lab} ({per})" if per else lab
+                                   for lab, per in zip(table["label"], table["per"])])
+        return ratio_forest(table, value="hr", xlabel="hazard ratio (log scale): >1 leaves sooner",
+                            title="Hazard ratios per 1 SD (numbers) or vs the reference level "
+                                  "(grey: p ≥ 0.05)", ax=ax)
+    return ratio_forest(table, value="hr",
                         xlabel="hazard ratio (log scale): >1 leaves sooner",
                         title="Cox hazard ratios, adjusted for each other (grey: p ≥ 0.05)", ax=ax)
 

@@ -32,6 +32,7 @@ from .curves import SurvivalCurves, curve_times, discounted_months_draws, surviv
 from .hazard import period_hazard
 from .km import KMSummary, km_by_segment, km_summary, logrank
 from .planted import FACTOR, MIN_EFFECT, planted_recovery, truth_caps
+from .readable import per_sd
 from .table import Prepared
 from .tv_cox import TVCoxResult, episode_covariates, strata_for, tv_cox
 from .validation import Validation, holdout_validation
@@ -157,7 +158,8 @@ class SurvivalResult:
                           "remedy": {"strata": self.remedy.strata,
                                      "time_interactions": self.remedy.interactions,
                                      "hazard_ratios": dict(zip(final.hazard_ratios["term"],
-                                                               final.hazard_ratios["hr"]))}}
+                                                               final.hazard_ratios["hr"]))},
+                          **readable_metrics(first, self.params)}
         if self.drivers is not None:
             out["drivers"] = drivers_metrics(self.drivers, self.params)
         if self.planted is not None:
@@ -211,7 +213,25 @@ def drivers_metrics(d: TVCoxResult, params) -> dict:
             "observed_until": d.model_attrs.get("observed_until"), "strata": d.strata,
             **{key: dict(zip(hr["term"], hr[col])) for key, col in
                (("hazard_ratios", "hr"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
-                ("p_value", "p_value"))}}
+                ("p_value", "p_value"))},
+            **readable_metrics(d, params)}
+
+
+def readable_metrics(model, params) -> dict:
+    """``scale``, ``labels`` and ``per`` of a fitted Cox model (a :class:`CoxResult` or
+    :class:`TVCoxResult`) for metrics.json: what the report needs to show hazard ratios per SD
+    under readable labels (:mod:`churnlab.survival.readable`)."""
+    table = readable_table(model, params)
+    return {"scale": {t: s for t, s in zip(table["term"], table["sd"]) if s is not None and s == s},
+            "labels": dict(zip(table["term"], table["label"])),
+            "per": dict(zip(table["term"], table["per"]))}
+
+
+def readable_table(model, params) -> pd.DataFrame:
+    """The model's hazard ratios per SD with readable labels (:func:`~churnlab.survival.readable.per_sd`),
+    the params' ``labels`` overriding the feature metadata."""
+    return per_sd(model.hazard_ratios, model.scale, labels=getattr(params, "labels", None) or {},
+                  reference=model.design.reference)
 
 
 def fit_drivers(params, collection, prepared: Prepared, *,

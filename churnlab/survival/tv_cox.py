@@ -24,6 +24,7 @@ from ..collect.episodes import EPISODE_COLUMNS
 from ..design import CovariateDesign
 from ..errors import DataError
 from .cox import hazard_ratio_table
+from .readable import term_scale
 from .fitting import fit_quietly
 
 #: Columns that give each level its own baseline hazard (contract terms, billing), first present wins.
@@ -38,7 +39,8 @@ class TVCoxResult:
     p-value, log_hr and its CI); ``strata``; ``episodes``, ``customers``, ``events``: the
     rows, customers and churn events fitted; ``attempts``: the fit attempts;
     ``model_attrs``: the episode table's ``attrs`` (run-in months, censored involuntary
-    ends, the observation end).
+    ends, the observation end); ``scale``: the SD of each numeric term over the fitted
+    customer-months, for hazard ratios per SD (:mod:`churnlab.survival.readable`).
     """
 
     hazard_ratios: pd.DataFrame
@@ -50,6 +52,7 @@ class TVCoxResult:
     attempts: list[str]
     model: object = None
     model_attrs: dict = field(default_factory=dict)
+    scale: dict[str, float] = field(default_factory=dict)
 
 
 def strata_for(episodes: pd.DataFrame, candidates: list[str]) -> list[str]:
@@ -93,4 +96,4 @@ def tv_cox(episodes: pd.DataFrame, *, covariates: list[str], strata: list[str] =
         raise DataError("the time-varying Cox model did not converge; tried: " + "; ".join(attempts))
     return TVCoxResult(hazard_ratio_table(model.summary), strata, len(X),
                        int(episodes["customer_id"].nunique()), int(episodes["event"].sum()),
-                       design, attempts, model, dict(episodes.attrs))
+                       design, attempts, model, dict(episodes.attrs), term_scale(X, design.columns))

@@ -15,7 +15,15 @@ from .plots import (
     aft_fit_plot, calibration_plot, hazard_ratio_plot, incidence_plot, km_plot, period_hazard_panels,
     prediction_hist,
 )
-from .stage import SurvivalResult
+from .stage import SurvivalResult, readable_table
+
+#: Columns of the readable hazard-ratio tables (:func:`churnlab.survival.readable.per_sd`).
+READABLE_COLUMNS = ["label", "per", "hr", "ci_low", "ci_high", "p_value"]
+#: Narrative of this module (one place, so it can later come from a catalogue).
+TEXT = {"per_sd": "*Hazard ratios per 1 standard deviation (SD) of each numeric feature, so their sizes "
+                  "compare: a ratio of 1.5 means one SD more multiplies the monthly risk of leaving by "
+                  "1.5. Category levels are compared with their reference level. Labels come from the "
+                  "feature metadata; a study can rename them under `labels:` in its params file.*"}
 
 
 def header(res: SurvivalResult) -> None:
@@ -53,7 +61,8 @@ def cox(res: SurvivalResult) -> None:
     """Section 3: the Cox note, hazard ratios, the proportional-hazards test and the remedy note."""
     show(res.note("Cox model"))
     if res.remedy is not None:
-        show(hazard_ratio_plot(res.remedy.first),
+        table = readable_table(res.remedy.first, res.params)
+        show(hazard_ratio_plot(table), table[READABLE_COLUMNS], TEXT["per_sd"],
              "**Proportional-hazards test** (Grambsch & Therneau, Schoenfeld residuals):",
              res.remedy.first.ph_test.sort_values("statistic", ascending=False).head(10),
              res.note("remedy"))
@@ -62,16 +71,16 @@ def cox(res: SurvivalResult) -> None:
 def cox_remedied(res: SurvivalResult) -> None:
     """Section 3, after the remedy: the refitted Cox model's note, forest plot and hazard ratios."""
     if res.remedied:
-        show(res.note("after remedy"), hazard_ratio_plot(res.remedy.final),
-             res.remedy.final.hazard_ratios)
+        table = readable_table(res.remedy.final, res.params)
+        show(res.note("after remedy"), hazard_ratio_plot(table), table[READABLE_COLUMNS])
 
 
 def drivers(res: SurvivalResult) -> None:
     """Section 3, the drivers model: its note, forest plot and hazard ratios with 95% CIs."""
     show(res.note("Drivers"))
     if res.drivers is not None:
-        show(hazard_ratio_plot(res.drivers), res.drivers.hazard_ratios[
-            ["term", "hr", "ci_low", "ci_high", "p_value"]])
+        table = readable_table(res.drivers, res.params)
+        show(hazard_ratio_plot(table), table[READABLE_COLUMNS], TEXT["per_sd"])
 
 
 def planted(res: SurvivalResult) -> None:
