@@ -215,19 +215,51 @@ def ex05_3(m):
 
 
 # ---------------------------------------------------------------------------- prompt fields
+# What a prompt shows and a solution computes from; on a run without them, Exercise.defaults.
+
+NAN = float("nan")
+
+
+def fields_01_1(m):
+    return {"n_churned": get(m, "data.n_churned"), "n_customers": get(m, "data.n_customers")}
+
+
+def fields_01_2(m):
+    return {"snapshot_positive_rate": get(m, "data.snapshot_positive_rate")}
 
 
 def fields_02_1(m):
-    return {"column": segment_column(m)}
+    column = segment_column(m)
+    levels = get(m, "causes.segment_churn")[column]
+    return {"column": column, "churned": {k: v.get("churned") or 0 for k, v in levels.items()},
+            "customers": {k: v.get("customers") or 1 for k, v in levels.items()}}
+
+
+def fields_02_2(m):
+    return {"lift": get(m, "warning.top_decile_lift"), "event_rate": get(m, "warning.calibration.event_rate")}
+
+
+def fields_02_3(m):
+    return {"shares": dict(get(m, "causes.exit_reasons"))}
+
+
+def fields_03_1(m):
+    return {"unit": get(m, "survival.unit"), "km_median": get(m, "survival.km.median")}
 
 
 def fields_03_2(m):
-    return {"term": driver_term(m)}
+    term = driver_term(m)
+    return {"term": term, "hazard_ratio": get(m, "survival.drivers.hazard_ratios")[term]}
+
+
+def fields_03_3(m):
+    return {"planted": {k: v["planted_log_hr"] for k, v in get(m, "survival.planted").items()
+                        if v.get("planted_log_hr") is not None}}
 
 
 def fields_04_1(m):
-    margin, _, h = clv_inputs(m)
-    return {"currency": m["value"].get("currency") or "", "margin": margin,
+    margin, d, h = clv_inputs(m)
+    return {"currency": m["value"].get("currency") or "", "margin": margin, "monthly_discount": d,
             "discount": float(m["value"]["discount_rate"]), "period": m["value"].get("discount_period", "year"),
             "horizon": h}
 
@@ -244,6 +276,10 @@ def fields_04_3(m):
             "currency": m["retention"].get("currency") or ""}
 
 
+def fields_05_2(m):
+    return {"c": get(m, "kpi.churn_rate_latest.month")}
+
+
 @dataclass(frozen=True)
 class Exercise:
     """One exercise: its id (``"02.1"``), the answer's kind, where its truth lives and how to check it.
@@ -251,7 +287,8 @@ class Exercise:
     ``truth(metrics)`` returns ``(truth, mistakes)``: mistakes map a key of
     :data:`.text.FEEDBACK` (``<id>.<key>``) to the value (or names) that mistake
     gives. ``fraction``: the answer is a share, so 100× the truth is read as a
-    percentage. ``solution``: the code the instructor edition holds.
+    percentage. ``solution``: the code the instructor edition holds; it computes from the
+    prompt's ``fields`` (``defaults`` on a run without them: NaN, empty), so it never fails.
     """
 
     id: str
@@ -259,6 +296,7 @@ class Exercise:
     truth: Callable[[Metrics], tuple[Any, dict[str, Any]]]
     solution: str
     fields: Callable[[Metrics], dict] = lambda m: {}
+    defaults: dict = field(default_factory=dict)
     fraction: bool = False
     rtol: float = 0.01
     atol: float = 0.0005
@@ -272,37 +310,42 @@ def _ex(id, kind, truth, solution, **kw) -> Exercise:
     return Exercise(id, kind, truth, solution.strip(), **kw)
 
 
-M = 'm = study.metrics()\n'
+def F(id: str) -> str:
+    return f'f = study.exercise("{id}").fields\n'
+
+
 EXERCISES: dict[str, Exercise] = {e.id: e for e in [
-    _ex("01.1", "number", ex01_1, M + 'answer = m["data"]["n_churned"] / m["data"]["n_customers"]',
-        fields=lambda m: {"n_customers": get(m, "data.n_customers")}, fraction=True),
-    _ex("01.2", "number", ex01_2, M + 'answer = m["data"]["snapshot_positive_rate"]', fraction=True),
+    _ex("01.1", "number", ex01_1, F("01.1") + 'answer = f["n_churned"] / f["n_customers"]',
+        fields=fields_01_1, defaults={"n_churned": NAN, "n_customers": NAN}, fraction=True),
+    _ex("01.2", "number", ex01_2, F("01.2") + 'answer = f["snapshot_positive_rate"]',
+        fields=fields_01_2, defaults={"snapshot_positive_rate": NAN}, fraction=True),
     _ex("01.3", "number", ex01_3, 'answer = res.collection.analysis["duration"].median()', rtol=0.002, atol=0.01),
-    _ex("02.1", "name", ex02_1, M + 'levels = m["causes"]["segment_churn"][study.exercise("02.1").fields["column"]]\n'
-        'answer = max(levels, key=lambda k: levels[k]["rate"])', fields=fields_02_1),
-    _ex("02.2", "number", ex02_2, M + 'answer = m["warning"]["top_decile_lift"] * '
-        'm["warning"]["calibration"]["event_rate"]', fraction=True),
-    _ex("02.3", "name", ex02_3, M + 'reasons = m["causes"]["exit_reasons"]\n'
-        'answer = max(reasons, key=reasons.get)'),
-    _ex("03.1", "number", ex03_1, M + 'answer = m["survival"]["km"]["median"]',
-        fields=lambda m: {"unit": (m.get("survival") or {}).get("unit") or "month"}, rtol=0.002, atol=0.01),
-    _ex("03.2", "number", ex03_2, M + 'term = study.exercise("03.2").fields["term"]\n'
-        'answer = m["survival"]["drivers"]["hazard_ratios"][term] - 1', fields=fields_03_2, atol=0.002),
-    _ex("03.3", "name", ex03_3, M + 'planted = m["survival"]["planted"]\n'
-        'answer = max(planted, key=lambda k: abs(planted[k]["planted_log_hr"]))'),
-    _ex("04.1", "number", ex04_1, 'from churnlab.course.exercises import clv, clv_inputs\n'
-        'answer = clv(*clv_inputs(study.metrics()))', fields=fields_04_1,
-        rtol=0.002, atol=0.01),
-    _ex("04.2", "number", ex04_2, M + 'f = study.exercise("04.2").fields\n'
-        'answer = f["contact"] / (f["p"] * (f["clv"] - f["offer"]))',
-        fields=fields_04_2, fraction=True, rtol=0.005, atol=1e-6),
-    _ex("04.3", "number", ex04_3, 'f = study.exercise("04.3").fields\n'
-        'answer = (f["saved"] - f["investment"]) / f["investment"]', fields=fields_04_3, atol=0.002),
-    _ex("05.1", "number", ex05_1, 'last = res.rates["month"].iloc[-1]\n'
-        'answer = last["churned"] / last["at_start"]', fraction=True, rtol=0.002, atol=1e-6),
-    _ex("05.2", "number", ex05_2, 'c = study.metrics()["kpi"]["churn_rate_latest"]["month"]\n'
-        'answer = 1 - (1 - c) ** 12', fields=lambda m: {"c": get(m, "kpi.churn_rate_latest.month")},
-        fraction=True, rtol=0.005, atol=1e-5),
+    _ex("02.1", "name", ex02_1, F("02.1") + 'rates = {k: f["churned"][k] / f["customers"][k] for k in f["customers"]}\n'
+        'answer = max(rates, key=rates.get, default=None)', fields=fields_02_1,
+        defaults={"column": "", "churned": {}, "customers": {}}),
+    _ex("02.2", "number", ex02_2, F("02.2") + 'answer = f["lift"] * f["event_rate"]',
+        fields=fields_02_2, defaults={"lift": NAN, "event_rate": NAN}, fraction=True),
+    _ex("02.3", "name", ex02_3, F("02.3") + 'answer = max(f["shares"], key=f["shares"].get, default=None)',
+        fields=fields_02_3, defaults={"shares": {}}),
+    _ex("03.1", "number", ex03_1, F("03.1") + 'answer = f["km_median"]', fields=fields_03_1,
+        defaults={"unit": "month", "km_median": NAN}, rtol=0.002, atol=0.01),
+    _ex("03.2", "number", ex03_2, F("03.2") + 'answer = f["hazard_ratio"] - 1', fields=fields_03_2,
+        defaults={"term": "", "hazard_ratio": NAN}, atol=0.002),
+    _ex("03.3", "name", ex03_3, F("03.3") + 'answer = max(f["planted"], key=lambda k: abs(f["planted"][k]), '
+        'default=None)', fields=fields_03_3, defaults={"planted": {}}),
+    _ex("04.1", "number", ex04_1, F("04.1") + 'answer = sum(50 * f["margin"] * 0.9 ** t / (1 + f["monthly_discount"]) ** t '
+        'for t in range(f["horizon"]))', fields=fields_04_1,
+        defaults={"currency": "", "margin": NAN, "monthly_discount": NAN, "discount": NAN, "period": "year",
+                  "horizon": 0}, rtol=0.002, atol=0.01),
+    _ex("04.2", "number", ex04_2, F("04.2") + 'answer = f["contact"] / (f["p"] * (f["clv"] - f["offer"]))',
+        fields=fields_04_2, defaults={"currency": "", "clv": NAN, "offer": NAN, "contact": CONTACT, "p": CHURN_P},
+        fraction=True, rtol=0.005, atol=1e-6),
+    _ex("04.3", "number", ex04_3, F("04.3") + 'answer = (f["saved"] - f["investment"]) / f["investment"]',
+        fields=fields_04_3, defaults={"reason": "", "investment": NAN, "saved": NAN, "currency": ""}, atol=0.002),
+    _ex("05.1", "number", ex05_1, 'last = res.rates.get("month", pd.DataFrame({"churned": [], "at_start": []})).tail(1)\n'
+        'answer = last["churned"].sum() / max(last["at_start"].sum(), 1)', fraction=True, rtol=0.002, atol=1e-6),
+    _ex("05.2", "number", ex05_2, F("05.2") + 'answer = 1 - (1 - f["c"]) ** 12', fields=fields_05_2,
+        defaults={"c": NAN}, fraction=True, rtol=0.005, atol=1e-5),
     _ex("05.3", "number", ex05_3, 'answer = (100 + 10 - 5 - 15) / 100', fraction=True),
 ]}
 
@@ -358,11 +401,11 @@ def prompt(exercise_id: str, metrics: Metrics) -> Prompt:
     ex = exercise(exercise_id)
     try:
         values = ex.fields(metrics)
-    except (Unavailable, KeyError, TypeError):
-        values = {}
+    except (Unavailable, KeyError, TypeError, ValueError, ZeroDivisionError):
+        values = dict(ex.defaults)
     try:
         text = PROMPTS[ex.id].format(**values)
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, TypeError):
         text = PROMPTS[ex.id]
     return Prompt(ex.id, text, values)
 
@@ -409,12 +452,12 @@ def check(exercise_id: str, answer: Any, metrics: Metrics) -> Feedback:
     percentage; anything else gets the exercise's hint.
     """
     ex = exercise(exercise_id)
-    if answer is None:
-        return Feedback(ex.id, "not yet", NO_ANSWER)
     try:
         truth, mistakes = ex.truth(metrics)
     except (Unavailable, ZeroDivisionError, ValueError) as exc:
-        return Feedback(ex.id, "unavailable", UNAVAILABLE.format(needs=exc, why=f"{ex.id} cannot be checked"))
+        return Feedback(ex.id, "unavailable", UNAVAILABLE.format(needs=exc, id=ex.id))
+    if answer is None:
+        return Feedback(ex.id, "not yet", NO_ANSWER)
     value = parse_answer(ex, answer)
     if matches(ex, value, truth):
         return Feedback(ex.id, "correct", FEEDBACK["correct"])

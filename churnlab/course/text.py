@@ -40,18 +40,19 @@ OBJECTIVES: dict[str, list[str]] = {
 OBJECTIVES_TITLE = "Learning objectives"
 OBJECTIVES_LEAD = "After this notebook you can:"
 EXERCISES_TITLE = "Exercises"
-EXERCISES_LEAD = ("Each exercise is checked against this run's own numbers (or the simulator's planted truth): "
-                  "put your answer in `answer` and run the check cell. On the command line: "
+EXERCISES_LEAD = ("Each exercise is checked against this run's own numbers (or the simulator's planted truth). "
+                  "`study.exercise(ID)` shows the question, and its `.fields` hold the run's numbers it "
+                  "needs; put your result in `answer` and run the check cell. On the command line: "
                   "`churnlab check RUN_DIR ID ANSWER`.")
 NO_ANSWER = "not yet: set `answer` to your result and run the check again"
-UNAVAILABLE = "this exercise needs `{needs}` in metrics.json, which this run does not have ({why})"
+UNAVAILABLE = ("this run has no `{needs}` in metrics.json, so {id} cannot be checked here (the data lack it, "
+               "or its notebook has not run yet)")
 UNKNOWN = "unknown exercise {id!r}: expected one of {ids}"
 BAD_ANSWER = "{id}: expected a number (e.g. 0.031 or 3.1%) as the answer, got {answer!r}"
 BAD_NAME = "{id}: expected a name as the answer, got {answer!r}"
 
 PROMPTS: dict[str, str] = {
-    "01.1": "What share of the study's {n_customers:,} customers churned by `as_of`? Answer as a fraction "
-            "(`res.metrics()['data']` holds `n_churned` and `n_customers`).",
+    "01.1": "What share of the study's {n_customers:,.0f} customers churned by `as_of`? Answer as a fraction.",
     "01.2": "The early-warning snapshots label a customer `churn_next` when they leave within the next "
             "`snapshots.lead_days` days. What share of snapshot rows is labelled churn? Answer as a fraction.",
     "01.3": "What is the median customer duration, in months, of the collected customers (censored "
