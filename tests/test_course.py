@@ -200,6 +200,7 @@ def test_editions(tmp_path):
         student = json.loads((tmp_path / "student" / name).read_text())
         instructor = json.loads((tmp_path / "instructor" / name).read_text())
         assert len(student["cells"]) == len(instructor["cells"])
+        assert instructor == editions.instructor_notebook(stored(name))  # what the notebook tier runs
         code = "\n".join("".join(c["source"]) for c in student["cells"])
         for ex in (e for e in EXERCISES.values() if e.notebook == name[:2]):
             assert ex.solution not in code
