@@ -1,7 +1,7 @@
 """Cause -> action playbook: which retention action answers which churn driver.
 
-The seeds recommend differentiated retention by type of churn (GUIDE §1.6,
-seeds 000, 001, 004):
+The course recommends differentiated retention by type of churn (GUIDE §1.6;
+Gold, *Fighting Churn with Data*; Reichheld & Sasser 1990):
 
 ==================  ======================================================
 driver family       action

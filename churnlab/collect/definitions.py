@@ -1,6 +1,6 @@
 """Churn definitions: which customers count as churned as of a date, and when.
 
-Defining churn is a choice (GUIDE §1.2, seeds 003 and 004); each function
+Defining churn is a choice (GUIDE §1.2; docs/glossary.md#churn-definitions); each function
 below is one definition, parameterised, with its formula. Each takes
 customer-level inputs and returns one row per customer with
 
@@ -87,7 +87,7 @@ def contractual(subscriptions: pd.DataFrame, *, as_of: dt.date,
 
 
 def inactivity(activity: pd.DataFrame, *, as_of: dt.date, inactivity_days: int = 180) -> pd.DataFrame:
-    """Non-contractual churn: no purchase for ``inactivity_days`` (seed 003: 6 months).
+    """Non-contractual churn: no purchase for ``inactivity_days`` (six months is a common choice; Gold, *Fighting Churn with Data*, ch. 2).
 
         churned  = t0 - day(last_purchase) >= inactivity_days   (whole days)
         end_date = last_purchase (the day the customer was last seen)
@@ -107,7 +107,7 @@ def inactivity(activity: pd.DataFrame, *, as_of: dt.date, inactivity_days: int =
 
 def partial(activity: pd.DataFrame, *, as_of: dt.date, window_days: int = 180,
             partial_drop: float = 0.8) -> pd.DataFrame:
-    """Partial defection: share-of-spend drop of at least ``partial_drop`` (seed 004: 80%).
+    """Partial defection: share-of-spend drop of at least ``partial_drop`` (Buckinx & Van den Poel 2005).
 
     With ``R`` = spend in the recent window and ``B`` = spend in the baseline window:
 
@@ -145,7 +145,7 @@ def category(category_activity: pd.DataFrame, activity: pd.DataFrame, *, as_of: 
                   and the customer bought something in the recent window
 
     ``end_date`` is ``t0 - W``; ``defected_categories`` lists the categories
-    dropped (seed 003's retailer reading a competitor's cheaper category).
+    dropped (a course example: a retailer reading a competitor's cheaper category).
     ``category_activity`` has ``customer_id, category, n_baseline, n_recent``.
     """
     t0 = _ts(as_of)

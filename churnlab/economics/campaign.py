@@ -1,4 +1,4 @@
-"""Stage 4, a retention campaign on the early-warning list (GUIDE §1.7, seeds 001 and 004).
+"""Stage 4, a retention campaign on the early-warning list (GUIDE §1.7; docs/glossary.md#campaign-profit: Neslin et al. 2006, Ascarza 2018).
 
 * :func:`save_rates` / :func:`campaign_inputs` -- how the save desk did (acceptance
   and save rates with Wilson intervals), or the rate given in the params, and the
@@ -37,7 +37,7 @@ from ..causes.playbook import family_of
 from ..errors import DataError
 from ..intervals import wilson
 
-#: Offer that fits each stated exit reason (the playbook of seeds 000/001/004).
+#: Offer that fits each stated exit reason (the playbook of churnlab.causes.playbook).
 REASON_OFFER = {"price": "discount", "service": "service_recovery", "product": "service_recovery",
                 "competitor": "renewal", "moved": "loyalty", "no_longer_needed": "loyalty"}
 #: Offer that fits each driver family (notebook 02's playbook).

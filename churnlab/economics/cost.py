@@ -1,4 +1,4 @@
-"""Stage 4, cost of churn (GUIDE §1.7, seeds 001 and 004).
+"""Stage 4, cost of churn (GUIDE §1.7; docs/glossary.md#cost-of-churn: Reichheld & Sasser 1990).
 
 * :func:`cost_of_churn` -- the four components of what churn cost in the study
   period, by period and segment:

@@ -1,6 +1,6 @@
 """Stage 4, customer value: what a customer is worth from today on (CLV).
 
-Two settings (GUIDE §1.7, seeds 001 and 004):
+Two settings (GUIDE §1.7; docs/glossary.md#clv: Gupta & Lehmann 2003, Fader & Hardie 2010):
 
 * **Contractual** (telecom, software), :func:`contractual_clv`: the margin of a
   month, times the *discounted expected remaining lifetime* from the survival

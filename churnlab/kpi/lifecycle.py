@@ -1,4 +1,4 @@
-"""The customer lifecycle (seed 002): stages at each period end and the moves between them."""
+"""The customer lifecycle (docs/glossary.md#lifecycle): stages at each period end and the moves between them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ STAGES = ("potential", "first purchase", "repeat/stable", "dormant/churned", "re
 
 def lifecycle_states(activity: pd.DataFrame, signup: pd.Series, *, period: str, start, end,
                      dormant_days: int, first: pd.Series | None = None) -> pd.DataFrame:
-    """Each customer's lifecycle stage at the end of each period (seed 002).
+    """Each customer's lifecycle stage at the end of each period (docs/glossary.md#lifecycle).
 
     ``activity``: customer_id, date of each active day (a purchase, or a month
     with a subscription); ``signup``: signup date per customer. At a period's end:

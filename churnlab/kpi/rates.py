@@ -1,16 +1,16 @@
-"""Churn, retention and growth per period, and churn measured three ways (GUIDE §1.3; seeds 000-002).
+"""Churn, retention and growth per period, and churn measured three ways (GUIDE §1.3; docs/glossary.md#churn-rate).
 
 Formulas (all rates are shares, 0.05 = 5%):
 
 * **Period churn rate** = lapses in the period of customers who were active at
-  its start / customers active at the start (seed 001; ChartMogul's customer
+  its start / customers active at the start (ChartMogul's customer
   churn rate, "churned customers / customers at the start of the period";
   Fader & Hardie 2007 count the customers lost in each period of a cohort the
   same way). It is counted on the **event history** (:mod:`.history`): every
   lapse counts in its period even when the customer comes back later, and a
   return counts as a *reactivation* in the period it happens (the customer is
   then active again and in the next period's denominator). Customers acquired
-  (or back) inside the period are *not* in the denominator (seed 002), and the
+  (or back) inside the period are *not* in the denominator (Gold, *Fighting Churn with Data*, ch. 2), and the
   rule for a spell that starts and lapses in the same period is explicit: it is
   left out of the rate and counted on its own (``new_and_churned``).
 * **Retention rate** = 1 - churn rate (retained / initial customers).

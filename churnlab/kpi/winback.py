@@ -1,4 +1,4 @@
-"""Win-back, save desk and how much the churn definition matters (GUIDE §1.9; seeds 001, 004).
+"""Win-back, save desk and how much the churn definition matters (GUIDE §1.9; docs/glossary.md#winback).
 
 * **Win-back rate** = churn events followed by a comeback within the win-back
   window / churn events whose whole window is observed.

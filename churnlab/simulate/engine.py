@@ -11,8 +11,8 @@
   many unresolved complaints say "service", ...); a share of leavers answers
   an exit survey (``exit_reasons``). Cancelling (or, in retail, lapsed)
   customers may meet a save desk (:class:`Desk`, ``offers``) that keeps about
-  half of those it makes an offer to [seed 004: a card issuer's save team
-  keeps about half]; acceptance depends on whether the offer matches the
+  half of those it makes an offer to [a course example: a card issuer's save
+  team keeps about half]; acceptance depends on whether the offer matches the
   reason (price leavers accept discounts). Saved customers stay at least
   three months;
 * **service contacts** (:func:`draw_contacts`, :class:`ServiceHistory`) and the

@@ -3,10 +3,10 @@
 Heterogeneous (gamma) purchase rates and **silent attrition**: a customer
 stops buying at a latent dropout date whose hazard rises for non-members of
 the loyalty programme and with complaints and unresolved issues. The analysis
-later defines churn as inactivity (the seeds' example is 6 months [seed 003]).
+later defines churn as inactivity (six months, a common convention; Gold, *Fighting Churn with Data*, ch. 2).
 Some customers **partially defect**: their spend drops by about 85% (>= 80%,
-the railroad example [seed 004]) while they keep buying a little; some **stop
-buying one category** (their favourite) while buying the others [seed 003].
+a course example; Buckinx & Van den Poel 2005 on partial defection) while they keep buying a little; some **stop
+buying one category** (their favourite) while buying the others (a course example).
 The dropout is silent, so the exit survey rides on the win-back contact and
 ``exit_reasons`` are dated on it.
 

@@ -1,8 +1,8 @@
 """Telecom (contractual, customer ids ``T0000001``...): params, one block of customers, ground truth.
 
 Monthly churn hazard that is low inside a one-/two-year contract and **spikes
-in the month a contract term ends** [seed 003: telecom churn is
-contract-bound and spikes when contracts end]; contracts auto-renew on the
+in the month a contract term ends** [telecom churn is
+contract-bound and spikes when contracts end; docs/glossary.md#churn-definitions]; contracts auto-renew on the
 same term. Month-to-month customers have a much higher baseline that declines
 with tenure. The hazard is multiplied by ``exp(beta . x)`` with a price rise
 (5-25% at some month), dropped calls (network quality, by region),

@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
                          epilog="example:\n  churnlab validate params/telecom.yaml my_shop.yaml",
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     val.add_argument("files", nargs="+", metavar="FILE")
+    chk = sub.add_parser("check", help="check a course exercise's answer against a run's numbers")
+    chk.add_argument("run_dir", metavar="RUN_DIR", help="a run folder holding metrics.json (e.g. outputs/telecom)")
+    chk.add_argument("exercise", metavar="ID", help="the exercise, e.g. 02.1")
+    chk.add_argument("answer", metavar="ANSWER", help="a number (0.031 or 3.1%%) or a name")
+    eds = sub.add_parser("editions", help="write the instructor and student editions of the notebooks")
+    eds.add_argument("--out", default=str(OUTPUTS_DIR / "course"), metavar="DIR",
+                     help="folder for instructor/ and student/ (default: outputs/course)")
     return p
 
 
@@ -98,6 +105,15 @@ def main(argv: list[str] | None = None) -> int:
                 _err(str(exc))
                 bad += 1
         return 1 if bad else 0
+
+    if args.command in ("check", "editions"):
+        from ..course.commands import main as course_main
+
+        try:
+            return course_main(args)
+        except ChurnlabError as exc:
+            _err(str(exc))
+            return 2
 
     from .publish import StudyLock, write_text_atomic
     from .runner import resolve_studies, run_studies

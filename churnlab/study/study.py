@@ -135,6 +135,23 @@ class Study:
     def __repr__(self) -> str:
         return f"Study({self.name!r}, scenario={self.params.scenario!r}, folder={str(self.run_dir)!r})"
 
+    # ------------------------------------------------------------------ the course kit
+    def metrics(self) -> dict:
+        """The run's ``metrics.json`` as recorded so far (a plain mapping)."""
+        return metrics.read(self.run_dir)
+
+    def exercise(self, exercise_id: str):
+        """The prompt of a course exercise with this run's numbers (:mod:`churnlab.course`)."""
+        from ..course import prompt
+
+        return prompt(exercise_id, self.metrics())
+
+    def check(self, exercise_id: str, answer):
+        """Check an exercise answer against this run's numbers: ``correct``, ``close: ...`` or ``not yet: ...``."""
+        from ..course import check
+
+        return check(exercise_id, answer, self.metrics())
+
     def _memo(self, key: str, make):
         if key not in self._cache:
             self._cache[key] = make()
