@@ -417,3 +417,18 @@ def test_check_links_reports_missing_relative_targets(tmp_path: Path):
         '<a href="missing.html">again</a><a>no href</a><link href="style.css">',
         encoding="utf-8")
     assert check_links(page) == ["missing.html", "figures/none.png", "style.css"]
+
+
+def test_header_lifetime_is_the_kaplan_meier_median_not_the_naive_one(run_dir: Path, tmp_path: Path):
+    """The header shows the KM median (24, CI 22–26), never the median of observed durations
+    (30.5 here), which treats censored customers' durations so far as lifetimes; without a
+    survival section the naive median is shown, labelled biased low."""
+    header = text_of(write_report(run_dir).read_text(encoding="utf-8")).split("Headline KPIs")[0]
+    assert "Median lifetime 24 months (Kaplan–Meier, 95% CI 22–26)" in header and "30.5" not in header
+    bare = make_run(tmp_path, "bare", metrics={"data": METRICS["data"]}, manifest=False)
+    header = text_of(write_report(bare).read_text(encoding="utf-8")).split("KPIs")[0]
+    assert "Median duration 30.5 months so far, censored included (biased low)" in header
+    unreached = copy.deepcopy(METRICS)
+    unreached["survival"]["km"]["median"] = None
+    run = make_run(tmp_path, "unreached", metrics=unreached, manifest=False)
+    assert "Median lifetime not reached" in text_of(write_report(run).read_text(encoding="utf-8"))

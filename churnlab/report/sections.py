@@ -51,7 +51,7 @@ def header(run_dir: Path, m: StudyMetrics, manifest: dict) -> str:
             card("Churn rate", esc(fmt_pct(data.churn_rate)), esc(f"by {data.as_of}") if data.as_of else ""),
             card("Churn definition", esc(data.definition or DASH), small=True),
             card("Data source", esc(facts.source_text(m, manifest)), small=True),
-            card("Median duration", esc(fmt_num(data.median_duration_months)), "months, censored included"),
+            _lifetime_card(m, data),
         ]))
         others = {k: v for k, v in (data.churned_by_definition or {}).items() if k != data.definition}
         if others:
@@ -351,6 +351,25 @@ def survival(m: StudyMetrics) -> str:
                 else na("Parametric lifetime models are"))
     right = ["<h3>What changes the hazard (Cox model)</h3>", *_cox(surv.cox, surv.validation)]
     return section("survival", "Survival picture", two_columns(left, right))
+
+
+def _lifetime_card(m: StudyMetrics, data) -> str:
+    """The header's lifetime card: the Kaplan–Meier median with its 95% CI when the survival
+    stage ran. The median of the observed durations (censored ones as they are) is biased
+    low, since a censored customer's lifetime is longer than its duration so far; it is
+    shown, labelled so, only when no Kaplan–Meier estimate exists."""
+    surv = m.survival
+    km = surv.km if surv else None
+    if km is not None:
+        unit = surv.unit or "month"
+        median = num(km.median)
+        if median is None:
+            return card("Median lifetime", "not reached", "Kaplan–Meier: over half still active")
+        ci = [num(c) for c in (km.median_ci or [])]
+        ci_txt = f", 95% CI {fmt_num(ci[0])}–{fmt_num(ci[1])}" if len(ci) == 2 and None not in ci else ""
+        return card("Median lifetime", esc(fmt_num(median)), esc(f"{plural(unit, 2)} (Kaplan–Meier{ci_txt})"))
+    return card("Median duration", esc(fmt_num(data.median_duration_months)),
+                "months so far, censored included (biased low)")
 
 
 def _km(km, unit: str) -> list[str]:
