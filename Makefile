@@ -9,7 +9,7 @@ JOBS   ?= 2
 # studies run at once by `make run`: three scenarios on two cores overlap kernel start-up
 RUN_JOBS ?= 3
 
-.PHONY: run test test-fast bench lab kernel clean-outputs browser
+.PHONY: run test test-fast bench lab kernel clean-outputs browser fonts
 
 # the project's environment as a Jupyter kernel, under the name the notebooks ask for
 KERNEL := $(VENV)/share/jupyter/kernels/churnlab/kernel.json
@@ -30,14 +30,18 @@ $(KERNEL): $(STAMP)
 
 kernel: $(KERNEL)
 
-run: $(STAMP)
+run: $(STAMP) fonts
 	$(BIN)/churnlab run --jobs $(RUN_JOBS)
 
 # headless Chromium for the report tests (Debian package, installed when root)
 browser:
 	@bash scripts/ensure_chromium.sh
 
-test: $(STAMP) $(KERNEL) browser
+# a font with Chinese glyphs for `lang: zh` figures (Debian package, installed when root)
+fonts:
+	@bash scripts/ensure_cjk_font.sh
+
+test: $(STAMP) $(KERNEL) browser fonts
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q
 
 test-fast: $(STAMP) $(KERNEL)

@@ -19,6 +19,7 @@ from typing import Any
 
 from IPython.display import Markdown as _IPythonMarkdown
 
+from . import i18n
 from .escape import no_math, safe_markdown
 
 
@@ -66,11 +67,62 @@ def figure(fig) -> None:
     import matplotlib.pyplot as plt
     from IPython.display import display
 
+    cat = i18n.current()
+    untranslated = []
     for text in fig.findobj(matplotlib.text.Text):
         text.set_parse_math(False)
-    with matplotlib.rc_context({"text.parse_math": False}):
-        display(fig)
+        if not cat.english and text.get_text():
+            text.set_text(cat.text(text.get_text()))
+            untranslated += i18n.english_prose(text.get_text(), min_words=2)
+    with matplotlib.rc_context(figure_rc(cat.lang)):
+        # a figure's texts are pixels in the page: the English left in them is noted beside it
+        display(fig, metadata={i18n.UNTRANSLATED: untranslated} if untranslated else None)
     plt.close(fig)
+
+
+def figure_rc(lang: str) -> dict:
+    """Matplotlib settings to draw a figure in ``lang``: no mathtext, and fonts with its glyphs.
+
+    For Chinese the sans-serif list puts a CJK font (WenQuanYi Micro Hei, installed by
+    ``scripts/ensure_cjk_font.sh``; or Noto Sans CJK) after DejaVu Sans: Matplotlib falls
+    back per glyph, so Latin text keeps its look and Chinese glyphs are drawn.
+    """
+    rc = {"text.parse_math": False}
+    if lang in i18n.FONTS:
+        rc.update({"font.family": "sans-serif", "font.sans-serif": i18n.FONTS[lang],
+                   "axes.unicode_minus": False})
+    return rc
+
+
+def translated_table(item: Any, cat: "i18n.Catalogue") -> Any:
+    """A DataFrame or Series with its column and index labels and its text cells translated.
+
+    Labels and cells that the catalogue has are translated; others (names, data values)
+    stay as they are. A Styler is shown as it is.
+    """
+    import pandas as pd
+
+    if cat.english or not isinstance(item, (pd.DataFrame, pd.Series)):
+        return item
+
+    def label(v):
+        return cat.lookup(v) if isinstance(v, str) else v
+
+    item = item.copy(deep=True)
+    if isinstance(item, pd.DataFrame):
+        item.columns = item.columns.map(label) if not isinstance(item.columns, pd.MultiIndex) else item.columns
+        cols = [c for c in item.columns if item[c].dtype == object] if item.columns.is_unique else []
+        for c in cols:
+            item[c] = item[c].map(label)
+    else:
+        item.name = label(item.name)
+        if item.dtype == object:
+            item = item.map(label)
+    if not isinstance(item.index, pd.MultiIndex):
+        item.index = item.index.map(label)
+    if isinstance(item.index.name, str):
+        item.index.name = label(item.index.name)
+    return item
 
 
 def table(item: Any) -> None:
@@ -93,6 +145,7 @@ def table(item: Any) -> None:
     if isinstance(item, (pd.DataFrame, pd.Series)) and item.attrs:
         item = item.copy(deep=False)
         item.attrs = {}
+    item = translated_table(item, i18n.current())
     with pd.option_context("display.html.use_mathjax", False, "styler.html.mathjax", False,
                            "display.max_colwidth", None):  # descriptions in full, never cut with "..."
         display(item)
@@ -107,7 +160,7 @@ def show(*items: Any) -> None:
             continue
         fig = _figure(item)
         if isinstance(item, str):
-            display(Markdown(safe_markdown(item)))
+            display(Markdown(safe_markdown(i18n.current().text(item))))
         elif fig is not None:
             figure(fig)
         else:

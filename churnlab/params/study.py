@@ -33,6 +33,7 @@ class StudyParams(Strict):
     fixes: dict[str, FixParams] = Field(default_factory=dict)
     kpi: KpiParams = KpiParams()
     labels: Labels = Field(default_factory=dict)
+    lang: Literal["en", "zh"] = "en"
     output_dir: str = ""
 
     @field_validator("as_of", mode="before")

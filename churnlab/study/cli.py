@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default=str(OUTPUTS_DIR), metavar="DIR",
                      help="output root (default: outputs/)")
     run.add_argument("--jobs", type=int, default=1, metavar="N", help="studies run in parallel")
+    run.add_argument("--lang", default=None, choices=("en", "zh"),
+                     help="language of the notebooks, figures and reports (default: `lang` in the "
+                          "params, English when unset); with zh the output folder is <name>-zh/")
     val = sub.add_parser("validate", help="validate params files and the data files they name "
                                           "(header and a sample), without running anything",
                          epilog="example:\n  churnlab validate params/telecom.yaml my_shop.yaml",
@@ -78,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     eds = sub.add_parser("editions", help="write the instructor and student editions of the notebooks")
     eds.add_argument("--out", default=str(OUTPUTS_DIR / "course"), metavar="DIR",
                      help="folder for instructor/ and student/ (default: outputs/course)")
+    eds.add_argument("--lang", default="en", choices=("en", "zh"),
+                     help="language of the editions' narrative (default: en)")
     return p
 
 
@@ -122,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs < 1:
         _err(f"--jobs: expected an integer >= 1, got {args.jobs}")
         return 2
-    studies, errors = resolve_studies(args.scenarios, args.params, args.name)
+    studies, errors = resolve_studies(args.scenarios, args.params, args.name, lang=args.lang)
     for line in errors:
         _err(line)
     out = Path(args.out).expanduser().resolve()  # relative to where the command runs

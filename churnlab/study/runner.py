@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import importlib.metadata as md
 import os
 import platform
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .. import __version__
+from .. import __version__, i18n
 from ..config import (CODE_HTML_SUFFIX, NOTEBOOK_REQUIRES, NOTEBOOKS, NOTEBOOKS_DIR, PROJECT_ROOT,
                       resolve_path)
 from ..errors import ChurnlabError, ParamsError
@@ -74,15 +75,39 @@ class StudyResult:
     notebooks: list[dict[str, Any]] = field(default_factory=list)
 
 
-def plan_study(params_path: str | Path, name: str | None = None) -> Study:
+def plan_study(params_path: str | Path, name: str | None = None, *, lang: str | None = None) -> Study:
     """Name a study and validate its params file: the early check, before anything is written.
 
     The name is ``name`` or the file's stem and must be a plain folder name
     (:func:`churnlab.params.load.study_name`): ``..yaml`` or ``index.html.yaml``
-    are refused here, not after the run.
+    are refused here, not after the run. ``lang`` overrides the params' language
+    (``churnlab run --lang zh``); a language other than the file's own adds
+    ``-<lang>`` to the default name, so both editions of a study can sit side by side.
     """
     path = Path(params_path)
-    return Study(study_name(path, name), path, load_params(path))
+    params = load_params(path)
+    if lang is not None and lang != params.lang:
+        params = params.model_copy(update={"lang": lang})
+        name = name or f"{study_name(path)}-{lang}"
+    return Study(study_name(path, name), path, params)
+
+
+def notebook_params_file(study: Study, folder: Path) -> Path:
+    """The params file the notebooks open: the study's own, or a copy of its params as run.
+
+    When the run overrides the file (``--lang``), the params as run are written to
+    ``folder/.source/<study name>.yaml`` (removed with the temporary run folder): data
+    paths in params are relative to the project root, so the copy reads the same data.
+    """
+    import yaml
+
+    if study.params == load_params(study.params_path):
+        return study.params_path.resolve()
+    out = Path(folder) / ".source" / f"{study.name}.yaml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(study.params.to_notebook(), allow_unicode=True, sort_keys=False),
+                   encoding="utf-8")
+    return out
 
 
 def notebook_parameters(notebook: Path) -> set[str]:
@@ -221,7 +246,23 @@ def _replace_in_outputs(nb, old: str, new: str) -> None:
                     out["data"][kind] = sub(out["data"][kind])
 
 
-def to_html(notebook: Path, *, shown_dir: str | Path | None = None) -> Path:
+def notebook_in_language(src: Path, folder: Path, lang: str) -> Path:
+    """The notebook to execute: ``src`` itself in English, else a copy with its narrative in ``lang``.
+
+    The copy (``folder/.source/NAME``, removed with the run's temporary folder) has every
+    Markdown cell translated by the language's catalogue (:func:`churnlab.i18n.translate_notebook`).
+    """
+    if lang == i18n.DEFAULT:
+        return src
+    nb = json.loads(Path(src).read_text(encoding="utf-8"))
+    out = Path(folder) / ".source" / Path(src).name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(i18n.translate_notebook(nb, lang), indent=1, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
+    return out
+
+
+def to_html(notebook: Path, *, shown_dir: str | Path | None = None, lang: str = "en") -> Path:
     """Render an executed notebook to two self-contained HTML files beside it; return the first.
 
     ``NAME.html`` is the managers' page: the code cells' inputs and prompts are hidden
@@ -249,7 +290,7 @@ def to_html(notebook: Path, *, shown_dir: str | Path | None = None) -> Path:
                                                        exclude_output_prompt=True)),
             ("code", code, out.name, HTMLExporter())):
         page = nbformat.from_dict(nb)
-        page.cells.insert(0, nbformat.v4.new_markdown_cell(HTML_NOTES[kind].format(other=other)))
+        page.cells.insert(0, nbformat.v4.new_markdown_cell(i18n.catalogue(lang)(HTML_NOTES[kind], other=other)))
         body, _ = exporter.from_notebook_node(page, resources=dict(resources))
         path.write_text(body, encoding="utf-8")
     return out
@@ -321,7 +362,7 @@ def _run_locked(study: Study, out_root: Path, result: StudyResult, notebooks: tu
     final = result.out_dir
     tmp = new_tmp(out_root, study.name)
     # notebooks open the study from its params file; the run writes into the temporary folder
-    params = study.params.to_notebook() | {"params_file": str(study.params_path.resolve()),
+    params = study.params.to_notebook() | {"params_file": str(notebook_params_file(study, tmp)),
                                            "output_dir": str(tmp)}
     started = dt.datetime.now(dt.timezone.utc)
     records = result.notebooks
@@ -338,6 +379,7 @@ def _run_locked(study: Study, out_root: Path, result: StudyResult, notebooks: tu
                 continue
             src = NOTEBOOKS_DIR / nb
             accepted = notebook_parameters(src)
+            src = notebook_in_language(src, tmp, study.params.lang)
             t0 = time.perf_counter()
             try:
                 _execute(src, tmp / nb, {k: v for k, v in params.items() if k in accepted}, kernel_log,
@@ -350,7 +392,7 @@ def _run_locked(study: Study, out_root: Path, result: StudyResult, notebooks: tu
                     result.message += f" (kernel log: {_keep_kernel_log(kernel_log, study.name)})"
                 return
             try:
-                to_html(tmp / nb, shown_dir=final)
+                to_html(tmp / nb, shown_dir=final, lang=study.params.lang)
             except Exception as exc:  # noqa: BLE001 - reported as the study's one line
                 result.message = f"{study.name}: {nb} ran, but its HTML failed: {exc.__class__.__name__}: {exc}"
                 return
@@ -525,7 +567,7 @@ def run_studies(studies: list[Study], out_root: str | Path, *, jobs: int = 1,
 
 
 def resolve_studies(scenarios: list[str], params_files: list[str],
-                    name: str | None = None) -> tuple[list[Study], list[str]]:
+                    name: str | None = None, *, lang: str | None = None) -> tuple[list[Study], list[str]]:
     """Studies to run from scenario names and params files, plus one error line per bad one.
 
     With neither, all three built-in scenarios run. ``name`` names the study of
@@ -552,7 +594,7 @@ def resolve_studies(scenarios: list[str], params_files: list[str],
     seen: set[str] = set()
     for p in paths:
         try:
-            study = plan_study(p, name)
+            study = plan_study(p, name, lang=lang)
         except ChurnlabError as exc:
             errors.append(str(exc))
             continue

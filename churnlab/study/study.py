@@ -40,7 +40,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import metrics
+from .. import i18n, metrics
 from ..artifacts import ArtifactStore, ObjectCodec, RunFolder, clear_study_files, params_hash
 from ..config import OUTPUTS_DIR, resolve_path
 from ..errors import StudyError
@@ -91,6 +91,7 @@ def open_study(params_file: str | Path | None = None, *, output_dir: str | Path 
         raise StudyError("open_study: give a params file (params_file = \"params/telecom.yaml\")")
     out = output_dir or params.output_dir
     root = resolve_path(out) if out else LAB_DIR / name
+    i18n.set_language(params.lang)  # the display language of the notebook session
     return Study(params, name=name, params_file=path, folder=RunFolder(root))
 
 
