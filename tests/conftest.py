@@ -77,7 +77,7 @@ class FakeRunner:
         (run_dir / "metrics.json").write_text('{"fake": true}\n', encoding="utf-8")
 
     @staticmethod
-    def to_html(notebook, shown_dir=None):
+    def to_html(notebook, shown_dir=None, lang="en"):
         out = Path(notebook).with_suffix(".html")
         out.write_text("<html></html>\n", encoding="utf-8")
         return out
