@@ -71,6 +71,8 @@ def figure(fig) -> None:
     untranslated = []
     for text in fig.findobj(matplotlib.text.Text):
         text.set_parse_math(False)
+        if not cat.english:
+            text.set_fontfamily(i18n.fonts(cat.lang))
         if not cat.english and text.get_text():
             text.set_text(cat.text(text.get_text()))
             untranslated += i18n.english_prose(text.get_text(), min_words=2)
@@ -83,14 +85,16 @@ def figure(fig) -> None:
 def figure_rc(lang: str) -> dict:
     """Matplotlib settings to draw a figure in ``lang``: no mathtext, and fonts with its glyphs.
 
-    For Chinese the sans-serif list puts a CJK font (WenQuanYi Micro Hei, installed by
+    For Chinese the font family lists a CJK font (WenQuanYi Micro Hei, installed by
     ``scripts/ensure_cjk_font.sh``; or Noto Sans CJK) after DejaVu Sans: Matplotlib falls
-    back per glyph, so Latin text keeps its look and Chinese glyphs are drawn.
+    back per glyph through the listed families (not through the members of the generic
+    ``sans-serif``), so Latin text keeps its look and Chinese glyphs are drawn. A text
+    created before (a figure built outside this context) gets the list by
+    ``set_fontfamily`` in :func:`figure`.
     """
     rc = {"text.parse_math": False}
     if lang in i18n.FONTS:
-        rc.update({"font.family": "sans-serif", "font.sans-serif": i18n.FONTS[lang],
-                   "axes.unicode_minus": False})
+        rc.update({"font.family": i18n.fonts(lang), "axes.unicode_minus": False})
     return rc
 
 

@@ -106,3 +106,37 @@ def test_translate_notebook_only_touches_markdown():
     assert out["cells"][0]["source"].startswith("*本页隐藏了代码")
     assert out["cells"][1] == nb["cells"][1]
     assert i18n.translate_notebook(nb, "en") is nb
+
+
+def test_a_cjk_font_draws_chinese_figures():
+    """The set-up installs a CJK font (scripts/ensure_cjk_font.sh) and Matplotlib finds it for zh figures."""
+    import os
+
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    from churnlab.display import figure_rc
+
+    cjk = [f for f in i18n.FONTS["zh"] if _installed(font_manager, f)]
+    if not cjk:
+        msg = "no CJK font installed; run scripts/ensure_cjk_font.sh (make test does)"
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            pytest.fail(msg + " -- CI must have it", pytrace=False)
+        pytest.skip(msg)
+    import warnings
+
+    with plt.rc_context(figure_rc("zh")), warnings.catch_warnings():  # as display.figure draws
+        warnings.simplefilter("error")  # "Glyph … missing from font(s)" would be a warning
+        fig, ax = plt.subplots()
+        ax.set_title("按套餐的生存曲线 (Kaplan-Meier)")
+        fig.canvas.draw()
+    plt.close(fig)
+    assert i18n.fonts("zh") == ["DejaVu Sans", cjk[0]]
+
+
+def _installed(font_manager, family: str) -> bool:
+    try:
+        font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        return True
+    except ValueError:
+        return False

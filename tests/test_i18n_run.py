@@ -44,7 +44,7 @@ def test_no_english_prose_in_the_zh_index(zh_root):
     assert not found, found[:15]
 
 
-def test_zh_run_records_its_language_and_keeps_the_numbers(zh_root):
+def test_zh_run_records_its_language(zh_root):
     manifest = json.loads((zh_root / "telecom-zh" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["params"]["lang"] == "zh"
     page = (zh_root / "telecom-zh" / "02_cause_analysis.html").read_text(encoding="utf-8")

@@ -41,10 +41,10 @@ LANGS = ("en", "zh")
 DEFAULT = "en"
 HERE = Path(__file__).parent
 
-#: the Matplotlib sans-serif fonts for each language; the first one installed is used and
-#: the next ones fill glyphs it lacks (Matplotlib ≥ 3.6 falls back per glyph)
-FONTS = {"zh": ["DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC",
-                "Source Han Sans SC", "SimHei", "Microsoft YaHei"]}
+#: candidate Matplotlib fonts with the glyphs of each language, in order of preference
+#: (:func:`fonts` picks the first one installed)
+FONTS = {"zh": ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
+                "SimHei", "Microsoft YaHei"]}
 #: output metadata key under which a figure's untranslated English is recorded (see :mod:`.leaks`)
 UNTRANSLATED = "churnlab_untranslated"
 #: the HTML ``lang`` attribute of each language
@@ -215,6 +215,26 @@ def _keep_space(original: str, translated: str) -> str:
     lead = original[:len(original) - len(original.lstrip())]
     trail = original[len(original.rstrip()):]
     return lead + translated + trail
+
+
+@functools.lru_cache(maxsize=None)
+def fonts(lang: str) -> list[str]:
+    """The Matplotlib font families to draw ``lang``: DejaVu Sans, then its first installed font of :data:`FONTS`.
+
+    Matplotlib (≥ 3.6) falls back glyph by glyph through the listed families, so Latin
+    letters keep DejaVu Sans and Chinese glyphs come from the CJK font. Only installed
+    fonts are listed: a missing one would log "findfont: Font family … not found" into
+    every figure's output. Without any, the list is DejaVu Sans alone.
+    """
+    from matplotlib import font_manager
+
+    for family in FONTS.get(lang, []):
+        try:
+            font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        except ValueError:
+            continue
+        return ["DejaVu Sans", family]
+    return ["DejaVu Sans"]
 
 
 @functools.lru_cache(maxsize=None)
