@@ -78,7 +78,10 @@ def figure(fig) -> None:
             untranslated += i18n.english_prose(text.get_text(), min_words=2)
     with matplotlib.rc_context(figure_rc(cat.lang)):
         # a figure's texts are pixels in the page: the English left in them is noted beside it
-        display(fig, metadata={i18n.UNTRANSLATED: untranslated} if untranslated else None)
+        if untranslated:
+            display(fig, metadata={i18n.UNTRANSLATED: untranslated})
+        else:
+            display(fig)
     plt.close(fig)
 
 
