@@ -140,3 +140,8 @@ def _installed(font_manager, family: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def test_a_one_line_template_does_not_swallow_several_lines():
+    c = cat({"* {note}": "* 注：{note}", "Price rise": "涨价"})
+    assert c.text("* Price rise\n* Price rise") == "* 注：涨价\n* 注：涨价"

@@ -200,7 +200,10 @@ class Catalogue:
         found = self.exact.get(s)
         if found is not None:
             return found
+        multiline = "\n" in s
         for t in self.templates:
+            if multiline and "\n" not in t.source:
+                continue  # a one-line template's field must not swallow several lines
             m = t.regex.fullmatch(s)
             if m:
                 return t.target.format(**{k: self._field(v) for k, v in m.groupdict().items()})
