@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..display import show
 from ..escape import md, md_code
-from . import plots, warning_list
+from . import narrative, plots, warning_list
 from .stage import CausesResult
 
 
@@ -52,9 +52,12 @@ def comparison(res: CausesResult, top: int = 15) -> None:
 
 
 def segments(res: CausesResult) -> None:
-    """Churn rate by segment for the first four categorical covariates, and the segments skipped."""
-    show(plots.segment_panels(res.segments.table, columns=res.covariates["categorical"][:4],
-                              overall=res.churn_rate))
+    """Churn rate by segment for the first four categorical covariates, one sentence naming the
+    levels with the highest and lowest rate (:func:`.narrative.segment_sentence`), and the
+    segments skipped."""
+    columns = res.covariates["categorical"][:4]
+    show(plots.segment_panels(res.segments.table, columns=columns, overall=res.churn_rate),
+         narrative.segment_sentence(res.segments.table, columns))
     if len(res.segments.skipped):
         show(res.segments.skipped)
 
@@ -144,10 +147,11 @@ def driver_ranking(res: CausesResult, top: int = 10) -> None:
 
 
 def planted(res: CausesResult) -> None:
-    """The simulator's planted drivers against the model's ranking (simulated data only)."""
+    """The simulator's planted drivers against the model's ranking (simulated data only), then in
+    words how clearly the logistic model recovers each (:func:`.narrative.recovery_sentences`)."""
     if res.planted is not None:
         show("**Planted vs recovered**: the simulator's drivers, strongest first, and where "
-             "the model ranks them.", res.planted)
+             "the model ranks them.", res.planted, *narrative.recovery_sentences(res.recovery))
 
 
 def early_warning_list(res: CausesResult, top: int = 10) -> None:
