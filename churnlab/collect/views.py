@@ -6,6 +6,11 @@ logic lives here, the figures in :mod:`.plots`, the numbers in :class:`.stage.Co
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
+
+from .. import i18n
 from ..display import show
 from ..escape import md
 from . import plots
@@ -24,9 +29,23 @@ def overview(res: CollectResult) -> None:
     show(res.overview)
 
 
+_DATE_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})")
+
+
+def date_range(detail, cat: "i18n.Catalogue") -> str:
+    """A quality detail ``2023-01-01 to 2025-12-31`` in ``cat``'s language; any other detail unchanged.
+
+    Dates only: a catalogue template ``{start} to {end}`` would match every text with " to " in it.
+    """
+    m = _DATE_RANGE.fullmatch(detail) if isinstance(detail, str) else None
+    return cat("{start} to {end} (dates)", start=m.group(1), end=m.group(2)) if m and not cat.english \
+        else detail
+
+
 def quality(res: CollectResult) -> None:
     """The data-quality report: what was read, missing, impossible, and what was done."""
-    show(res.collection.quality)
+    q, cat = res.collection.quality, i18n.current()
+    show(q if cat.english else q.assign(detail=q["detail"].map(lambda d: date_range(d, cat))))
 
 
 def definitions(res: CollectResult) -> None:
@@ -68,12 +87,28 @@ def differences(res: CollectResult) -> None:
          res.differences.head(10))
 
 
+def truth_table(truth: pd.DataFrame) -> pd.DataFrame:
+    """The planted drivers as shown: the ``effect`` mapping spread into ``hazard_ratio`` and ``per``.
+
+    A cell holding a dict prints as Python (``{'hazard_ratio': 1.08, 'per': ...}``), which
+    neither reads well nor translates; its two entries become columns after ``direction``.
+    """
+    if "effect" not in truth or not truth["effect"].map(lambda e: isinstance(e, dict)).all():
+        return truth
+    effect = pd.DataFrame(truth["effect"].tolist(), index=truth.index)
+    out = truth.drop(columns="effect")
+    at = list(out.columns).index("direction") + 1 if "direction" in out else len(out.columns)
+    for i, col in enumerate(c for c in ("hazard_ratio", "per") if c in effect):
+        out.insert(at + i, col, effect[col])
+    return out
+
+
 def truth(res: CollectResult) -> None:
     """The planted drivers and rates of simulated data, or a note for real data."""
     if res.truth is None:
         show("Real data: no planted truth to compare with.")
     else:
-        show(res.truth, ", ".join(f"**{md(k)}** = {md(v)}" for k, v in res.truth_rates.items()))
+        show(truth_table(res.truth), ", ".join(f"**{md(k)}** = {md(v)}" for k, v in res.truth_rates.items()))
 
 
 def snapshots(res: CollectResult) -> None:
