@@ -57,7 +57,7 @@ def test_list_items_are_joined_as_the_language_writes_them():
     ("time-ordered: trained on 10,931 rows from 2025-01-05, 2025-04-05; tested on 3,811 rows from "
      "2025-10-02", "按时间顺序：用 2025-01-05, 2025-04-05 的 10,931 行训练；用 2025-10-02 的 3,811 行测试"),
     ("logistic drives the list: higher held-out ROC AUC (0.700 vs 0.699 for xgboost)",
-     "由 logistic 生成名单：留出样本上的 ROC AUC 更高（0.700，xgboost 为 0.699）"),
+     "预警名单由 logistic 模型生成：其留出集 ROC AUC 更高（0.700，xgboost 为 0.699）"),
     ("plan: reference level is 'month_to_month' (the most frequent).",
      "plan：参照水平是 'month_to_month'（最常见的水平）。"),
 ])
