@@ -88,19 +88,20 @@ def differences(res: CollectResult) -> None:
 
 
 def truth_table(truth: pd.DataFrame) -> pd.DataFrame:
-    """The planted drivers as shown: the ``effect`` mapping spread into ``hazard_ratio`` and ``per``.
+    """The planted drivers as shown: what (``feature``, ``level``), which way and how strong first.
 
-    A cell holding a dict prints as Python (``{'hazard_ratio': 1.08, 'per': ...}``), which
-    neither reads well nor translates; its two entries become columns after ``direction``.
+    The ``effect`` mapping is spread into ``hazard_ratio`` and ``per`` (a cell holding a dict
+    prints as Python, ``{'hazard_ratio': 1.08, 'per': ...}``, which neither reads well nor
+    translates); the columns run feature, level, direction, hazard_ratio, per, then the rest
+    (description, log_hazard_ratio, ...).
     """
-    if "effect" not in truth or not truth["effect"].map(lambda e: isinstance(e, dict)).all():
-        return truth
-    effect = pd.DataFrame(truth["effect"].tolist(), index=truth.index)
-    out = truth.drop(columns="effect")
-    at = list(out.columns).index("direction") + 1 if "direction" in out else len(out.columns)
-    for i, col in enumerate(c for c in ("hazard_ratio", "per") if c in effect):
-        out.insert(at + i, col, effect[col])
-    return out
+    out = truth
+    if "effect" in truth and truth["effect"].map(lambda e: isinstance(e, dict)).all():
+        effect = pd.DataFrame(truth["effect"].tolist(), index=truth.index)
+        out = pd.concat([truth.drop(columns="effect"),
+                         effect[[c for c in ("hazard_ratio", "per") if c in effect]]], axis=1)
+    first = [c for c in ("feature", "level", "direction", "hazard_ratio", "per") if c in out]
+    return out[first + [c for c in out.columns if c not in first]]
 
 
 def truth(res: CollectResult) -> None:
