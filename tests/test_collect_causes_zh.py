@@ -7,7 +7,7 @@ import pytest
 
 from churnlab import i18n
 from churnlab.causes import views as causes_views
-from churnlab.collect import views as collect_views
+from churnlab.collect import summary as collect_summary
 from churnlab.simulate import retail, software, telecom
 
 EN = i18n.catalogue("en")
@@ -15,22 +15,22 @@ ZH = i18n.catalogue("zh")
 
 
 def test_a_date_range_is_translated_and_other_details_are_not():
-    assert collect_views.date_range("2023-01-01 to 2025-12-31", ZH) == "2023-01-01 至 2025-12-31"
-    assert collect_views.date_range("2023-01-01 to 2025-12-31", EN) == "2023-01-01 to 2025-12-31"
-    assert collect_views.date_range("go to the shop", ZH) == "go to the shop"
-    assert collect_views.date_range(None, ZH) is None
+    assert collect_summary.date_range("2023-01-01 to 2025-12-31", ZH) == "2023-01-01 至 2025-12-31"
+    assert collect_summary.date_range("2023-01-01 to 2025-12-31", EN) == "2023-01-01 to 2025-12-31"
+    assert collect_summary.date_range("go to the shop", ZH) == "go to the shop"
+    assert collect_summary.date_range(None, ZH) is None
     # no catalogue template "{start} to {end}": it would swallow every text with " to " in it
     assert ZH.text("walk to school") == "walk to school"
 
 
 def test_the_planted_effect_is_spread_into_columns():
     t = pd.DataFrame(telecom.truth()["drivers"])
-    shown = collect_views.truth_table(t)
+    shown = collect_summary.truth_table(t)
     assert "effect" not in shown
     assert list(shown.columns[:5]) == ["feature", "level", "direction", "hazard_ratio", "per"]
     assert "description" in shown and "log_hazard_ratio" in shown
     assert shown["hazard_ratio"].tolist() == [d["effect"]["hazard_ratio"] for d in telecom.truth()["drivers"]]
-    plain = collect_views.truth_table(t.drop(columns="effect"))
+    plain = collect_summary.truth_table(t.drop(columns="effect"))
     assert list(plain.columns[:3]) == ["feature", "level", "direction"] and len(plain.columns) == len(t.columns) - 1
 
 
@@ -44,7 +44,7 @@ def test_every_planted_description_and_unit_has_a_translation(scenario):
 
 def test_the_shown_table_labels_stay_unique_in_chinese():
     # duplicate labels stop show() from translating the cells of a table
-    t = collect_views.truth_table(pd.DataFrame(software.truth()["drivers"]))
+    t = collect_summary.truth_table(pd.DataFrame(software.truth()["drivers"]))
     assert pd.Index([ZH.lookup(c) for c in t.columns]).is_unique
     assert pd.Index([ZH.lookup(c) for c in causes_views.COMPARISON_SHOWN]).is_unique
 

@@ -6,14 +6,11 @@ logic lives here, the figures in :mod:`.plots`, the numbers in :class:`.stage.Co
 
 from __future__ import annotations
 
-import re
-
-import pandas as pd
-
 from .. import i18n
 from ..display import show
 from ..escape import md
 from . import plots
+from .summary import date_range, truth_table
 from .stage import CollectResult
 
 
@@ -27,19 +24,6 @@ def header(study) -> None:
 def overview(res: CollectResult) -> None:
     """The canonical tables read: rows, columns and source per table."""
     show(res.overview)
-
-
-_DATE_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})")
-
-
-def date_range(detail, cat: "i18n.Catalogue") -> str:
-    """A quality detail ``2023-01-01 to 2025-12-31`` in ``cat``'s language; any other detail unchanged.
-
-    Dates only: a catalogue template ``{start} to {end}`` would match every text with " to " in it.
-    """
-    m = _DATE_RANGE.fullmatch(detail) if isinstance(detail, str) else None
-    return cat("{start} to {end} (dates)", start=m.group(1), end=m.group(2)) if m and not cat.english \
-        else detail
 
 
 def quality(res: CollectResult) -> None:
@@ -85,23 +69,6 @@ def differences(res: CollectResult) -> None:
     """The metrics that differ most between churned and retained: panels, then the top-10 table."""
     show(plots.metric_panels(res.collection.analysis, columns=res.top_metrics),
          res.differences.head(10))
-
-
-def truth_table(truth: pd.DataFrame) -> pd.DataFrame:
-    """The planted drivers as shown: what (``feature``, ``level``), which way and how strong first.
-
-    The ``effect`` mapping is spread into ``hazard_ratio`` and ``per`` (a cell holding a dict
-    prints as Python, ``{'hazard_ratio': 1.08, 'per': ...}``, which neither reads well nor
-    translates); the columns run feature, level, direction, hazard_ratio, per, then the rest
-    (description, log_hazard_ratio, ...).
-    """
-    out = truth
-    if "effect" in truth and truth["effect"].map(lambda e: isinstance(e, dict)).all():
-        effect = pd.DataFrame(truth["effect"].tolist(), index=truth.index)
-        out = pd.concat([truth.drop(columns="effect"),
-                         effect[[c for c in ("hazard_ratio", "per") if c in effect]]], axis=1)
-    first = [c for c in ("feature", "level", "direction", "hazard_ratio", "per") if c in out]
-    return out[first + [c for c in out.columns if c not in first]]
 
 
 def truth(res: CollectResult) -> None:
