@@ -22,7 +22,7 @@ from ..collect.pipeline import Collection
 from ..design import covariates, leaky_features, segment_column
 from ..errors import DataError
 from ..params import StudyParams
-from . import drivers, playbook, reasons, warning, warning_list
+from . import drivers, narrative, playbook, reasons, warning, warning_list
 
 @dataclass
 class EarlyWarning:
@@ -148,6 +148,7 @@ class CausesResult:
     planted: pd.DataFrame | None
     action_counts: pd.DataFrame | None
     skipped: dict[str, str] = field(default_factory=dict)
+    recovery: pd.DataFrame | None = None  # how clearly the logit finds each planted driver (narrative.recovery)
 
     @property
     def churn_rate(self) -> float:
@@ -268,7 +269,9 @@ def analyse(params: StudyParams, collection: Collection,
     pb = params.playbook
     counts = (playbook.action_counts(early.warning_list, families=pb.families, actions=pb.actions)
               if early.warning_list is not None else None)
+    recovered = (narrative.recovery(collection.ground_truth, logit.table, a, logit.dropped)
+                 if logit is not None else None)
     return CausesResult(params, collection, cov, pareto, shares, seg, rvd, comparison, segments,
                         cohorts, cohort_summary(cohorts), strongest_metrics(comparison, cohorts),
                         logit, early, planted_vs_recovered(collection.ground_truth, early.ranking),
-                        counts, skipped)
+                        counts, skipped, recovered)

@@ -3,8 +3,11 @@ and the ``data`` section of ``metrics.json``."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
+from .. import i18n
 from ..params import StudyParams
 from . import definitions, features
 from .pipeline import ACTIVITY, Collection
@@ -112,3 +115,33 @@ def summary_metrics(collection: Collection, params: StudyParams,
     dropped = collection.quality[collection.quality["action"] == "dropped"]
     out["rows_dropped"] = {r.check: int(r.rows) for r in dropped.itertuples()}
     return out
+
+
+_DATE_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})")
+
+
+def date_range(detail, cat: "i18n.Catalogue") -> str:
+    """A quality detail ``2023-01-01 to 2025-12-31`` in ``cat``'s language; any other detail unchanged.
+
+    Dates only: a catalogue template ``{start} to {end}`` would match every text with " to " in it.
+    """
+    m = _DATE_RANGE.fullmatch(detail) if isinstance(detail, str) else None
+    return cat("{start} to {end} (dates)", start=m.group(1), end=m.group(2)) if m and not cat.english \
+        else detail
+
+
+def truth_table(truth: pd.DataFrame) -> pd.DataFrame:
+    """The planted drivers as shown: what (``feature``, ``level``), which way and how strong first.
+
+    The ``effect`` mapping is spread into ``hazard_ratio`` and ``per`` (a cell holding a dict
+    prints as Python, ``{'hazard_ratio': 1.08, 'per': ...}``, which neither reads well nor
+    translates); the columns run feature, level, direction, hazard_ratio, per, then the rest
+    (description, log_hazard_ratio, ...).
+    """
+    out = truth
+    if "effect" in truth and truth["effect"].map(lambda e: isinstance(e, dict)).all():
+        effect = pd.DataFrame(truth["effect"].tolist(), index=truth.index)
+        out = pd.concat([truth.drop(columns="effect"),
+                         effect[[c for c in ("hazard_ratio", "per") if c in effect]]], axis=1)
+    first = [c for c in ("feature", "level", "direction", "hazard_ratio", "per") if c in out]
+    return out[first + [c for c in out.columns if c not in first]]

@@ -6,9 +6,11 @@ logic lives here, the figures in :mod:`.plots`, the numbers in :class:`.stage.Co
 
 from __future__ import annotations
 
+from .. import i18n
 from ..display import show
 from ..escape import md
 from . import plots
+from .summary import date_range, truth_table
 from .stage import CollectResult
 
 
@@ -26,7 +28,8 @@ def overview(res: CollectResult) -> None:
 
 def quality(res: CollectResult) -> None:
     """The data-quality report: what was read, missing, impossible, and what was done."""
-    show(res.collection.quality)
+    q, cat = res.collection.quality, i18n.current()
+    show(q if cat.english else q.assign(detail=q["detail"].map(lambda d: date_range(d, cat))))
 
 
 def definitions(res: CollectResult) -> None:
@@ -73,7 +76,7 @@ def truth(res: CollectResult) -> None:
     if res.truth is None:
         show("Real data: no planted truth to compare with.")
     else:
-        show(res.truth, ", ".join(f"**{md(k)}** = {md(v)}" for k, v in res.truth_rates.items()))
+        show(truth_table(res.truth), ", ".join(f"**{md(k)}** = {md(v)}" for k, v in res.truth_rates.items()))
 
 
 def snapshots(res: CollectResult) -> None:
