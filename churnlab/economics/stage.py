@@ -102,6 +102,8 @@ class EconomicsResult:
     sensitivity: pd.DataFrame
     clv_interval: ValueInterval | None = None
     skipped: dict[str, str] = field(default_factory=dict)
+    #: each customer's level of ``segment`` (index: customer_id), None without a segment
+    segment_of: pd.Series | None = None
 
     @property
     def gamma_gamma(self):
@@ -365,4 +367,4 @@ def analyse(params, collection, prepared, *, curves: SurvivalCurves | None, sbg=
         at_risk=at_risk, inputs=inputs,
         planted_save_rate=truth.get("save_rate") if inputs is not None and inputs.rates is not None else None,
         policies=policies, profit=profit, fix_roi=roi, sensitivity=sens, clv_interval=interval,
-        skipped=skipped)
+        skipped=skipped, segment_of=seg_ids if segment else None)

@@ -11,9 +11,10 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 
+from .. import i18n
 from ..display import show
 from ..escape import md, md_code
-from . import plots
+from . import narrative, plots
 from .stage import EconomicsResult
 
 
@@ -54,7 +55,10 @@ def clv(res: EconomicsResult) -> None:
          fig,
          "Intervals: bootstrap over the segment's customers (200 resamples by default, "
          "percentile 95%) — the uncertainty of the segment's average, given the model.",
-         res.clv_by_segment)
+         res.clv_by_segment,
+         narrative.clv_by_segment_sentence(narrative.value_drivers(res), segment=res.segment or "",
+                                           currency=res.currency, contractual=res.contractual,
+                                           cat=i18n.current()))
 
 
 def sbg_check(res: EconomicsResult, params: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..errors import DataError
 from ..params import HIGHER_IS_BETTER, KPI_KINDS
 from ..units import FREQ, PERIODS_PER_YEAR
@@ -120,14 +121,41 @@ _STATUS_COLORS = {"on track": "background-color: #d5f5e3", "watch": "background-
                   "off track": "background-color: #f5b7b1"}
 
 
-def style_scorecard(card: pd.DataFrame):
+#: the text columns of the scorecard whose cells are words (translated for display)
+TEXT_COLUMNS = ("kpi", "period", "trend", "status")
+
+
+def translated_scorecard(card: pd.DataFrame, cat: "i18n.Catalogue") -> pd.DataFrame:
+    """``card`` with its column labels and the cells of :data:`TEXT_COLUMNS` in ``cat``'s language.
+
+    A label or cell the catalogue does not have stays as it is (``churnlab/i18n/zh/kpi.yaml``
+    has the KPI names, periods, trends and statuses). English returns ``card`` itself.
+    """
+    if cat.english:
+        return card
+    out = card.copy()
+    for col in TEXT_COLUMNS:
+        if col in out:
+            out[col] = out[col].map(lambda v: cat.lookup(v) if isinstance(v, str) else v)
+    return out.rename(columns={c: cat.lookup(c) for c in out.columns if isinstance(c, str)})
+
+
+def style_scorecard(card: pd.DataFrame, cat: "i18n.Catalogue | None" = None):
     """The scorecard for display: status cells coloured (green on track, yellow watch,
     red off track), values to 4 significant digits, missing values as a dash.
 
+    Its labels and words are in ``cat``'s language (default: the session's,
+    :func:`churnlab.i18n.current`), translated before styling (:func:`translated_scorecard`):
+    :func:`churnlab.display.show` translates frames, not Stylers.
+
     A Styler does not escape its cells unless told (unlike ``DataFrame.to_html``), so every
     cell, the index and the column labels are HTML-escaped (``escape="html"``)."""
-    return (card.style.map(lambda s: _STATUS_COLORS.get(s, ""), subset=["status"])
+    cat = cat or i18n.current()
+    label = (lambda c: c) if cat.english else cat.lookup  # noqa: E731
+    colors = {label(k): v for k, v in _STATUS_COLORS.items()}
+    shown = translated_scorecard(card, cat)
+    numbers = {label(c): "{:.4g}" for c in ("value", "target", "previous")}
+    return (shown.style.map(lambda s: colors.get(s, ""), subset=[label("status")])
             .format(escape="html", na_rep="–")
-            .format({"value": "{:.4g}", "target": "{:.4g}", "previous": "{:.4g}"}, na_rep="–",
-                    escape="html")
+            .format(numbers, na_rep="–", escape="html")
             .format_index(escape="html", axis=0).format_index(escape="html", axis=1))

@@ -6,7 +6,9 @@ the section is empty (if it is), its figure and its tables, through :func:`churn
 
 from __future__ import annotations
 
+from .. import i18n
 from ..display import show
+from .narrative import churn_vs_target_sentence
 from .plots import (
     cohort_panels,
     end_reasons_plot,
@@ -89,8 +91,11 @@ def indicators(res) -> None:
 
 
 def scorecard(res) -> None:
-    """Section 8: the scorecard against the targets, styled."""
-    show(res.skipped.get("scorecard", ""), style_scorecard(res.scorecard), res.notes.get("scorecard", ""))
+    """Section 8: the latest month's churn against its target in words, then the scorecard, styled."""
+    cat = i18n.current()
+    show(res.skipped.get("scorecard", ""),
+         churn_vs_target_sentence(res.scorecard, res.monthly, pooled=res.pooled_monthly_churn, cat=cat),
+         style_scorecard(res.scorecard, cat=cat), res.notes.get("scorecard", ""))
 
 
 def sensitivity(res) -> None:
