@@ -51,8 +51,10 @@ def test_every_view_shows_its_section(study, shown, name):
 def test_sections_show_text_figures_and_tables_in_order(study, shown):
     s, res = study
     views.clv(res)
-    assert [type(x).__name__ for x in shown] == ["Markdown", "Markdown", "Figure", "Markdown", "DataFrame"]
+    assert [type(x).__name__ for x in shown] == ["Markdown", "Markdown", "Figure", "Markdown", "DataFrame",
+                                                 "Markdown"]
     assert f"{len(res.clv):,} active customers" in shown[1].data
+    assert shown[-1].data.startswith(f"CLV {'by' if 'nearly flat' in shown[-1].data else 'differs by'} plan")
     assert "95% interval" in shown[1].data and "model's parameters" in shown[1].data
     shown.clear()
     views.churn_cost(res, s.params)
