@@ -30,8 +30,8 @@ ALIKE = 1.05
 
 # the templates (English source; translations in churnlab/i18n/zh/economics.yaml)
 FLAT_OFFSET = ("CLV by {segment} is nearly flat: {hi_clv} {currency} for {hi} against {lo_clv} {currency} "
-               "for {lo}, because the higher {price_word} of {pricey} ({p_hi} against {p_lo}) is offset by "
-               "its {volume_less} ({v_hi} against {v_lo}).")
+               "for {lo}, because the higher {price_word} of {pricey} ({p_hi} against {p_lo} for {cheap}) is "
+               "offset by its {volume_less} ({v_hi} against {v_lo}).")
 FLAT_ALIKE = ("CLV by {segment} is nearly flat: {hi_clv} {currency} for {hi} against {lo_clv} {currency} "
               "for {lo}; their customers differ little in {price_word} ({p_hi} against {p_lo}) and in "
               "{volume_word} ({v_hi} against {v_lo}).")
@@ -109,8 +109,9 @@ def clv_by_segment_sentence(drivers: pd.DataFrame | None, *, segment: str, curre
 
     ``drivers``: :func:`drivers_table` (segment, clv_mean, price, volume; at least two
     rows with a positive mean CLV, else None). Compares the highest and the lowest
-    segment: within :data:`FLAT` the CLV is "nearly flat", and the sentence says whether a
-    higher price is offset by a lower volume or both are alike; otherwise it names the part
+    segment: within :data:`FLAT` the CLV is "nearly flat", and the sentence says whether the
+    dearest segment's higher price is offset by a lower volume than the cheapest one's (both
+    by at least :data:`ALIKE`), or the customers are alike; otherwise it names the part
     that makes the larger difference (on the log scale), or both when both point the same
     way. ``cat``: the catalogue to write in (English when None).
     """
@@ -136,10 +137,10 @@ def clv_by_segment_sentence(drivers: pd.DataFrame | None, *, segment: str, curre
                   v_hi=volume_text(hi.volume), v_lo=volume_text(lo.volume),
                   **{k: cat(v) for k, v in w.items() if not k.endswith("_unit")})
     if r_clv < FLAT:
-        if max(r_p, 1 / r_p) >= ALIKE and max(r_v, 1 / r_v) >= ALIKE and (r_p > 1) != (r_v > 1):
-            # the pricier segment is the one with the lower volume: say it that way round
-            pricey, cheap = (hi, lo) if r_p > 1 else (lo, hi)
-            fields.update(pricey=md(str(pricey.segment)),
+        # the dearest and the cheapest segment: does a higher price go with a lower volume?
+        pricey, cheap = d.loc[d["price"].idxmax()], d.loc[d["price"].idxmin()]
+        if pricey.price / cheap.price >= ALIKE and cheap.volume / pricey.volume >= ALIKE:
+            fields.update(pricey=md(str(pricey.segment)), cheap=md(str(cheap.segment)),
                           p_hi=price_text(pricey.price), p_lo=price_text(cheap.price),
                           v_hi=volume_text(pricey.volume), v_lo=volume_text(cheap.volume))
             return cat(FLAT_OFFSET, **fields)

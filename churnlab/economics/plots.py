@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..figures import PALETTE, axes
 from .campaign import CampaignPlan, ProfitRisk
 from .cost import COMPONENTS, ChurnCost
@@ -52,9 +53,14 @@ def clv_plot(clv: pd.Series, by_segment: pd.DataFrame, *, currency: str, horizon
 
 
 def waterfall(cost: ChurnCost, *, ax: plt.Axes | None = None) -> plt.Axes:
-    """Waterfall of the four components up to the total cost of churn."""
+    """Waterfall of the four components up to the total cost of churn.
+
+    The bars' names are category ticks, which Matplotlib redraws from the categories
+    (a translated tick text would not last): they are written in the session's language
+    (:func:`churnlab.i18n.current`) when the bars are made."""
     ax = axes(ax, (8, 4.2))
-    labels = ["direct", "indirect", "lost future revenue", "opportunity", "total"]
+    labels = [i18n.current().lookup(w) for w in ("direct", "indirect", "lost future revenue", "opportunity",
+                                                 "total")]
     vals = [cost.totals[c] for c in COMPONENTS]
     bottoms = np.concatenate([[0.0], np.cumsum(vals)[:-1]])
     ax.bar(labels[:4], vals, bottom=bottoms, color=COMPONENT_COLORS)

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..figures import PALETTE, axes
 
 _PERCENT = plt.FuncFormatter(lambda v, _: f"{v:.1%}")
@@ -135,10 +136,14 @@ def lifecycle_area_plot(counts: pd.DataFrame, *, ax: plt.Axes | None = None) -> 
 
 def transition_heatmap(transitions: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
     """Share moving from each stage (rows) to each stage (columns)
-    (:func:`churnlab.kpi.transition_matrix`)."""
+    (:func:`churnlab.kpi.transition_matrix`). The stage names are fixed tick labels, which
+    Matplotlib redraws from the frame (a translated tick text would not last): they are
+    written in the session's language (:func:`churnlab.i18n.current`) before drawing."""
     import seaborn as sns  # imported here: most notebooks never need it
 
     ax = axes(ax, (7.5, 4))
+    cat = i18n.current()
+    transitions = transitions.rename(index=lambda v: cat.lookup(str(v)), columns=lambda v: cat.lookup(str(v)))
     sns.heatmap(transitions, annot=True, fmt=".0%", cmap="Purples", ax=ax, cbar=False)
     ax.set(title="Quarter-to-quarter transitions (row: from)", xlabel="to", ylabel="from")
     return ax
