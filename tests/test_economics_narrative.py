@@ -101,3 +101,17 @@ def test_drivers_table_means_per_segment_highest_first():
     assert list(t["segment"]) == ["y", "x"]
     assert np.allclose(t[["clv_mean", "price", "volume"]].to_numpy(), [[300, 30, 3.5], [200, 20, 1.5]])
     assert list(t["customers"]) == [2, 2]
+
+
+def test_waterfall_bar_names_are_written_in_the_session_language():
+    from churnlab.economics.cost import COMPONENTS
+    from churnlab.economics.plots import waterfall
+
+    cost = type("Cost", (), {"totals": {**{c: 10.0 for c in COMPONENTS}, "total": 40.0}, "currency": "EUR",
+                             "window": (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))})()
+    with i18n.use("zh"):
+        ax = waterfall(cost)
+    with pytest.warns(UserWarning, match="Glyph"):  # drawn here without the CJK font: only glyphs miss
+        ax.figure.canvas.draw()  # category ticks are redrawn from the categories
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["直接成本", "间接成本", "损失的未来收入", "机会成本", "合计"]
+    assert [t.get_text() for t in waterfall(cost).get_xticklabels()][2] == "lost future revenue"

@@ -122,3 +122,19 @@ def test_every_narrative_paragraph_of_notebooks_04_and_05_has_chinese(notebook):
     for p in _paragraphs(notebook):
         out = zh.markdown(p)
         assert out != p and not i18n.english_prose(out), p[:80]
+
+
+def test_lifecycle_transition_ticks_are_written_in_the_session_language():
+    import warnings
+
+    from churnlab.kpi.lifecycle import STAGES
+    from churnlab.kpi.plots import transition_heatmap
+
+    t = pd.DataFrame(0.2, index=list(STAGES), columns=list(STAGES))
+    with i18n.use("zh"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # no missing-glyph warning while seaborn draws
+        ax = transition_heatmap(t)
+    with pytest.warns(UserWarning, match="Glyph"):  # drawn here without the CJK font: only glyphs miss
+        ax.figure.canvas.draw()  # fixed tick labels are redrawn from the frame: they must stay Chinese
+    assert [x.get_text() for x in ax.get_yticklabels()] == ["潜在", "首次购买", "重复/稳定", "休眠/流失", "已恢复"]
+    assert [x.get_text() for x in transition_heatmap(t).get_xticklabels()][1] == "first purchase"

@@ -27,6 +27,15 @@ def header(res: EconomicsResult, name: str) -> None:
          *(f"**Skipped, {section}:** {reason}" for section, reason in res.skipped.items()))
 
 
+#: The mean CLV sentence, without and with its interval (the interval's method a field: a
+#: template starting with a field would otherwise swallow the sentence in translation)
+MEAN_CLV = ("**Mean CLV of the {n} active customers: {mean} {currency}** over the next {h} months "
+            "(median {median}; the top 20% hold {share} of the value).")
+MEAN_CLV_CI = MEAN_CLV + " 95% interval {low} to {high} {currency}: {method}."
+MEAN_CLV_CI_FIXED = (MEAN_CLV + " 95% interval {low} to {high} {currency}: {method}; the model's own "
+                     "uncertainty is not included.")
+
+
 def _model_note(res: EconomicsResult) -> str:
     """The value model behind the CLV: revenue column and survival model, or the spend and purchase fits."""
     if res.contractual:
@@ -44,14 +53,14 @@ def clv(res: EconomicsResult) -> None:
     plots.clv_histogram(res.clv, currency=res.currency, horizon_months=h, ax=axes[0])
     plots.clv_plot(res.clv, res.clv_by_segment, currency=res.currency, horizon_months=h, ax=axes[1])
     fig.tight_layout()
-    ci = res.clv_interval
-    ci_text = (f" 95% interval {ci.low:,.0f} to {ci.high:,.0f} {cur}: {ci.method}"
-               + ("." if ci.parameters else "; the model's own uncertainty is not included.")
-               if ci is not None else "")
+    ci, cat = res.clv_interval, i18n.current()
+    fields = dict(n=f"{len(res.clv):,}", mean=f"{res.clv.mean():,.0f}", currency=cur, h=h,
+                  median=f"{res.clv.median():,.0f}", share=f"{res.top_share:.0%}")
+    if ci is not None:  # the method is a sentence of its own: translated first, then placed
+        fields.update(low=f"{ci.low:,.0f}", high=f"{ci.high:,.0f}", method=cat.text(ci.method))
+    mean_clv = cat(MEAN_CLV if ci is None else MEAN_CLV_CI if ci.parameters else MEAN_CLV_CI_FIXED, **fields)
     show(_model_note(res),
-         f"**Mean CLV of the {len(res.clv):,} active customers: {res.clv.mean():,.0f} {cur}** over the "
-         f"next {h} months (median {res.clv.median():,.0f}; the top 20% hold {res.top_share:.0%} of the value)."
-         + ci_text,
+         mean_clv,
          fig,
          "Intervals: bootstrap over the segment's customers (200 resamples by default, "
          "percentile 95%) — the uncertainty of the segment's average, given the model.",

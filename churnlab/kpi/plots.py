@@ -5,6 +5,8 @@ Figure. None saves a file: the caller decides.
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -144,7 +146,9 @@ def transition_heatmap(transitions: pd.DataFrame, *, ax: plt.Axes | None = None)
     ax = axes(ax, (7.5, 4))
     cat = i18n.current()
     transitions = transitions.rename(index=lambda v: cat.lookup(str(v)), columns=lambda v: cat.lookup(str(v)))
-    sns.heatmap(transitions, annot=True, fmt=".0%", cmap="Purples", ax=ax, cbar=False)
+    with warnings.catch_warnings():  # seaborn draws the canvas to fit the labels: translated ones
+        warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)  # get their font on display
+        sns.heatmap(transitions, annot=True, fmt=".0%", cmap="Purples", ax=ax, cbar=False)
     ax.set(title="Quarter-to-quarter transitions (row: from)", xlabel="to", ylabel="from")
     return ax
 
