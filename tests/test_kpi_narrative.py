@@ -138,3 +138,29 @@ def test_lifecycle_transition_ticks_are_written_in_the_session_language():
         ax.figure.canvas.draw()  # fixed tick labels are redrawn from the frame: they must stay Chinese
     assert [x.get_text() for x in ax.get_yticklabels()] == ["潜在", "首次购买", "重复/稳定", "休眠/流失", "已恢复"]
     assert [x.get_text() for x in transition_heatmap(t).get_xticklabels()][1] == "first purchase"
+
+
+def test_consistency_note_in_both_languages_keeps_a_method_with_a_colon_whole():
+    from churnlab.kpi import rates
+    from churnlab.kpi.stage import consistency_note
+
+    cons = rates.consistency(period_rate=0.0096, km_hazard=0.013, sbg_rate=0.0059, tolerance=0.25)
+    en = consistency_note(cons)
+    assert en.startswith("**survival: churn events per customer-month at risk: 0.0130 a month, +35% against the "
+                         "period rate 0.0096** (more than the 25% tolerance). The survival rate spreads")
+    assert " **sBG: expected monthly churn of the current base: 0.0059 a month, -39%" in en
+    zh = consistency_note(cons, i18n.catalogue("zh"))
+    assert "**sBG：当前客户群的预期月流失率——每月 0.0059，相对期间流失率 0.0096 为 -39%**" in zh
+    assert not i18n.english_prose(zh)
+    agree = rates.consistency(period_rate=0.01, km_hazard=0.0101, sbg_rate=None, tolerance=0.25)
+    assert consistency_note(agree) == "All methods agree within 25%."
+    assert consistency_note(agree, i18n.catalogue("zh")) == "所有方法的结果相差都在 25% 以内。"
+
+
+def test_scorecard_conversion_note_in_both_languages():
+    from churnlab.kpi.stage import scorecard_note
+
+    rows = [{"kpi": "grr", "measured": "month", "current": 0.9913, "value": 0.9002, "period": "year", "target": 0.98}]
+    assert scorecard_note(rows) == ("Compared per the target's period: grr measured per month (0.9913) is 0.9002 "
+                                    "per year, against 0.98.")
+    assert scorecard_note(rows, i18n.catalogue("zh")) == "按目标的期间比较：GRR 按月测量为 0.9913，折合每年 0.9002，目标为 0.98。"

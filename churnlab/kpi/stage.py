@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..clv import cohort_table, sbg_projection
 from ..collect.definitions import censor_at
 from ..design import segment_column
@@ -125,6 +126,8 @@ class KpiResult:
     notes: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     observed_until: pd.Timestamp | None = None
+    #: the scorecard's KPIs measured over another period than their target's (:func:`scorecard_note`)
+    conversions_scored: list[dict] = field(default_factory=list)
 
     @property
     def rates_end(self) -> pd.Timestamp:
@@ -289,9 +292,10 @@ def evaluate(params: StudyParams, collection: Collection, prepared: Prepared, *,
     converted = card[card["period"].notna() & (card["period"] != card["kpi"].map(MEASURED_PERIODS))] \
         if len(card) else card
     if len(converted):
-        res.notes["scorecard"] = "Compared per the target's period: " + "; ".join(
-            f"{r.kpi} measured per {MEASURED_PERIODS[r.kpi]} ({current[r.kpi]:.4g}) is {r.value:.4g} per "
-            f"{r.period}, against {r.target:.4g}" for r in converted.itertuples()) + "."
+        res.conversions_scored = [{"kpi": r.kpi, "measured": MEASURED_PERIODS[r.kpi], "current": current[r.kpi],
+                                   "value": r.value, "period": r.period, "target": r.target}
+                                  for r in converted.itertuples()]
+        res.notes["scorecard"] = scorecard_note(res.conversions_scored)
     if res.scorecard.empty:
         res.skip("scorecard", "No KPI could be computed for a scorecard from this data.")
         res.scorecard = pd.DataFrame(columns=["kpi", "value", "target", "period", "previous", "trend",
@@ -555,14 +559,40 @@ def _consistency(res: KpiResult, a: pd.DataFrame, prepared: Prepared) -> None:
     res.notes["consistency"] = consistency_note(cons)
 
 
-def consistency_note(cons) -> str:
+#: the words of :func:`consistency_note` and :func:`scorecard_note` (English; zh in churnlab/i18n/zh/kpi.yaml)
+AGREE = "All methods agree within {tolerance}."
+DIFFERS = ("**{method}: {rate} a month, {diff} against the period rate {base}** (more than the {tolerance} "
+           "tolerance). {why}")
+CONVERTED = "Compared per the target's period: {rows}."
+CONVERTED_ROW = "{kpi} measured per {measured} ({current}) is {value} per {period}, against {target}"
+
+
+def _joined(parts: list[str], cat, sep: str) -> str:
+    """``parts`` joined with ``sep`` in English, with nothing between them in Chinese (sentences end in 。)."""
+    return sep.join(parts) if cat.english else "".join(parts)
+
+
+def consistency_note(cons, cat: "i18n.Catalogue | None" = None) -> str:
     """The cross-check in words: agreement, or each method that differs, by how much against
-    the period rate and why it can (the remaining difference stated in numbers)."""
+    the period rate and why it can (the remaining difference stated in numbers). Written in
+    ``cat``'s language (English when None); each part is translated before it is placed,
+    so a method's name with a colon stays whole."""
+    cat = cat or i18n.catalogue("en")
     if cons.agree:
-        return f"All methods agree within {cons.tolerance:.0%}."
+        return cat(AGREE, tolerance=f"{cons.tolerance:.0%}")
     base = float(cons.table["monthly_churn"].iloc[0])
-    return " ".join(
-        f"**{r.method}: {r.monthly_churn:.4f} a month, {r.relative_difference:+.0%} against the period "
-        f"rate {base:.4f}** (more than the {cons.tolerance:.0%} tolerance). "
-        + (_SBG_NOTE if r.method.startswith("sBG") else _SURVIVAL_NOTE)
-        for r in cons.table[cons.table["flag"]].itertuples())
+    return _joined([
+        cat(DIFFERS, method=cat.text(r.method), rate=f"{r.monthly_churn:.4f}", diff=f"{r.relative_difference:+.0%}",
+            base=f"{base:.4f}", tolerance=f"{cons.tolerance:.0%}",
+            why=cat.text(_SBG_NOTE if r.method.startswith("sBG") else _SURVIVAL_NOTE))
+        for r in cons.table[cons.table["flag"]].itertuples()], cat, " ")
+
+
+def scorecard_note(rows: list[dict], cat: "i18n.Catalogue | None" = None) -> str:
+    """The scorecard's KPIs measured over another period than their target's, in words: each
+    measured value and its conversion against the target (``rows``: kpi, measured, current,
+    value, period, target). Written in ``cat``'s language (English when None)."""
+    cat = cat or i18n.catalogue("en")
+    parts = [cat(CONVERTED_ROW, kpi=cat.lookup(r["kpi"]), measured=r["measured"], current=f"{r['current']:.4g}",
+                 value=f"{r['value']:.4g}", period=r["period"], target=f"{r['target']:.4g}") for r in rows]
+    return cat(CONVERTED, rows=("; " if cat.english else "；").join(parts))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .. import i18n
 from ..display import show
 from .narrative import churn_vs_target_sentence
+from .stage import consistency_note, scorecard_note
 from .plots import (
     cohort_panels,
     end_reasons_plot,
@@ -95,7 +96,8 @@ def scorecard(res) -> None:
     cat = i18n.current()
     show(res.skipped.get("scorecard", ""),
          churn_vs_target_sentence(res.scorecard, res.monthly, pooled=res.pooled_monthly_churn, cat=cat),
-         style_scorecard(res.scorecard, cat=cat), res.notes.get("scorecard", ""))
+         style_scorecard(res.scorecard, cat=cat),
+         scorecard_note(res.conversions_scored, cat) if res.conversions_scored else res.notes.get("scorecard", ""))
 
 
 def sensitivity(res) -> None:
@@ -109,4 +111,4 @@ def consistency(res) -> None:
     """Section 10: the period rate, the survival view and the sBG side by side."""
     show(res.skipped.get("consistency", ""))
     if res.consistency is not None:
-        show(res.consistency.table, res.notes["consistency"])
+        show(res.consistency.table, consistency_note(res.consistency, i18n.current()))
