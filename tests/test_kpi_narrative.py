@@ -68,8 +68,8 @@ def test_scorecard_styler_is_translated_before_styling():
     styler = style_scorecard(c, cat=zh)
     shown = styler.data
     assert list(shown.columns[:7]) == ["KPI", "数值", "目标", "期间", "上期", "趋势", "状态"]
-    assert list(shown["KPI"]) == ["月流失率", "挽留率"]
-    assert list(shown["状态"]) == ["偏离", "偏离"]  # save rate 0.40 against 0.45: missed by more than 10%
+    assert list(shown["KPI"]) == ["月流失率", "挽留成功率"]
+    assert list(shown["状态"]) == ["未达标", "未达标"]  # save rate 0.40 against 0.45: missed by more than 10%
     assert shown["趋势"].iloc[0] == "上升" and shown["期间"].iloc[0] == "月"
     html = styler.to_html()
     assert "#f5b7b1" in html  # the off-track colour found its translated status
@@ -104,7 +104,7 @@ def test_recorded_table_words_in_chinese_identifiers_kept():
     assert list(zh.columns) == ["键", "记录值"]
     values = dict(zip(zh["键"], zh["记录值"]))
     assert values["retention.policy"] == "按风险排序，差异化优惠"
-    assert values["retention.policies"] == "按风险排序，差异化优惠: 1,036; 大规模活动：全部客户: -5"
+    assert values["retention.policies"] == "按风险排序，差异化优惠: 1,036; 大规模活动：所有客户: -5"
     assert values["retention.discount_period"] == "year"  # a word without a space is an identifier: kept
 
 
@@ -150,7 +150,7 @@ def test_consistency_note_in_both_languages_keeps_a_method_with_a_colon_whole():
                          "period rate 0.0096** (more than the 25% tolerance). The survival rate spreads")
     assert " **sBG: expected monthly churn of the current base: 0.0059 a month, -39%" in en
     zh = consistency_note(cons, i18n.catalogue("zh"))
-    assert "**sBG：当前客户群的预期月流失率——每月 0.0059，相对期间流失率 0.0096 为 -39%**" in zh
+    assert "**sBG：现有客户群的预期月流失率——每月 0.0059，相对期间流失率 0.0096 为 -39%**" in zh
     assert not i18n.english_prose(zh)
     agree = rates.consistency(period_rate=0.01, km_hazard=0.0101, sbg_rate=None, tolerance=0.25)
     assert consistency_note(agree) == "All methods agree within 25%."
