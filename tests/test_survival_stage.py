@@ -59,7 +59,10 @@ def test_metrics_hold_every_part_that_ran(study):
         assert set(s["bgnbd"]) >= {"r", "alpha", "a", "b", "time_unit", "converged", "horizon",
                                    "mean_p_alive"}
         assert res.alive_vs_inactivity is not None
-    assert set(s["km"]) == {"median", "median_ci", "rmst", "rmst_tau", "survival"}
+    assert set(s["km"]) == {"median", "median_ci", "rmst", "rmst_tau", "survival", "curve"}
+    curve = s["km"]["curve"]  # the step curve the report draws (churnlab.survival.km.km_curve)
+    assert set(curve) == {"time", "survival", "ci_low", "ci_high"} and 2 <= len(curve["time"]) <= 100
+    assert np.all(np.diff(curve["survival"]) <= 0) and curve["survival"][0] == 1.0
     assert set(s["km"]["survival"]) == {f"{h:g}" for h in p.survival.horizons}
     assert set(s["cox"]) == {"hazard_ratios", "concordance", "ph_violations", "remedy", "scale", "labels", "per"}
     assert set(s["cox"]["labels"]) == set(s["cox"]["per"]) == set(s["cox"]["hazard_ratios"])

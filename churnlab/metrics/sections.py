@@ -155,6 +155,15 @@ class WarningSection(Strict):
 # =========================================================================== survival (notebook 03)
 
 
+class KMCurve(Strict):
+    """The Kaplan-Meier step curve, thinned to at most 100 points (draw it as steps, ``where="post"``)."""
+
+    time: list[Number] = _f("times (in `survival.unit`s) where the curve starts, steps down or ends")
+    survival: list[Number] = _f("S(t) from each time on")
+    ci_low: list[Num] = _f("95% confidence interval of S(t), lower bound")
+    ci_high: list[Num] = _f("95% confidence interval of S(t), upper bound")
+
+
 class KaplanMeier(Strict):
     """Kaplan-Meier estimate of all customers (with entry times)."""
 
@@ -163,6 +172,7 @@ class KaplanMeier(Strict):
     rmst: Num = _f("restricted mean survival time up to `rmst_tau`")
     rmst_tau: Num = _f("the restriction time of `rmst`")
     survival: Optional[Map] = _f("S(h) per horizon h (in `survival.unit`s, as text)")
+    curve: Optional[KMCurve] = _f("the step curve (time, S, 95% CI), at most 100 points")
 
 
 class LogRank(Strict):

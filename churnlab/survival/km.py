@@ -38,6 +38,7 @@ class KMSummary:
     survival: pd.DataFrame
     rmst: float
     tau: float
+    curve: pd.DataFrame | None = None  # :func:`km_curve`: the step curve, thinned
 
 
 def kaplan_meier(df: pd.DataFrame, *, duration: str = "duration", event: str = "event",
@@ -63,6 +64,33 @@ def survival_at(km, h: float) -> tuple[float, float, float]:
     return s, float(lo), float(hi)
 
 
+#: most points of a recorded Kaplan-Meier curve (:func:`km_curve`)
+CURVE_POINTS = 100
+
+
+def km_curve(km, max_points: int = CURVE_POINTS) -> pd.DataFrame:
+    """The step curve of a fitted ``KaplanMeierFitter``: time, survival, ci_low, ci_high (95%).
+
+    One row where the curve starts (S = 1) and one at each time it steps down, plus the
+    last time of follow-up (where the curve ends); when that is more than ``max_points``
+    rows, evenly spaced rows are kept, the first and the last always. Each row is the
+    curve's exact value from that time on (draw it as steps, ``where="post"``), so a
+    thinned curve stays non-increasing and only loses small steps between kept rows.
+    """
+    sf = km.survival_function_.iloc[:, 0]
+    band = km.confidence_interval_survival_function_
+    df = pd.DataFrame({"time": sf.index.to_numpy(dtype=float), "survival": sf.to_numpy(dtype=float),
+                       "ci_low": band.iloc[:, 0].to_numpy(dtype=float),
+                       "ci_high": band.iloc[:, 1].to_numpy(dtype=float)})
+    steps = np.r_[True, np.diff(df["survival"].to_numpy()) != 0]
+    steps[-1] = True
+    df = df[steps].reset_index(drop=True)
+    if len(df) > max_points:
+        keep = np.unique(np.linspace(0, len(df) - 1, max_points).round().astype(int))
+        df = df.iloc[keep].reset_index(drop=True)
+    return df
+
+
 def km_summary(df: pd.DataFrame, *, duration: str = "duration", event: str = "event",
                entry: str | None = None, horizons: tuple[float, ...] = DEFAULT_HORIZONS,
                tau: float | None = None, label: str = "all") -> KMSummary:
@@ -84,7 +112,8 @@ def km_summary(df: pd.DataFrame, *, duration: str = "duration", event: str = "ev
     return KMSummary(
         group=label, customers=len(df), churned=int(df[event].sum()),
         median=float(km.median_survival_time_), median_ci=(lo, hi),
-        survival=pd.DataFrame(rows), rmst=float(restricted_mean_survival_time(km, t=tau)), tau=tau)
+        survival=pd.DataFrame(rows), rmst=float(restricted_mean_survival_time(km, t=tau)), tau=tau,
+        curve=km_curve(km))
 
 
 def km_by_segment(df: pd.DataFrame, *, column: str, duration: str = "duration",

@@ -147,6 +147,8 @@ class SurvivalResult:
                          "rmst_tau": km.tau,
                          "survival": {f"{h:g}": s for h, s in zip(km.survival["horizon"],
                                                                    km.survival["survival"])}}
+            if km.curve is not None:
+                out["km"]["curve"] = {c: [round(float(v), 6) for v in km.curve[c]] for c in km.curve.columns}
         if self.logrank is not None:
             out["logrank"] = {r.column: {"statistic": r.statistic, "p_value": r.p_value}
                               for r in self.logrank.itertuples()}
