@@ -12,7 +12,8 @@ from pathlib import Path
 
 from ..economics.campaign import PLANNED, recommend
 from ..metrics import StudyMetrics
-from .format import DASH, lookup, num, words
+from ..i18n import Catalogue
+from .format import DASH, EN, lookup, num, span, words
 
 
 def study_name(run_dir: Path, manifest: dict) -> str:
@@ -34,16 +35,16 @@ def currency(m: StudyMetrics) -> str:
     return ""
 
 
-def source_text(m: StudyMetrics, manifest: dict) -> str:
-    """Where the data came from, in words: ``simulated data``, ``your files: a.csv``."""
+def source_text(m: StudyMetrics, manifest: dict, t: Catalogue = EN) -> str:
+    """Where the data came from, in words (in the language of ``t``): ``simulated data``, ``your files: a.csv``."""
     source = m.data.source if m.data else None
     if source == "simulate":
-        return "simulated data"
+        return t("simulated data")
     if source == "files":
         inputs = {k: v for k, v in (manifest.get("inputs") or {}).items()
                   if k not in ("params_file", "simulator") and isinstance(v, dict)}
         names = [Path(str(v.get("path", ""))).name for v in inputs.values() if v.get("path")]
-        return "your files" + (f": {', '.join(names)}" if names else "")
+        return t("your files: {names}", names=", ".join(names)) if names else t("your files")
     return str(source) if source else DASH
 
 
@@ -198,11 +199,12 @@ def undated(cost_m) -> bool:
     return len(window) == 2 and window[0] == window[1]
 
 
-def window_text(cost_m) -> str:
-    """The cost window in words: ``2023-01-01 to 2025-12-31``, or, for data without dates, that the
-    churners are all counted at the export date (never "X to X")."""
+def window_text(cost_m, t: Catalogue = EN) -> str:
+    """The cost window in words (in the language of ``t``): ``2023-01-01 to 2025-12-31``, or, for
+    data without dates, that the churners are all counted at the export date (never "X to X")."""
     window = cost_m.window or []
     if undated(cost_m):
-        when = f" at {window[-1]}" if window else ""
-        return f"the data carry no dates: all churners in the export, counted{when}"
-    return f"{window[0]} to {window[1]}" if len(window) == 2 else ""
+        if window:
+            return t("the data carry no dates: all churners in the export, counted at {date}", date=window[-1])
+        return t("the data carry no dates: all churners in the export, counted")
+    return span(t, window[0], window[1]) if len(window) == 2 else ""

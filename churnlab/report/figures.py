@@ -6,6 +6,10 @@ state, default style, so a notebook's settings do not leak in) and returns an
 ``<figure>`` whose ``<img>`` holds the PNG as a ``data:image/png;base64`` URL.
 The page stays one self-contained file, and the same metrics give the same
 bytes (the PNG carries no software version or date).
+
+Each plot helper takes ``t``, the catalogue of the report's language, for its titles,
+labels and legend (English by default); :func:`embed` draws with the language's fonts
+(:func:`churnlab.display.figure_rc`).
 """
 
 from __future__ import annotations
@@ -15,14 +19,16 @@ import io
 from typing import Callable, Mapping
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from .. import i18n
 from ..figures import axes
-from .format import esc, fmt_money, fmt_num, num, plural, words
+from .format import EN, esc, fmt_money, num, qty, tagged, words
 
 CHURN = "#c0392b"
 ACTIVE = "#2e86c1"
@@ -49,7 +55,7 @@ def _short_money(value: float, _pos: object = None) -> str:
 
 
 def churn_rate_plot(monthly: Mapping[str, float | int | None], *, target: float | None = None,
-                    ax: Axes | None = None) -> Axes:
+                    t: i18n.Catalogue = EN, ax: Axes | None = None) -> Axes:
     """Churn rate per month (period -> churned in the month / customers at its start) and its 3-month mean.
 
     ``monthly`` is ``kpi.churn_rate.month`` of metrics.json; missing months are skipped.
@@ -58,56 +64,72 @@ def churn_rate_plot(monthly: Mapping[str, float | int | None], *, target: float 
     ax = axes(ax, (10.4, 3.0))
     s = pd.Series(_finite(monthly), dtype=float).sort_index()
     x = range(len(s))
-    ax.plot(x, s.to_numpy(), marker="o", ms=3, lw=1.4, color=CHURN, label="monthly churn rate")
-    ax.plot(x, s.rolling(3).mean().to_numpy(), color="0.35", lw=1, ls="--", label="3-month average")
+    ax.plot(x, s.to_numpy(), marker="o", ms=3, lw=1.4, color=CHURN, label=t("monthly churn rate"))
+    ax.plot(x, s.rolling(3).mean().to_numpy(), color="0.35", lw=1, ls="--", label=t("3-month average"))
     step = max(1, len(s) // 12)
     ax.set_xticks(list(x)[::step], list(s.index)[::step], rotation=45, ha="right")
     if num(target) is not None:
-        ax.axhline(float(target), color=TOTAL, lw=1, ls=":", label=f"target {float(target):.2%} a month")
+        ax.axhline(float(target), color=TOTAL, lw=1, ls=":",
+                   label=t("target {rate} a month", rate=f"{float(target):.2%}"))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     ax.set_ylim(bottom=0)
-    ax.set_title("Churn rate per month (churned / customers at the start of the month)")
+    ax.set_title(t("Churn rate per month (churned / customers at the start of the month)"))
     ax.legend(frameon=False, loc="upper left")
     return ax
 
 
 def survival_plot(points: Mapping[str, float | int | None], *, median: float | None = None,
-                  median_ci: list | None = None, unit: str = "month", ax: Axes | None = None) -> Axes:
-    """Share of customers still active at each reported horizon (Kaplan–Meier), and the median.
+                  median_ci: list | None = None, unit: str = "month", curve: Mapping[str, list] | None = None,
+                  t: i18n.Catalogue = EN, ax: Axes | None = None) -> Axes:
+    """Share of customers still active over time (Kaplan–Meier), and the median.
 
-    ``points`` is ``survival.km.survival`` (horizon -> S(h), S(0) = 1 is added);
-    ``median`` where S = 50% (``survival.km.median``) with its 95% CI as a
-    horizontal bar. The line only joins the reported points: the curve between
-    them is not in metrics.json.
+    With ``curve`` (``survival.km.curve``: time, survival, ci_low, ci_high) the
+    Kaplan–Meier step curve is drawn with its 95% confidence band. Without it (older
+    runs) a line joins ``points``, ``survival.km.survival`` (horizon -> S(h), S(0) = 1
+    is added): the curve between them is not in metrics.json. ``median`` where S = 50%
+    (``survival.km.median``) is marked with its 95% CI as a horizontal bar.
     """
     ax = axes(ax, (5.2, 3.2))
     pts = sorted((float(h), v) for h, v in _finite(points).items())
-    xs, ys = [0.0] + [h for h, _ in pts], [1.0] + [v for _, v in pts]
-    ax.plot(xs, ys, marker="o", ms=4, lw=1.6, color=ACTIVE, label="still active (Kaplan–Meier)")
+    if curve:
+        time = np.asarray(curve["time"], dtype=float)
+        surv = np.asarray(curve["survival"], dtype=float)
+        low = np.asarray([np.nan if v is None else v for v in curve.get("ci_low") or [None] * len(time)], dtype=float)
+        high = np.asarray([np.nan if v is None else v for v in curve.get("ci_high") or [None] * len(time)],
+                          dtype=float)
+        if np.isfinite(low).any():
+            ax.fill_between(time, low, high, step="post", color=ACTIVE, alpha=0.18, lw=0,
+                            label=t("95% confidence interval"))
+        ax.step(time, surv, where="post", lw=1.6, color=ACTIVE, label=t("still active (Kaplan–Meier)"))
+        last = (float(time[-1]), float(surv[-1])) if len(time) else None
+    else:
+        xs, ys = [0.0] + [h for h, _ in pts], [1.0] + [v for _, v in pts]
+        ax.plot(xs, ys, marker="o", ms=4, lw=1.6, color=ACTIVE, label=t("still active (Kaplan–Meier)"))
+        last = pts[-1] if pts else None
     ax.axhline(0.5, color="0.6", lw=0.8, ls=":")
     med = num(median)
     if med is not None:
-        if pts and med > pts[-1][0]:
-            ax.plot([pts[-1][0], med], [pts[-1][1], 0.5], color=ACTIVE, lw=1, ls=":")
+        if last and med > last[0]:
+            ax.plot([last[0], med], [last[1], 0.5], color=ACTIVE, lw=1, ls=":")
         ci = [num(c) for c in (median_ci or [])]
         xerr = [[med - ci[0]], [ci[1] - med]] if len(ci) == 2 and None not in ci else None
         ax.errorbar([med], [0.5], xerr=xerr, fmt="D", ms=6, color=CHURN, capsize=3,
-                    label=f"median: {fmt_num(med)} {plural(unit, med)}")
+                    label=tagged(t, "median:", qty(t, med, unit)))
     ax.set_ylim(0, 1.08)
     ax.set_xlim(left=0)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel(f"{plural(unit, 2)} since the start")
-    ax.set_title("Customers still active")
+    ax.set_xlabel(t(f"{unit}s since the start"))
+    ax.set_title(t("Customers still active"))
     ax.legend(frameon=False, loc="lower left", fontsize=8)
     return ax
 
 
 def cost_plot(components: Mapping[str, float | int | None], *, currency: str = "",
-              ax: Axes | None = None) -> Axes:
+              t: i18n.Catalogue = EN, ax: Axes | None = None) -> Axes:
     """The cost of churn as a waterfall: each component (``cost.components``) stacked to the total."""
     ax = axes(ax, (5.2, 3.2))
     comps = _finite(components)
-    names = [words(k) for k in comps] + ["total"]
+    names = [t.lookup(words(k)) for k in comps] + [t("total")]
     starts, widths, start = [], [], 0.0
     for v in comps.values():
         starts.append(start)
@@ -127,13 +149,13 @@ def cost_plot(components: Mapping[str, float | int | None], *, currency: str = "
     ax.xaxis.set_major_formatter(FuncFormatter(_short_money))
     ax.set_xlim(right=max(start, max(widths, default=0)) * 1.25 or 1)
     ax.set_xlabel(currency)
-    ax.set_title("Where the cost of churn comes from")
+    ax.set_title(t("Where the cost of churn comes from"))
     return ax
 
 
 def profit_curve_plot(curves: Mapping[str, Mapping[str, float | int | None]], *,
                       recommended: str | None = None, best: tuple[float, float] | None = None,
-                      currency: str = "", ax: Axes | None = None) -> Axes:
+                      currency: str = "", t: i18n.Catalogue = EN, ax: Axes | None = None) -> Axes:
     """Expected campaign profit against the share of the list contacted, one line per policy.
 
     ``curves`` is ``retention.profit_curves`` (policy -> share as text -> profit); the
@@ -147,10 +169,10 @@ def profit_curve_plot(curves: Mapping[str, Mapping[str, float | int | None]], *,
             continue
         rec = name == recommended
         ax.plot([p for p, _ in pts], [v for _, v in pts], lw=2.2 if rec else 1, zorder=3 if rec else 2,
-                color=ACTIVE if rec else "0.65", label=name if rec else None)
+                color=ACTIVE if rec else "0.65", label=t.lookup(name) if rec else None)
     if best is not None and None not in best:
         ax.plot([best[0]], [best[1]], "D", color=CHURN, ms=6, zorder=4,
-                label=f"best: top {best[0]:.0%}, {fmt_money(best[1], currency)}")
+                label=t("best: top {share}, {profit}", share=f"{best[0]:.0%}", profit=fmt_money(best[1], currency)))
     ax.axhline(0, color="0.3", lw=0.8, ls="--")
     shown = [v for k, pts in curves.items() if k == recommended for v in _finite(pts).values()]
     if shown and max(shown) > 0:  # an untargeted mass campaign can lose 100x more: keep the plan in view
@@ -158,17 +180,25 @@ def profit_curve_plot(curves: Mapping[str, Mapping[str, float | int | None]], *,
         ax.set_ylim(bottom=max(low, -1.5 * max(shown)) * 1.05, top=max(shown) * 1.25)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.yaxis.set_major_formatter(FuncFormatter(_short_money))
-    ax.set_xlabel("share of the early-warning list contacted, riskiest first")
+    ax.set_xlabel(t("share of the early-warning list contacted, riskiest first"))
     ax.set_ylabel(currency)
-    ax.set_title("Expected campaign profit")
+    ax.set_title(t("Expected campaign profit"))
     ax.legend(frameon=False, loc="lower left", fontsize=7)
     return ax
 
 
 def embed(draw: Callable[[Axes], object], *, alt: str, caption: str,
-          size: tuple[float, float] = (5.2, 3.2)) -> str:
-    """``<figure>`` with the PNG drawn by ``draw(ax)`` inline; ``alt`` and ``caption`` are plain text."""
-    with matplotlib.style.context("default"), matplotlib.rc_context(STYLE):
+          size: tuple[float, float] = (5.2, 3.2), lang: str = i18n.DEFAULT) -> str:
+    """``<figure>`` with the PNG drawn by ``draw(ax)`` inline; ``alt`` and ``caption`` are plain text.
+
+    ``lang``: the language of the figure's text, drawn with its fonts (a CJK font for ``zh``).
+    """
+    rc = dict(STYLE)
+    if lang != i18n.DEFAULT:
+        from ..display import figure_rc
+
+        rc.update(figure_rc(lang))
+    with matplotlib.style.context("default"), matplotlib.rc_context(rc):
         fig = Figure(figsize=size, dpi=DPI)
         FigureCanvasAgg(fig)
         draw(fig.subplots())

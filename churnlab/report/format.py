@@ -17,10 +17,13 @@ import math
 import re
 from typing import Any, Iterable
 
+from .. import i18n
 from ..escape import esc
 
 DASH = "—"
 NA_TEXT = "not available in this run"
+#: the English catalogue: the default ``t`` of every function that writes text (English unchanged)
+EN = i18n.catalogue(i18n.DEFAULT)
 
 # =========================================================================== values
 
@@ -122,6 +125,46 @@ def plural(unit: str, n: float | None) -> str:
     return unit if n is not None and abs(n) == 1 else unit + "s"
 
 
+def qty(t: i18n.Catalogue, n: float | None, unit: str, text: str | None = None) -> str:
+    """``24 months`` in the language of ``t``: the number, then the unit's plural translated as an
+    exact string (``months`` -> ``个月``; Chinese has no plural). Not a template ``{n} months``: it
+    would match any text ending in "months" ("Dropped calls per month").
+
+    ``text`` is the number as shown (default :func:`fmt_num`).
+    """
+    text = fmt_num(n) if text is None else text
+    if t.english:
+        return f"{text} {plural(unit, n)}"
+    return f"{text} {t(plural(unit, 2))}"
+
+
+def tagged(t: i18n.Catalogue, tag: str, value: str) -> str:
+    """A short tag before a value, ``seed 42``, ``Validation: time-ordered``, with the tag translated
+    as an exact string (a template ``seed {seed}`` would match any text that starts with "seed ").
+    A Chinese tag ending in a full-width colon takes no space after it."""
+    tag_t = t(tag)
+    return f"{tag_t}{value}" if tag_t.endswith("：") else f"{tag_t} {value}"
+
+
+def span(t: i18n.Catalogue, low: str, high: str) -> str:
+    """A range of two shown values: ``a to b`` in English, ``a–b`` otherwise (no template for it:
+    ``{a} to {b}`` would match any sentence with "to" in it)."""
+    return f"{low} to {high}" if t.english else f"{low} – {high}"
+
+
+_SENTENCE = re.compile(r"(?<=[.;:])\s+(?=[A-Z])")
+
+
+def prose(t: i18n.Catalogue, text: str | None) -> str:
+    """A note written in English by a stage (metrics.json) in the language of ``t``, sentence by
+    sentence (a sentence ends with ``.``, ``;`` or ``:`` before a capital letter), each by the
+    catalogue's exact strings and templates; what has no entry stays English. Sentences first:
+    a template for the first sentence alone must not swallow the ones after it."""
+    if not text or t.english:
+        return text or ""
+    return " ".join(t.text(part) for part in _SENTENCE.split(text.strip()))
+
+
 def lookup(mapping: Any, *keys: str) -> Any:
     """``mapping[k1][k2]...`` of a free-form mapping (the manifest); None when a step is missing."""
     cur = mapping
@@ -135,9 +178,10 @@ def lookup(mapping: Any, *keys: str) -> Any:
 # =========================================================================== HTML pieces
 
 
-def na(what: str) -> str:
-    """``<what> not available in this run.`` as a muted paragraph (``what`` is plain text)."""
-    return f'<p class="na">{esc(what)} {NA_TEXT}.</p>'
+def na(what: str, t: i18n.Catalogue = EN) -> str:
+    """``<what> not available in this run.`` as a muted paragraph (``what`` is plain text, English:
+    translated with the sentence by ``t``)."""
+    return f'<p class="na">{esc(t("{what} not available in this run.", what=what))}</p>'
 
 
 def card(title: str, value: str, sub: str = "", *, small: bool = False) -> str:
