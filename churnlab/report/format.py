@@ -146,6 +146,11 @@ def tagged(t: i18n.Catalogue, tag: str, value: str) -> str:
     return f"{tag_t}{value}" if tag_t.endswith("：") else f"{tag_t} {value}"
 
 
+def paren(t: i18n.Catalogue, text: str) -> str:
+    """`` (text)`` after a word in English, ``（text）`` in Chinese (full-width, no space)."""
+    return f" ({text})" if t.english else f"（{text}）"
+
+
 def span(t: i18n.Catalogue, low: str, high: str) -> str:
     """A range of two shown values: ``a to b`` in English, ``a–b`` otherwise (no template for it:
     ``{a} to {b}`` would match any sentence with "to" in it)."""

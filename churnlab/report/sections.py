@@ -30,7 +30,7 @@ from . import facts
 from .figures import churn_rate_plot, cost_plot, embed, profit_curve_plot, survival_plot
 from .format import (
     DASH, EN, bar, bar_table, card, cards, esc, fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct,
-    fmt_ratio, fmt_unit, label, lookup, na, num, plural, prose, qty, section, span, table, tagged, two_columns,
+    fmt_ratio, fmt_unit, label, lookup, na, num, paren, plural, prose, qty, section, span, table, tagged, two_columns,
     words,
 )
 
@@ -87,7 +87,8 @@ def header(run_dir: Path, m: StudyMetrics, manifest: dict, t: Catalogue = EN) ->
         ]))
         others = {k: v for k, v in (data.churned_by_definition or {}).items() if k != data.definition}
         if others:
-            parts = ", ".join(f"{esc(t.lookup(k))} {esc(fmt_int(v))}" for k, v in others.items())
+            parts = (", " if t.english else "，").join(f"{esc(t.lookup(k))} {esc(fmt_int(v))}"
+                                                       for k, v in others.items())
             out.append(f'<p class="note">{esc(t("Churners under other definitions / by end reason:"))} '
                        f'{parts}{"." if t.english else "。"}</p>')
     else:
@@ -271,7 +272,7 @@ def figures(m: StudyMetrics, t: Catalogue = EN) -> str:
         window = facts.window_text(m.cost, t)
         alt, cap = FIGURES["cost"]
         out.append(embed(lambda ax: cost_plot(comps, currency=facts.currency(m), t=t, ax=ax),
-                         alt=t(alt), caption=t(cap, window=f" ({window})" if window else ""), lang=lang))
+                         alt=t(alt), caption=t(cap, window=paren(t, window) if window else ""), lang=lang))
     monthly = m.kpi.churn_rate.month if m.kpi and m.kpi.churn_rate else None
     if monthly and sum(num(v) is not None for v in monthly.values()) >= 2:
         target, status = _churn_target(m)
@@ -429,7 +430,7 @@ def _km(km, unit: str, t: Catalogue = EN) -> list[str]:
     median = num(km.median)
     if median is not None:
         ci = [num(c) for c in (km.median_ci or [])]
-        ci_txt = f" (95% CI {fmt_num(ci[0])}–{fmt_num(ci[1])})" if len(ci) == 2 and None not in ci else ""
+        ci_txt = paren(t, f"95% CI {fmt_num(ci[0])}–{fmt_num(ci[1])}") if len(ci) == 2 and None not in ci else ""
         out.append("<p>" + t(f"Half of the customers have churned by {unit} <strong>{{median}}</strong>{{ci}}.",
                              median=esc(fmt_num(median)), ci=esc(ci_txt)) + "</p>")
     else:
@@ -443,9 +444,9 @@ def _km(km, unit: str, t: Catalogue = EN) -> list[str]:
         out.append(table([(esc(t(h)), n) for h, n in (("After", False), ("Still active", True),
                                                       ("Churned", True))], rows))
     if num(km.rmst) is not None and num(km.rmst_tau) is not None:
-        out.append('<p class="note">' + esc(t("Restricted mean: a customer stays on average {rmst} of the first "
-                                              "{tau}.", rmst=fmt_num(km.rmst), tau=qty(t, 2, unit, fmt_num(km.rmst_tau))))
-                   + "</p>")
+        out.append('<p class="note">' + esc(t(f"Restricted mean: a customer stays on average {{rmst}} of the first "
+                                              f"{{tau}} {plural(unit, 2)}.", rmst=fmt_num(km.rmst),
+                                              tau=fmt_num(km.rmst_tau))) + "</p>")
     return out
 
 
@@ -494,7 +495,7 @@ def _aft(aft, t: Catalogue = EN) -> str:
     others = sorted(((k, v) for k, v in (aft.aic or {}).items() if num(v) is not None), key=lambda kv: kv[1])
     aic_txt = "; ".join(f"{k} {fmt_num(v)}" for k, v in others)
     return (t("Best parametric (AFT) model by AIC: <strong>{best}</strong>", best=esc(aft.best))
-            + (f" (AIC {esc(aic_txt)})" if aic_txt else "") + ("." if t.english else "。"))
+            + (esc(paren(t, f"AIC {aic_txt}")) if aic_txt else "") + ("." if t.english else "。"))
 
 
 def _sbg(sbg, t: Catalogue = EN) -> str:
