@@ -158,7 +158,7 @@ def _campaign(m: StudyMetrics, _mf: dict, t: Catalogue):
     who = ""
     if share is not None:
         who = ((", " if t.english else "，") + tagged(t, "top", fmt_pct(share))
-               + (" " + t("(a mass campaign)") if is_mass(share) else ""))
+               + ((" " if t.english else "") + t("(a mass campaign)") if is_mass(share) else ""))
     return fmt_money(profit, _cur(m, t)), t("expected profit, {policy}", policy=t.lookup(rec.policy)) + who
 
 

@@ -741,7 +741,7 @@ def _policy_table(ret, found: dict[str, float], recommended: str | None, cur: st
         share = num(p.share) if p else (1.0 if k.startswith("mass campaign") else None)
         name = esc(t.lookup(k)) + (f" <strong>{esc(t('(recommended)'))}</strong>" if k == recommended else "")
         if share is not None and is_mass(share) and not k.startswith("mass campaign"):
-            name += " " + esc(t("(a mass campaign)"))
+            name += (" " if t.english else "") + esc(t("(a mass campaign)"))
         rows.append([(name, False), (esc(fmt_pct(share) if share is not None else DASH), True),
                      (esc(fmt_int(p.customers) if p else DASH), True), (esc(fmt_money(v, cur)), True),
                      (esc(fmt_pct(p.p_loss) if p else DASH), True)])
