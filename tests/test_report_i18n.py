@@ -86,7 +86,7 @@ def test_zh_report_has_no_english_prose(tmp_path: Path):
     html = path.read_text(encoding="utf-8")
     assert page_leaks(path) == []
     for zh in ("核心 KPI", "客户为什么流失", "生存分析概览", "流失成本", "建议的行动", "已执行的笔记本",
-               "四张图看懂本研究", "按风险 × 价值排序，差异化优惠", "价格", "合约套餐：按月",
+               "四张图看懂本研究", "按风险 × 价值排序，差异化优惠", "价格", "合同类型：按月",
                "sBG 只用数据窗口内获取的客户队列",  # the KPI stage's note, translated
                "没有异质性",  # the sBG degenerate note
                "两者并不矛盾",  # the P(alive) note
