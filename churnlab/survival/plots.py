@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..design import as_level
 from ..figures import PALETTE, axes, ratio_forest
 from .aft import AFTComparison
@@ -30,8 +31,9 @@ def km_plot(df: pd.DataFrame, *, column: str | None = None, duration: str = "dur
     from lifelines.plotting import add_at_risk_counts
 
     ax = axes(ax, (8, 4.8))
+    tr = i18n.current().text  # lifelines glues the labels into the at-risk table: translate them first
     if column is None:
-        groups = [("all customers", df)]
+        groups = [(tr("all customers"), df)]
     else:
         levels = as_level(df[column])
         top = levels.value_counts().head(max_levels).index
@@ -50,7 +52,7 @@ def km_plot(df: pd.DataFrame, *, column: str | None = None, duration: str = "dur
         add_at_risk_counts(*fitters, ax=ax, rows_to_show=["At risk"])
     if unadjusted and entry:
         kaplan_meier(df, duration=duration, event=event,
-                     label="ignoring left truncation (biased)").plot_survival_function(
+                     label=tr("ignoring left truncation (biased)")).plot_survival_function(
             ax=ax, ci_show=False, ls="--", color="0.5")
         ax.legend(frameon=False)
         ax.set_xlabel(f"tenure ({unit})")

@@ -83,3 +83,40 @@ def per_sd(hazard_ratios: pd.DataFrame, scale: Mapping[str, float], *,
 def hr_per_sd(hr: float, sd: float | None) -> float:
     """A per-unit hazard ratio as per 1 SD: hr ** sd (= exp(b × SD)); unchanged without an SD."""
     return float(hr) ** float(sd) if sd is not None else float(hr)
+
+
+#: How a feature and its level are joined in a label, per language (English: "Senior customer: yes").
+LABEL_SEPARATOR = {"en": ": ", "zh": "："}
+
+
+def localized(table: pd.DataFrame, cat) -> pd.DataFrame:
+    """A readable table (:func:`per_sd`) with its ``label`` and ``per`` in the catalogue's language.
+
+    A label or "per" text with its own catalogue entry is translated whole; otherwise a level
+    label ("Senior customer: yes") is translated part by part, the feature label and the level
+    each through the catalogue, joined by the language's :data:`LABEL_SEPARATOR`, and a level
+    comparison ("one year vs two year") keeps its "vs" between the translated levels (a
+    catalogue template as general as "{a}: {b}" would match any sentence with a colon).
+    English (``cat.english``) returns the table unchanged.
+    """
+    if cat.english:
+        return table
+    sep = LABEL_SEPARATOR.get(cat.lang, ": ")
+
+    def label(term: str, text: str) -> str:
+        found = cat.lookup(text)
+        if found != text or split_term(term)[1] is None:
+            return found
+        head, mark, tail = text.partition(": ")
+        return f"{cat.lookup(head)}{sep}{cat.lookup(tail)}" if mark else text
+
+    def per(text: str) -> str:
+        found = cat.lookup(text)
+        if found != text or " vs " not in text:
+            return found
+        return " vs ".join(cat.lookup(part) for part in text.split(" vs "))
+
+    out = table.copy()
+    out["label"] = [label(t, s) for t, s in zip(out["term"], out["label"])]
+    out["per"] = [per(s) if isinstance(s, str) else s for s in out["per"]]
+    return out
