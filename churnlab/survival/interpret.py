@@ -30,7 +30,7 @@ import pandas as pd
 from .. import i18n
 from ..features_meta import label as feature_label
 from ..features_meta import level_text, split_term, unit
-from .readable import fmt_sd
+from .readable import fmt_sd, level_word, unit_word
 
 #: Significance level of "significant" in these sentences.
 ALPHA = 0.05
@@ -39,7 +39,7 @@ MAX_PLANTED = 2
 
 #: The English templates (msgids of the catalogue ``churnlab/i18n/zh/survival.yaml``).
 TEXT = {
-    "contrast": ("Customers whose **{feature}** is “{high}” leave **{ratio:.1f}× as fast** as those "
+    "contrast": ("Customers whose **{feature}** is “{high}” leave **{times:.1f}× as fast** as those "
                  "with “{low}” (hazard ratio {ratio:.2f}, 95% CI {ci_low:.2f}–{ci_high:.2f})."),
     "contrast_ph": ("This ratio is an average over tenure: {feature} breaks proportional hazards, "
                     "so the refit gives each of its levels its own baseline hazard."),
@@ -140,8 +140,9 @@ def contrast_sentence(c: dict | None, cat: i18n.Catalogue, *, labels: Mapping[st
     if c is None:
         return cat(TEXT["no_contrast"])
     name = feature_label(c["feature"], labels)
-    out = cat(TEXT["contrast"], feature=name, high=level_text(c["high"]), low=level_text(c["low"]),
-              ratio=c["ratio"], ci_low=c["ci_low"], ci_high=c["ci_high"])
+    out = cat(TEXT["contrast"], feature=name, high=level_word(level_text(c["high"]), cat),
+              low=level_word(level_text(c["low"]), cat),
+              times=c["ratio"], ratio=c["ratio"], ci_low=c["ci_low"], ci_high=c["ci_high"])
     if c["feature"] in strata:
         out += " " + cat(TEXT["contrast_ph"], feature=name)
     return out
@@ -152,7 +153,7 @@ def numeric_sentence(n: dict | None, cat: i18n.Catalogue, *,
     """:func:`strongest_numeric` in words, with the size of one SD in the feature's unit."""
     if n is None:
         return cat(TEXT["no_numeric"])
-    u = unit(n["feature"])
+    u = unit_word(unit(n["feature"]), cat)
     fields = {"feature": feature_label(n["feature"], labels), "sd": fmt_sd(n["sd"]), "hr": n["hr"],
               "ci_low": n["ci_low"], "ci_high": n["ci_high"]}
     return cat(TEXT["numeric_unit"], unit=u, **fields) if u else cat(TEXT["numeric_plain"], **fields)

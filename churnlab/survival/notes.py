@@ -46,7 +46,9 @@ def _table(res) -> str:
         out.append(f"Counts turned into rates per {sp.unit} observed (a count grows with the time we "
                    "watched a customer, which would make long stayers look protected): "
                    + ", ".join(f"`{a}` → `{b}`" for a, b in st.attrs["renamed"].items()))
-    return "\n\n".join(out)
+    # each paragraph translated on its own: a template ending in a field, matched against the
+    # whole note, would swallow the paragraphs after it into that field
+    return "\n\n".join(i18n.current().text(p) for p in out)
 
 
 def _km(res) -> str:
@@ -81,7 +83,9 @@ def _cox(res) -> str:
 
 
 def _remedy(res) -> str:
-    return "\n".join(f"* {n}" for n in res.remedy.notes) if res.remedy is not None else ""
+    if res.remedy is None:
+        return ""
+    return "\n".join(f"* {i18n.current().text(n)}" for n in res.remedy.notes)  # line by line, as in _table
 
 
 def _after_remedy(res) -> str:
@@ -194,15 +198,19 @@ def _sbg_error(sbg, period: str) -> str:
     txt = cat("held-out ages {first}-{last}: MAPE {mape:.1%}, bias (actual − projected, share of "
               "actual) {bias:+.1%}", first=e.index.min(), last=e.index.max(), mape=sbg.mape, bias=sbg.bias)
     if sbg.drift is not None:
-        key = ("**The error is one-signed and growing**: at every held-out age {word} customers survived "
+        # one whole sentence per direction (a translation cannot reuse the words "fewer"/"over")
+        key = ("**The error is one-signed and growing**: at every held-out age fewer customers survived "
                "than projected, by {first:.1%} at age {age0} and {last:.1%} at age {age1}; the sBG "
-               "{way}states survival and the DERL, more the further it projects")
-        txt += ". " + cat(key, word="fewer" if sbg.drift == "over" else "more", first=abs(e.iloc[0]),
-                          age0=e.index[0], last=abs(e.iloc[-1]), age1=e.index[-1],
-                          way="over" if sbg.drift == "over" else "under")
+               "overstates survival and the DERL, more the further it projects") if sbg.drift == "over" \
+            else ("**The error is one-signed and growing**: at every held-out age more customers survived "
+                  "than projected, by {first:.1%} at age {age0} and {last:.1%} at age {age1}; the sBG "
+                  "understates survival and the DERL, more the further it projects")
+        txt += ". " + cat(key, first=abs(e.iloc[0]), age0=e.index[0], last=abs(e.iloc[-1]), age1=e.index[-1])
     elif (e > 0).all() or (e < 0).all():
-        txt += "; " + cat("every held-out age errs the same way ({word} survivors than projected), "
-                          "though the gap does not grow with age", word="more" if e.iloc[0] > 0 else "fewer")
+        txt += "; " + (cat("every held-out age errs the same way (more survivors than projected), though "
+                           "the gap does not grow with age") if e.iloc[0] > 0 else
+                       cat("every held-out age errs the same way (fewer survivors than projected), though "
+                           "the gap does not grow with age"))
     else:
         txt += "; " + cat("the errors change sign across held-out ages (no systematic drift)")
     return txt

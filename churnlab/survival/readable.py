@@ -101,22 +101,51 @@ def localized(table: pd.DataFrame, cat) -> pd.DataFrame:
     """
     if cat.english:
         return table
-    sep = LABEL_SEPARATOR.get(cat.lang, ": ")
-
-    def label(term: str, text: str) -> str:
-        found = cat.lookup(text)
-        if found != text or split_term(term)[1] is None:
-            return found
-        head, mark, tail = text.partition(": ")
-        return f"{cat.lookup(head)}{sep}{cat.lookup(tail)}" if mark else text
-
-    def per(text: str) -> str:
-        found = cat.lookup(text)
-        if found != text or " vs " not in text:
-            return found
-        return " vs ".join(cat.lookup(part) for part in text.split(" vs "))
-
     out = table.copy()
-    out["label"] = [label(t, s) for t, s in zip(out["term"], out["label"])]
-    out["per"] = [per(s) if isinstance(s, str) else s for s in out["per"]]
+    out["label"] = [localized_label(t, s, cat) for t, s in zip(out["term"], out["label"])]
+    out["per"] = [localized_per(s, cat) if isinstance(s, str) else s for s in out["per"]]
     return out
+
+
+def localized_label(term: str, text: str, cat) -> str:
+    """One readable label in the catalogue's language: whole when the catalogue has it, else a
+    level label ("Senior customer: yes") part by part (see :func:`localized`)."""
+    found = cat.lookup(text)
+    if cat.english or found != text or split_term(term)[1] is None:
+        return found
+    head, mark, tail = text.partition(": ")
+    sep = LABEL_SEPARATOR.get(cat.lang, ": ")
+    return f"{cat.lookup(head)}{sep}{level_word(tail, cat)}" if mark else text
+
+
+def localized_per(text: str, cat) -> str:
+    """One "per" text in the catalogue's language: whole when the catalogue has it ("per 1 SD =
+    …" is a template), else a level comparison with each level translated around its "vs"."""
+    found = cat.lookup(text)
+    if cat.english or found != text or " vs " not in text:
+        return found
+    return " vs ".join(level_word(part, cat) for part in text.split(" vs "))
+
+
+def level_word(text: str, cat) -> str:
+    """A category level's text ("month to month") in the catalogue's language.
+
+    Looked up under the key ``"level: <text>"`` (a context, as in gettext's msgctxt): a bare
+    entry "north" or "yes" would also translate every table cell holding that data value in
+    any notebook. Unchanged in English or without an entry.
+    """
+    if cat.english:
+        return text
+    key = f"level: {text}"
+    found = cat.lookup(key)
+    return text if found == key else found
+
+
+def unit_word(text: str, cat) -> str:
+    """A feature's unit ("complaints", "failures a month") in the catalogue's language, looked up
+    under ``"unit: <text>"`` like :func:`level_word`; unchanged in English or without an entry."""
+    if cat.english or not text:
+        return text
+    key = f"unit: {text}"
+    found = cat.lookup(key)
+    return text if found == key else found

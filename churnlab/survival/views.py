@@ -16,7 +16,7 @@ from .plots import (
     prediction_hist,
 )
 from .interpret import interpretation as _interpretation
-from .readable import localized
+from .readable import localized, localized_label, localized_per
 from .stage import SurvivalResult, readable_table
 
 #: Columns of the readable hazard-ratio tables (:func:`churnlab.survival.readable.per_sd`).
@@ -169,3 +169,20 @@ def bgnbd(res: SurvivalResult) -> None:
 def alive_vs_inactivity(res: SurvivalResult) -> None:
     """Section 8, two definitions of "gone": P(alive) crossed with the inactivity rule."""
     show(res.note("P(alive) vs inactivity"), res.alive_vs_inactivity)
+
+
+def record(res: SurvivalResult) -> None:
+    """Section 9: the headline numbers ``study.survival()`` recorded in metrics.json, as a table
+    (:func:`churnlab.metrics.summary.recorded`); the readable labels of the hazard ratios are
+    shown in the display language (metrics.json keeps them in English)."""
+    from ..metrics.summary import recorded
+
+    cat = i18n.current()
+    values = res.metrics()["survival"]
+    if not cat.english:
+        for part in (values.get("cox"), values.get("drivers")):
+            if part and "labels" in part:
+                part["labels"] = {t: localized_label(t, s, cat) for t, s in part["labels"].items()}
+            if part and "per" in part:
+                part["per"] = {t: localized_per(s, cat) for t, s in part["per"].items()}
+    show(recorded(values))
