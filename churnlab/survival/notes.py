@@ -264,7 +264,8 @@ def _competing(res) -> str:
             + cat("Each cause gets its own Cox model (the other exits censored), because what drives a "
                   "cancellation is not what makes a payment fail."))
     if cr.skipped:
-        text += " " + cat("No model for {causes}.", causes="; ".join(f"{c}: {why}" for c, why in cr.skipped.items()))
+        text += " " + cat("No model for {causes}.", causes="; ".join(f"{cat.text(c)}: {cat.text(why)}"
+                                                              for c, why in cr.skipped.items()))
     return text
 
 

@@ -180,6 +180,8 @@ def record(res: SurvivalResult) -> None:
     cat = i18n.current()
     values = res.metrics()["survival"]
     if not cat.english:
+        if values.get("competing", {}).get("skipped"):
+            values["competing"]["skipped"] = {c: cat.text(why) for c, why in values["competing"]["skipped"].items()}
         for part in (values.get("cox"), values.get("drivers")):
             if part and "labels" in part:
                 part["labels"] = {t: localized_label(t, s, cat) for t, s in part["labels"].items()}
