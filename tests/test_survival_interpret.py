@@ -132,3 +132,12 @@ def test_readable_labels_translate_part_by_part_and_stay_english_in_english():
     assert level_word("north", ZH) == "北部" and ZH.lookup("north") == "north"
     assert unit_word("complaints", ZH) == "次投诉" and unit_word("complaints", EN) == "complaints"
     assert level_word("no such level", ZH) == "no such level"
+
+
+def test_tidy_gives_glued_chinese_its_own_punctuation_and_leaves_english_alone():
+    from churnlab.survival.interpret import tidy
+
+    glued = "偏差 -7.1%. **误差**扩大 · 风险率. 没有 5,000 个客户月 （见表） 。 `price_rise` 1717.71 (1.2–3.4)."
+    assert tidy(glued, "zh") == "偏差 -7.1%。**误差**扩大 · 风险率。没有 5,000 个客户月（见表）。`price_rise` 1717.71 (1.2–3.4)."
+    english = "Bias -7.1%. The error grows (see the table) . Done."
+    assert tidy(english, "en") == english

@@ -22,6 +22,7 @@ templates are listed in :data:`TEXT`.
 from __future__ import annotations
 
 import math
+import re
 from typing import Mapping
 
 import numpy as np
@@ -77,6 +78,22 @@ TEXT = {
                       "value. A larger estimate often means it also picks up a correlated driver."),
     "planted_more": "{n} more planted driver(s) are missed or recovered only roughly (see the table).",
 }
+
+
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef”’"
+_STOP = re.compile(f"(?<=[{_CJK}%])\\.(?=\\s|$)")
+_SPACE_AFTER = re.compile("(?<=[。，；：！？）])[ \\t]+")
+_SPACE_BEFORE = re.compile("(?<=\\S)[ \\t]+(?=（)")
+
+
+def tidy(text: str, lang: str) -> str:
+    """Sentences glued in English style, tidied for a CJK language: a "." after Chinese text
+    becomes "。", and no space is left after full-width punctuation or before "（". The
+    pieces are translated one by one, so the glue between them (". ", " ") is English;
+    English (any other language) is returned unchanged."""
+    if lang != "zh":
+        return text
+    return _SPACE_BEFORE.sub("", _SPACE_AFTER.sub("", _STOP.sub("。", text)))
 
 
 def _significant(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
@@ -248,4 +265,4 @@ def interpretation(res, cat: i18n.Catalogue | None = None) -> str:
         lines.append(median_sentence(km.median, km.median_ci, res.unit_label, km.survival, cat))
     if res.planted is not None and res.drivers is not None:
         lines += planted_sentences(res.planted, res.drivers.events, cat)
-    return "\n".join(line for line in lines if line)
+    return tidy("\n".join(line for line in lines if line), cat.lang)

@@ -286,4 +286,7 @@ def note(res, part: str) -> str:
         raise KeyError(f"no note {part!r}; expected one of {sorted(NOTES)}")
     if part in SKIPPABLE and part in res.skipped:
         return f"**{part} skipped:** {res.skipped[part]}"
-    return NOTES[part](res)
+    from .interpret import tidy
+
+    # pieces translated one by one are glued with English punctuation: tidied for the language
+    return tidy(NOTES[part](res), i18n.current().lang)
