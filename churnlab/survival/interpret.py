@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .. import i18n
+from ..escape import md, md_code
 from ..features_meta import label as feature_label
 from ..features_meta import level_text, split_term, unit
 from .readable import fmt_sd, level_word, unit_word
@@ -59,21 +60,21 @@ TEXT = {
     "no_median": ("Fewer than half of the customers leave within the data, so the median lifetime "
                   "lies beyond it: {share:.0%} are still customers after {horizon:g} {unit}."),
     "planted_all": "Every comparable planted driver ({n}) is recovered.",
-    "planted_power": ("Planted driver `{feature}` is missed: its estimate is not significant "
+    "planted_power": ("Planted driver {feature} is missed: its estimate is not significant "
                       "(p = {p:.2g}). A planted hazard ratio of {planted_hr:.2f} is a small effect, "
                       "and {events:,} churn events give too little power to tell it from chance: a "
                       "real driver can hide in a sample this size."),
-    "planted_sign": ("Planted driver `{feature}` is missed: its estimate points the wrong way "
+    "planted_sign": ("Planted driver {feature} is missed: its estimate points the wrong way "
                      "(hazard ratio {hr:.2f} against a planted {planted_hr:.2f}). A weak effect can "
                      "be flipped by noise or by a correlated covariate that takes its place."),
-    "planted_off": ("Planted driver `{feature}` is missed: its estimate is {ratio:.1f}× the planted "
+    "planted_off": ("Planted driver {feature} is missed: its estimate is {ratio:.1f}× the planted "
                     "log hazard ratio. The model measures a stand-in for the simulator's own "
                     "variable, and a stand-in can dilute or exaggerate an effect."),
-    "planted_small": ("Planted driver `{feature}` is recovered only roughly: its estimate is "
+    "planted_small": ("Planted driver {feature} is recovered only roughly: its estimate is "
                       "{ratio:.2f}× the planted log hazard ratio and its 95% CI misses the planted "
                       "value. An estimate smaller than the truth is typical when the measured "
                       "covariate is a noisy stand-in for what drove churn (attenuation)."),
-    "planted_large": ("Planted driver `{feature}` is recovered only roughly: its estimate is "
+    "planted_large": ("Planted driver {feature} is recovered only roughly: its estimate is "
                       "{ratio:.2f}× the planted log hazard ratio and its 95% CI misses the planted "
                       "value. A larger estimate often means it also picks up a correlated driver."),
     "planted_more": "{n} more planted driver(s) are missed or recovered only roughly (see the table).",
@@ -156,9 +157,9 @@ def contrast_sentence(c: dict | None, cat: i18n.Catalogue, *, labels: Mapping[st
     hazards (it is in ``strata``: the ratio is an average over tenure)."""
     if c is None:
         return cat(TEXT["no_contrast"])
-    name = feature_label(c["feature"], labels)
-    out = cat(TEXT["contrast"], feature=name, high=level_word(level_text(c["high"]), cat),
-              low=level_word(level_text(c["low"]), cat),
+    name = md(cat.text(feature_label(c["feature"], labels)))  # translated, then escaped: read as text
+    out = cat(TEXT["contrast"], feature=name, high=md(level_word(level_text(c["high"]), cat)),
+              low=md(level_word(level_text(c["low"]), cat)),
               times=c["ratio"], ratio=c["ratio"], ci_low=c["ci_low"], ci_high=c["ci_high"])
     if c["feature"] in strata:
         out += " " + cat(TEXT["contrast_ph"], feature=name)
@@ -170,8 +171,9 @@ def numeric_sentence(n: dict | None, cat: i18n.Catalogue, *,
     """:func:`strongest_numeric` in words, with the size of one SD in the feature's unit."""
     if n is None:
         return cat(TEXT["no_numeric"])
-    u = unit_word(unit(n["feature"]), cat)
-    fields = {"feature": feature_label(n["feature"], labels), "sd": fmt_sd(n["sd"]), "hr": n["hr"],
+    u = md(unit_word(unit(n["feature"]), cat))
+    fields = {"feature": md(cat.text(feature_label(n["feature"], labels))), "sd": fmt_sd(n["sd"]),
+              "hr": n["hr"],
               "ci_low": n["ci_low"], "ci_high": n["ci_high"]}
     return cat(TEXT["numeric_unit"], unit=u, **fields) if u else cat(TEXT["numeric_plain"], **fields)
 
@@ -226,16 +228,16 @@ def planted_sentences(planted: pd.DataFrame | None, events: int, cat: i18n.Catal
         ratio = float(r.log_hr / r.planted_log_hr) if r.planted_log_hr else float("nan")
         if not r.recovered:
             if not float(r.p_value) < ALPHA:
-                out.append(cat(TEXT["planted_power"], feature=r.feature, p=float(r.p_value),
+                out.append(cat(TEXT["planted_power"], feature=md_code(r.feature), p=float(r.p_value),
                                planted_hr=planted_hr, events=int(events)))
             elif np.sign(r.log_hr) != np.sign(r.planted_log_hr):
-                out.append(cat(TEXT["planted_sign"], feature=r.feature, hr=float(r.hr),
+                out.append(cat(TEXT["planted_sign"], feature=md_code(r.feature), hr=float(r.hr),
                                planted_hr=planted_hr))
             else:
-                out.append(cat(TEXT["planted_off"], feature=r.feature, ratio=ratio))
+                out.append(cat(TEXT["planted_off"], feature=md_code(r.feature), ratio=ratio))
         else:
             key = "planted_small" if abs(ratio) < 1 else "planted_large"
-            out.append(cat(TEXT[key], feature=r.feature, ratio=ratio))
+            out.append(cat(TEXT[key], feature=md_code(r.feature), ratio=ratio))
     if len(rows) > limit:
         out.append(cat(TEXT["planted_more"], n=len(rows) - limit))
     return out
