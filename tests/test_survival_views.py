@@ -26,7 +26,7 @@ def res(request, tmp_path_factory):
 
 def shown_by(view, res, monkeypatch) -> list:
     shown = []
-    monkeypatch.setattr("IPython.display.display", lambda x: shown.append(x))
+    monkeypatch.setattr("IPython.display.display", lambda x, **kw: shown.append(x))
     view(res)
     return shown
 
@@ -49,3 +49,36 @@ def test_kaplan_meier_shows_note_table_figure_note_in_order(res, monkeypatch):
     assert res.km_all is not None
     kinds = [type(s).__name__ for s in shown]
     assert kinds == ["Markdown", "DataFrame", "Figure", "Markdown"], kinds
+
+
+def test_interpretation_and_record_show_one_text_and_one_table(res, monkeypatch):
+    shown = shown_by(views.interpretation, res, monkeypatch)
+    assert [type(s).__name__ for s in shown] == ["Markdown"]
+    text = shown[0].data
+    assert "Half of the customers have left after" in text or "Fewer than half" in text
+    assert "as fast" in text or "No category level differs" in text
+    shown = shown_by(views.record, res, monkeypatch)
+    assert [type(s).__name__ for s in shown] == ["DataFrame"]
+    assert list(shown[0].columns) == ["key", "recorded value"]
+
+
+def test_in_chinese_every_view_of_notebook_03_leaves_no_english_text(res, monkeypatch):
+    """Notes, the run in words, table cells and figure texts of every view, shown in zh."""
+    from churnlab import i18n
+
+    names = ALWAYS + ["cox_remedied", "drivers", "interpretation", "planted", "record"]
+    found = []
+    with i18n.use("zh"):
+        for name in names:
+            shown = []
+            monkeypatch.setattr("IPython.display.display",
+                                lambda x, metadata=None, **kw: shown.append((x, metadata)))
+            getattr(views, name)(res)
+            for item, metadata in shown:
+                if type(item).__name__ == "Markdown":
+                    found += [(name, r) for line in item.data.splitlines() for r in i18n.english_prose(line)]
+                elif hasattr(item, "columns"):
+                    cells = [v for c in item.columns if item[c].dtype == object for v in item[c]]
+                    found += [(name, r) for v in cells if isinstance(v, str) for r in i18n.english_prose(v)]
+                found += [(name, r) for r in (metadata or {}).get(i18n.UNTRANSLATED, [])]
+    assert not found, found

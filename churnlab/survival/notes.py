@@ -11,6 +11,8 @@ from typing import Callable
 
 import pandas as pd
 
+from .. import i18n
+
 #: Parts whose skip reason is shown in place of their note (the keys of ``SurvivalResult.skipped``).
 SKIPPABLE = ("Competing risks", "Kaplan-Meier", "Hazard", "Cox model", "Drivers", "Parametric models",
              "Predictions", "Validation",
@@ -44,7 +46,9 @@ def _table(res) -> str:
         out.append(f"Counts turned into rates per {sp.unit} observed (a count grows with the time we "
                    "watched a customer, which would make long stayers look protected): "
                    + ", ".join(f"`{a}` → `{b}`" for a, b in st.attrs["renamed"].items()))
-    return "\n\n".join(out)
+    # each paragraph translated on its own: a template ending in a field, matched against the
+    # whole note, would swallow the paragraphs after it into that field
+    return "\n\n".join(i18n.current().text(p) for p in out)
 
 
 def _km(res) -> str:
@@ -79,7 +83,9 @@ def _cox(res) -> str:
 
 
 def _remedy(res) -> str:
-    return "\n".join(f"* {n}" for n in res.remedy.notes) if res.remedy is not None else ""
+    if res.remedy is None:
+        return ""
+    return "\n".join(f"* {i18n.current().text(n)}" for n in res.remedy.notes)  # line by line, as in _table
 
 
 def _after_remedy(res) -> str:
@@ -90,26 +96,28 @@ def _after_remedy(res) -> str:
 
 
 def _drivers(res) -> str:
+    cat = i18n.current()  # pieces glued by condition: each one its own catalogue entry
     d = res.drivers
     hr = d.hazard_ratios
     sig = hr[hr["p_value"] < 0.05]
     top = sig.reindex(sig["log_hr"].abs().sort_values(ascending=False).index).head(3)
     strongest = ", ".join(f"`{r.term}` {r.hr:.2f} ({r.ci_low:.2f}–{r.ci_high:.2f})"
-                          for r in top.itertuples()) or "none is significant at 5%"
+                          for r in top.itertuples()) or cat("none is significant at 5%")
     a = d.model_attrs
     extra = []
     if a.get("censored_involuntary"):
-        extra.append(f"{a['censored_involuntary']:,} involuntary ends (failed payments) are censored: "
-                     "this is the hazard of voluntary churn")
+        extra.append(cat("{n:,} involuntary ends (failed payments) are censored: this is the hazard "
+                         "of voluntary churn", n=a["censored_involuntary"]))
     if a.get("run_in_months"):
-        extra.append(f"{a['run_in_months']:,} customer-months without a completed usage month "
-                     "(each customer's first observed month) are left out")
-    return (f"**Drivers model** (time-varying Cox): {d.episodes:,} customer-months at risk of "
-            f"{d.customers:,} customers, {d.events:,} churn events, statuses known up to "
-            f"{a.get('observed_until')}" + (f", one baseline hazard per {', '.join(d.strata)}"
-                                            if d.strata else "")
-            + f". {len(sig)} of {len(hr)} terms are significant at 5% (unadjusted); the strongest "
-            f"(hazard ratio per unit, 95% CI): {strongest}."
+        extra.append(cat("{n:,} customer-months without a completed usage month (each customer's "
+                         "first observed month) are left out", n=a["run_in_months"]))
+    return (cat("**Drivers model** (time-varying Cox): {episodes:,} customer-months at risk of "
+                "{customers:,} customers, {events:,} churn events, statuses known up to {until}",
+                episodes=d.episodes, customers=d.customers, events=d.events,
+                until=str(a.get("observed_until")))
+            + (cat(", one baseline hazard per {strata}", strata=", ".join(d.strata)) if d.strata else "")
+            + cat(". {k} of {n} terms are significant at 5% (unadjusted); the strongest (hazard ratio "
+                  "per unit, 95% CI): {strongest}.", k=len(sig), n=len(hr), strongest=strongest)
             + ("".join(f" {e[0].upper()}{e[1:]}." for e in extra)))
 
 
@@ -119,21 +127,23 @@ def _planted(res) -> str:
         return ""
     from .planted import FACTOR, MIN_EFFECT
 
+    cat = i18n.current()
     comparable = p[p["recovered"].notna()]
     asserted = p[p["asserted"].astype(bool)]
     ok = asserted["recovered"].astype(bool)
-    missed = ", ".join(f"`{f}` ({v})" for f, v in zip(asserted.loc[~ok, "feature"],
-                                                      asserted.loc[~ok, "verdict"]))
-    return ("**Planted vs recovered.** The simulator planted these log hazard ratios on the monthly "
-            "hazard; the drivers model measures the same variables as known at each month's start. "
-            f"A driver counts as **recovered** only if its estimate is significant (p < 0.05), has the "
-            f"planted sign, and its 95% CI covers the planted value or the estimate is within a "
-            f"factor {FACTOR:g} of it. Recovered: **{int(comparable['recovered'].astype(bool).sum())} "
-            f"of {len(comparable)}** comparable drivers; of the {len(asserted)} with |planted log-HR| "
-            f"≥ {MIN_EFFECT:g}, **{int(ok.sum())}** are recovered"
-            + (f"; not recovered: {missed}." if missed else ".")
-            + (f" {len(p) - len(comparable)} planted driver(s) cannot be compared (see `verdict`)."
-               if len(p) > len(comparable) else ""))
+    missed = ", ".join(f"`{f}` ({cat.text(v)})" for f, v in zip(asserted.loc[~ok, "feature"],
+                                                                asserted.loc[~ok, "verdict"]))
+    return (cat("**Planted vs recovered.** The simulator planted these log hazard ratios on the monthly "
+                "hazard; the drivers model measures the same variables as known at each month's start. "
+                "A driver counts as **recovered** only if its estimate is significant (p < 0.05), has the "
+                "planted sign, and its 95% CI covers the planted value or the estimate is within a "
+                "factor {factor:g} of it. Recovered: **{recovered} of {comparable}** comparable drivers; "
+                "of the {asserted} with |planted log-HR| ≥ {min_effect:g}, **{ok}** are recovered",
+                factor=FACTOR, recovered=int(comparable["recovered"].astype(bool).sum()),
+                comparable=len(comparable), asserted=len(asserted), min_effect=MIN_EFFECT, ok=int(ok.sum()))
+            + (cat("; not recovered: {missed}.", missed=missed) if missed else ".")
+            + (" " + cat("{n} planted driver(s) cannot be compared (see `verdict`).",
+                         n=len(p) - len(comparable)) if len(p) > len(comparable) else ""))
 
 
 def _aft(res) -> str:
@@ -143,6 +153,7 @@ def _aft(res) -> str:
 
 
 def _validation(res) -> str:
+    cat = i18n.current()
     v = res.validation
     c = v.concordance.set_index("model")
     ref = c.loc["Kaplan-Meier (no covariates)", "integrated_brier"]
@@ -150,47 +161,58 @@ def _validation(res) -> str:
     parts = []
     for name, err in v.calibration_error.items():
         ibs = c.loc[name, "integrated_brier"]
-        gain = f" ({1 - ibs / ref:.0%} below the curve without covariates, {ref:.3f})" if ref > 0 else ""
-        parts.append(f"**{name}**: C = {c.loc[name, 'test']:.3f}, integrated Brier score over "
-                     f"{unit} 1–{h} after entering the data {ibs:.3f}{gain}, predicted churn within "
-                     f"{h} {unit} off by {100 * err:.1f} percentage points on average across risk groups")
-    return (f"Trained on {v.n_train:,} customers, tested on {v.n_test:,}. C counts only pairs of "
-            "customers seen at risk together (entry times respected). " + " · ".join(parts) + ".")
+        gain = (" " + cat("({gain:.0%} below the curve without covariates, {ref:.3f})",
+                          gain=1 - ibs / ref, ref=ref)) if ref > 0 else ""
+        parts.append(cat("**{name}**: C = {c:.3f}, integrated Brier score over {unit} 1–{h} after "
+                         "entering the data {ibs:.3f}{gain}, predicted churn within {h} {unit} off by "
+                         "{err:.1f} percentage points on average across risk groups", name=name,
+                         c=c.loc[name, "test"], unit=unit, h=h, ibs=ibs, gain=gain, err=100 * err))
+    return (cat("Trained on {train:,} customers, tested on {test:,}. C counts only pairs of customers seen "
+                "at risk together (entry times respected).", train=v.n_train, test=v.n_test)
+            + " " + " · ".join(parts) + ".")
 
 
 def _sbg(res) -> str:
+    cat = i18n.current()
     sbg, sp = res.sbg, res.params.survival
     f = sbg.fit
-    return (f"**{res.cohorts} {sp.cohort_period}ly cohorts** (customers aged in whole "
-            f"{sp.cohort_period}s from their own start, i.e. by renewals), fitted on ages 1-"
-            f"{sbg.fit_periods}: **α = {f.alpha:.3f}, β = {f.beta:.3f}** (mean churn probability per "
-            f"{sp.cohort_period} α/(α+β) = {f.alpha / (f.alpha + f.beta):.3f}) · "
-            + _sbg_error(sbg, sp.cohort_period)
-            + f" · DERL of a customer who has renewed once (Fader & Hardie 2010, at the end of their "
-            f"second {sp.cohort_period}): **{res.derl:.2f} {sp.cohort_period}s** of payments (at "
-            f"{sp.annual_discount_rate:.0%} a year)."
-            + ("" if f.converged else " · **The fit did not converge:** " + "; ".join(f.attempts)))
+    return (cat("**{cohorts} {period}ly cohorts** (customers aged in whole {period}s from their own "
+                "start, i.e. by renewals), fitted on ages 1-{fit}: **α = {alpha:.3f}, β = {beta:.3f}** "
+                "(mean churn probability per {period} α/(α+β) = {mean:.3f})", cohorts=res.cohorts,
+                period=sp.cohort_period, fit=sbg.fit_periods, alpha=f.alpha, beta=f.beta,
+                mean=f.alpha / (f.alpha + f.beta))
+            + " · " + _sbg_error(sbg, sp.cohort_period) + " · "
+            + cat("DERL of a customer who has renewed once (Fader & Hardie 2010, at the end of their "
+                  "second {period}): **{derl:.2f} {period}s** of payments (at {rate:.0%} a year).",
+                  period=sp.cohort_period, derl=res.derl, rate=sp.annual_discount_rate)
+            + ("" if f.converged else " · " + cat("**The fit did not converge:** {attempts}",
+                                                   attempts="; ".join(f.attempts))))
 
 
 def _sbg_error(sbg, period: str) -> str:
     """The held-out error: MAPE, bias and, when one-signed and growing, what that means."""
+    cat = i18n.current()
     e = sbg.holdout_errors
     if not len(e):
-        return "no age held out (every age calibrates the fit)"
-    txt = (f"held-out ages {e.index.min()}-{e.index.max()}: MAPE {sbg.mape:.1%}, bias "
-           f"(actual − projected, share of actual) {sbg.bias:+.1%}")
+        return cat("no age held out (every age calibrates the fit)")
+    txt = cat("held-out ages {first}-{last}: MAPE {mape:.1%}, bias (actual − projected, share of "
+              "actual) {bias:+.1%}", first=e.index.min(), last=e.index.max(), mape=sbg.mape, bias=sbg.bias)
     if sbg.drift is not None:
-        word = "fewer" if sbg.drift == "over" else "more"
-        txt += (f". **The error is one-signed and growing**: at every held-out age {word} customers "
-                f"survived than projected, by {abs(e.iloc[0]):.1%} at age {e.index[0]} and "
-                f"{abs(e.iloc[-1]):.1%} at age {e.index[-1]}; the sBG "
-                f"{'over' if sbg.drift == 'over' else 'under'}states survival and the DERL, "
-                "more the further it projects")
+        # one whole sentence per direction (a translation cannot reuse the words "fewer"/"over")
+        key = ("**The error is one-signed and growing**: at every held-out age fewer customers survived "
+               "than projected, by {first:.1%} at age {age0} and {last:.1%} at age {age1}; the sBG "
+               "overstates survival and the DERL, more the further it projects") if sbg.drift == "over" \
+            else ("**The error is one-signed and growing**: at every held-out age more customers survived "
+                  "than projected, by {first:.1%} at age {age0} and {last:.1%} at age {age1}; the sBG "
+                  "understates survival and the DERL, more the further it projects")
+        txt += ". " + cat(key, first=abs(e.iloc[0]), age0=e.index[0], last=abs(e.iloc[-1]), age1=e.index[-1])
     elif (e > 0).all() or (e < 0).all():
-        txt += (f"; every held-out age errs the same way ({'more' if e.iloc[0] > 0 else 'fewer'} "
-                "survivors than projected), though the gap does not grow with age")
+        txt += "; " + (cat("every held-out age errs the same way (more survivors than projected), though "
+                           "the gap does not grow with age") if e.iloc[0] > 0 else
+                       cat("every held-out age errs the same way (fewer survivors than projected), though "
+                           "the gap does not grow with age"))
     else:
-        txt += "; the errors change sign across held-out ages (no systematic drift)"
+        txt += "; " + cat("the errors change sign across held-out ages (no systematic drift)")
     return txt
 
 
@@ -225,21 +247,25 @@ def _bgnbd_dropout(res) -> str:
 
 
 def _competing(res) -> str:
+    cat = i18n.current()
     cr = res.competing
     h = max(cr.at["horizon"])
     at = cr.at[cr.at["horizon"] == h].set_index("cause")
-    parts = [f"**{c}** {r.cif:.1%} (95% CI {r.ci_low:.1%}–{r.ci_high:.1%}, {cr.events[c]:,} exits)"
-             for c, r in at.iterrows()]
+    parts = [cat("**{cause}** {cif:.1%} (95% CI {low:.1%}–{high:.1%}, {n:,} exits)", cause=c, cif=r.cif,
+                 low=r.ci_low, high=r.ci_high, n=cr.events[c]) for c, r in at.iterrows()]
     total = at["cif"].sum()
     km = res.km_all.survival.set_index("horizon")["survival"] if res.km_all is not None else {}
-    check = f" (all-cause Kaplan-Meier: 1 − S({h:g}) = {1 - km[h]:.1%})" if h in km else ""
-    text = (f"By {h:g} {res.unit_label} as a customer, customers had left for each cause: "
-            + " · ".join(parts) + f". Together {total:.1%}{check}: the causes share out churn "
-            "instead of each being counted as if the other could not happen. Each cause gets its own "
-            "Cox model (the other exits censored), because what drives a cancellation is not what "
-            "makes a payment fail.")
+    check = (" " + cat("(all-cause Kaplan-Meier: 1 − S({h:g}) = {share:.1%})", h=h, share=1 - km[h])
+             if h in km else "")
+    text = (cat("By {h:g} {unit} as a customer, customers had left for each cause:", h=h,
+                unit=res.unit_label) + " " + " · ".join(parts) + ". "
+            + cat("Together {total:.1%}{check}: the causes share out churn instead of each being counted "
+                  "as if the other could not happen.", total=total, check=check) + " "
+            + cat("Each cause gets its own Cox model (the other exits censored), because what drives a "
+                  "cancellation is not what makes a payment fail."))
     if cr.skipped:
-        text += " No model for " + "; ".join(f"{c}: {why}" for c, why in cr.skipped.items()) + "."
+        text += " " + cat("No model for {causes}.", causes="; ".join(f"{cat.text(c)}: {cat.text(why)}"
+                                                              for c, why in cr.skipped.items()))
     return text
 
 
@@ -260,4 +286,7 @@ def note(res, part: str) -> str:
         raise KeyError(f"no note {part!r}; expected one of {sorted(NOTES)}")
     if part in SKIPPABLE and part in res.skipped:
         return f"**{part} skipped:** {res.skipped[part]}"
-    return NOTES[part](res)
+    from .interpret import tidy
+
+    # pieces translated one by one are glued with English punctuation: tidied for the language
+    return tidy(NOTES[part](res), i18n.current().lang)

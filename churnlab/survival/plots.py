@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..design import as_level
 from ..figures import PALETTE, axes, ratio_forest
 from .aft import AFTComparison
@@ -30,8 +31,9 @@ def km_plot(df: pd.DataFrame, *, column: str | None = None, duration: str = "dur
     from lifelines.plotting import add_at_risk_counts
 
     ax = axes(ax, (8, 4.8))
+    tr = i18n.current().text  # lifelines glues the labels into the at-risk table: translate them first
     if column is None:
-        groups = [("all customers", df)]
+        groups = [(tr("all customers"), df)]
     else:
         levels = as_level(df[column])
         top = levels.value_counts().head(max_levels).index
@@ -48,12 +50,44 @@ def km_plot(df: pd.DataFrame, *, column: str | None = None, duration: str = "dur
     ax.set_title("Kaplan-Meier survival" + (f" by {column}" if column else ""))
     if at_risk and fitters:
         add_at_risk_counts(*fitters, ax=ax, rows_to_show=["At risk"])
+        _translate_tick_labels(ax)
     if unadjusted and entry:
         kaplan_meier(df, duration=duration, event=event,
-                     label="ignoring left truncation (biased)").plot_survival_function(
+                     label=tr("ignoring left truncation (biased)")).plot_survival_function(
             ax=ax, ci_show=False, ls="--", color="0.5")
         ax.legend(frameon=False)
         ax.set_xlabel(f"tenure ({unit})")
+    return ax
+
+
+def _translate_tick_labels(ax: plt.Axes) -> None:
+    """The at-risk table lifelines draws as fixed tick labels of twin axes ("At risk\\n…") in the
+    display language: a tick label is rewritten from its formatter when drawn, so translating
+    the drawn Text (as :func:`churnlab.display.figure` does) would not last."""
+    cat = i18n.current()
+    if cat.english:
+        return
+    for other in ax.figure.axes:
+        if other is ax:
+            continue
+        labels = [t.get_text() for t in other.get_xticklabels()]
+        if any(labels):
+            other.set_xticks(other.get_xticks(), [cat.text(s) for s in labels], ha="right")
+
+
+def _plain_log_ticks(ax: plt.Axes) -> plt.Axes:
+    """Tick labels of a log axis as plain numbers (0.5, 1, 2): Matplotlib's default log labels
+    are mathtext ($10^{0}$), which figures shown with mathtext off would print raw."""
+    from matplotlib.ticker import FuncFormatter
+
+    def minor(v: float, _) -> str:  # every minor tick within about a decade, else 2s and 5s only
+        lo, hi = ax.get_xlim()
+        mantissa = round(v / 10 ** np.floor(np.log10(v)), 6)
+        few = lo > 0 and np.log10(hi / lo) < 1.2
+        return f"{v:g}" if few or mantissa in (2, 5) else ""
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(minor))
     return ax
 
 
@@ -68,12 +102,13 @@ def hazard_ratio_plot(result: CoxResult | pd.DataFrame, *, ax: plt.Axes | None =
     if "label" in table:
         table = table.assign(term=[f"{lab} ({per})" if per else lab
                                    for lab, per in zip(table["label"], table["per"])])
-        return ratio_forest(table, value="hr", xlabel="hazard ratio (log scale): >1 leaves sooner",
-                            title="Hazard ratios per 1 SD (numbers) or vs the reference level "
-                                  "(grey: p ≥ 0.05)", ax=ax)
-    return ratio_forest(table, value="hr",
-                        xlabel="hazard ratio (log scale): >1 leaves sooner",
-                        title="Cox hazard ratios, adjusted for each other (grey: p ≥ 0.05)", ax=ax)
+        return _plain_log_ticks(ratio_forest(
+            table, value="hr", xlabel="hazard ratio (log scale): >1 leaves sooner",
+            title="Hazard ratios per 1 SD (numbers) or vs the reference level (grey: p ≥ 0.05)", ax=ax))
+    return _plain_log_ticks(ratio_forest(table, value="hr",
+                                         xlabel="hazard ratio (log scale): >1 leaves sooner",
+                                         title="Cox hazard ratios, adjusted for each other (grey: p ≥ 0.05)",
+                                         ax=ax))
 
 
 def aft_curves(comparison: AFTComparison, df: pd.DataFrame, *, points: int = 120,

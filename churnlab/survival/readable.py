@@ -83,3 +83,69 @@ def per_sd(hazard_ratios: pd.DataFrame, scale: Mapping[str, float], *,
 def hr_per_sd(hr: float, sd: float | None) -> float:
     """A per-unit hazard ratio as per 1 SD: hr ** sd (= exp(b × SD)); unchanged without an SD."""
     return float(hr) ** float(sd) if sd is not None else float(hr)
+
+
+#: How a feature and its level are joined in a label, per language (English: "Senior customer: yes").
+LABEL_SEPARATOR = {"en": ": ", "zh": "："}
+
+
+def localized(table: pd.DataFrame, cat) -> pd.DataFrame:
+    """A readable table (:func:`per_sd`) with its ``label`` and ``per`` in the catalogue's language.
+
+    A label or "per" text with its own catalogue entry is translated whole; otherwise a level
+    label ("Senior customer: yes") is translated part by part, the feature label and the level
+    each through the catalogue, joined by the language's :data:`LABEL_SEPARATOR`, and a level
+    comparison ("one year vs two year") keeps its "vs" between the translated levels (a
+    catalogue template as general as "{a}: {b}" would match any sentence with a colon).
+    English (``cat.english``) returns the table unchanged.
+    """
+    if cat.english:
+        return table
+    out = table.copy()
+    out["label"] = [localized_label(t, s, cat) for t, s in zip(out["term"], out["label"])]
+    out["per"] = [localized_per(s, cat) if isinstance(s, str) else s for s in out["per"]]
+    return out
+
+
+def localized_label(term: str, text: str, cat) -> str:
+    """One readable label in the catalogue's language: whole when the catalogue has it, else a
+    level label ("Senior customer: yes") part by part (see :func:`localized`)."""
+    found = cat.lookup(text)
+    if cat.english or found != text or split_term(term)[1] is None:
+        return found
+    head, mark, tail = text.partition(": ")
+    sep = LABEL_SEPARATOR.get(cat.lang, ": ")
+    return f"{cat.lookup(head)}{sep}{level_word(tail, cat)}" if mark else text
+
+
+def localized_per(text: str, cat) -> str:
+    """One "per" text in the catalogue's language: whole when the catalogue has it ("per 1 SD =
+    …" is a template), else a level comparison with each level translated around its "vs"."""
+    found = cat.lookup(text)
+    if cat.english or found != text or " vs " not in text:
+        return found
+    return " vs ".join(level_word(part, cat) for part in text.split(" vs "))
+
+
+def level_word(text: str, cat) -> str:
+    """A category level's text ("month to month") in the catalogue's language.
+
+    Looked up under the key ``"level: <text>"`` (a context, as in gettext's msgctxt): a bare
+    entry "north" or "yes" would also translate every table cell holding that data value in
+    any notebook. Unchanged in English or without an entry.
+    """
+    if cat.english:
+        return text
+    key = f"level: {text}"
+    found = cat.lookup(key)
+    return text if found == key else found
+
+
+def unit_word(text: str, cat) -> str:
+    """A feature's unit ("complaints", "failures a month") in the catalogue's language, looked up
+    under ``"unit: <text>"`` like :func:`level_word`; unchanged in English or without an entry."""
+    if cat.english or not text:
+        return text
+    key = f"unit: {text}"
+    found = cat.lookup(key)
+    return text if found == key else found

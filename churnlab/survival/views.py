@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from .. import clv
+from .. import clv, i18n
 from ..display import show
 from ..escape import md
 from .plots import (
     aft_fit_plot, calibration_plot, hazard_ratio_plot, incidence_plot, km_plot, period_hazard_panels,
     prediction_hist,
 )
+from .interpret import interpretation as _interpretation
+from .readable import localized, localized_label, localized_per
 from .stage import SurvivalResult, readable_table
 
 #: Columns of the readable hazard-ratio tables (:func:`churnlab.survival.readable.per_sd`).
@@ -61,7 +63,7 @@ def cox(res: SurvivalResult) -> None:
     """Section 3: the Cox note, hazard ratios, the proportional-hazards test and the remedy note."""
     show(res.note("Cox model"))
     if res.remedy is not None:
-        table = readable_table(res.remedy.first, res.params)
+        table = localized(readable_table(res.remedy.first, res.params), i18n.current())
         show(hazard_ratio_plot(table), table[READABLE_COLUMNS], TEXT["per_sd"],
              "**Proportional-hazards test** (Grambsch & Therneau, Schoenfeld residuals):",
              res.remedy.first.ph_test.sort_values("statistic", ascending=False).head(10),
@@ -71,7 +73,7 @@ def cox(res: SurvivalResult) -> None:
 def cox_remedied(res: SurvivalResult) -> None:
     """Section 3, after the remedy: the refitted Cox model's note, forest plot and hazard ratios."""
     if res.remedied:
-        table = readable_table(res.remedy.final, res.params)
+        table = localized(readable_table(res.remedy.final, res.params), i18n.current())
         show(res.note("after remedy"), hazard_ratio_plot(table), table[READABLE_COLUMNS])
 
 
@@ -79,8 +81,17 @@ def drivers(res: SurvivalResult) -> None:
     """Section 3, the drivers model: its note, forest plot and hazard ratios with 95% CIs."""
     show(res.note("Drivers"))
     if res.drivers is not None:
-        table = readable_table(res.drivers, res.params)
+        table = localized(readable_table(res.drivers, res.params), i18n.current())
         show(hazard_ratio_plot(table), table[READABLE_COLUMNS], TEXT["per_sd"])
+
+
+def interpretation(res: SurvivalResult) -> None:
+    """Section 3 in words: the strongest contrast and numeric driver, the median lifetime and
+    what the planted-driver check teaches (:func:`churnlab.survival.interpret.interpretation`),
+    in the display language."""
+    text = _interpretation(res, i18n.current())
+    if text:
+        show(text)
 
 
 def planted(res: SurvivalResult) -> None:
@@ -158,3 +169,22 @@ def bgnbd(res: SurvivalResult) -> None:
 def alive_vs_inactivity(res: SurvivalResult) -> None:
     """Section 8, two definitions of "gone": P(alive) crossed with the inactivity rule."""
     show(res.note("P(alive) vs inactivity"), res.alive_vs_inactivity)
+
+
+def record(res: SurvivalResult) -> None:
+    """Section 9: the headline numbers ``study.survival()`` recorded in metrics.json, as a table
+    (:func:`churnlab.metrics.summary.recorded`); the readable labels of the hazard ratios are
+    shown in the display language (metrics.json keeps them in English)."""
+    from ..metrics.summary import recorded
+
+    cat = i18n.current()
+    values = res.metrics()["survival"]
+    if not cat.english:
+        if values.get("competing", {}).get("skipped"):
+            values["competing"]["skipped"] = {c: cat.text(why) for c, why in values["competing"]["skipped"].items()}
+        for part in (values.get("cox"), values.get("drivers")):
+            if part and "labels" in part:
+                part["labels"] = {t: localized_label(t, s, cat) for t, s in part["labels"].items()}
+            if part and "per" in part:
+                part["per"] = {t: localized_per(s, cat) for t, s in part["per"].items()}
+    show(recorded(values))
