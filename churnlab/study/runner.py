@@ -212,6 +212,29 @@ HTML_NOTES = {
 }
 
 
+#: CSS added to each notebook page: a wide table or output scrolls inside its own box, never the
+#: page (a flex item shrinks only with ``min-width: 0``); images and code fit the column.
+PAGE_CSS = """<style type="text/css">
+/* churnlab: wide outputs scroll in their own box, the page never scrolls sideways */
+.jp-OutputArea-child, .jp-Cell-outputWrapper, .jp-Cell-inputWrapper { max-width: 100%; }
+.jp-OutputArea-output, .jp-InputArea-editor, .jp-MarkdownOutput { min-width: 0; max-width: 100%; overflow-x: auto; }
+.jp-RenderedHTMLCommon table { display: block; max-width: 100%; overflow-x: auto; }
+.jp-RenderedImage img, .jp-RenderedHTMLCommon img { max-width: 100%; height: auto; }
+.jp-RenderedText pre, .jp-RenderedHTMLCommon pre { max-width: 100%; overflow-x: auto; }
+</style>
+"""
+
+
+def page_html(body: str, lang: str) -> str:
+    """An nbconvert page with :data:`PAGE_CSS` at the end of its head and ``<html lang>`` of ``lang``.
+
+    ``lang`` is a churnlab language (``zh`` becomes ``zh-CN``, :data:`churnlab.i18n.HTML_LANG`).
+    """
+    tag = f'<html lang="{i18n.HTML_LANG.get(lang, lang)}">'
+    body = re.sub(r"<html(\s[^>]*)?>", tag, body, count=1)
+    return body.replace("</head>", PAGE_CSS + "</head>", 1)
+
+
 def code_html_name(notebook: str | Path) -> str:
     """The file name of a notebook's HTML with its code: ``02_cause_analysis.code.html``."""
     return Path(notebook).with_suffix("").name + CODE_HTML_SUFFIX
@@ -271,7 +294,8 @@ def to_html(notebook: Path, *, shown_dir: str | Path | None = None, lang: str = 
     linking the other (:data:`HTML_NOTES`); the browser title is the notebook's own title
     (:func:`notebook_title`). The folder the notebook ran in (the runner's temporary
     folder) is shown as ``shown_dir``, the folder the run is published as, wherever it
-    appears in a cell or an output.
+    appears in a cell or an output. The pages declare ``lang`` (``<html lang>``) and keep
+    wide tables inside their own scrolling box (:func:`page_html`).
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -292,7 +316,7 @@ def to_html(notebook: Path, *, shown_dir: str | Path | None = None, lang: str = 
         page = nbformat.from_dict(nb)
         page.cells.insert(0, nbformat.v4.new_markdown_cell(i18n.catalogue(lang)(HTML_NOTES[kind], other=other)))
         body, _ = exporter.from_notebook_node(page, resources=dict(resources))
-        path.write_text(body, encoding="utf-8")
+        path.write_text(page_html(body, lang), encoding="utf-8")
     return out
 
 
