@@ -269,15 +269,20 @@ def _replace_in_outputs(nb, old: str, new: str) -> None:
                     out["data"][kind] = sub(out["data"][kind])
 
 
-def notebook_in_language(src: Path, folder: Path, lang: str) -> Path:
-    """The notebook to execute: ``src`` itself in English, else a copy with its narrative in ``lang``.
+def notebook_in_language(src: Path, folder: Path, lang: str, params_file: str | Path | None = None) -> Path:
+    """The notebook to execute: ``src`` itself when nothing changes, else a copy with its narrative in ``lang``.
 
     The copy (``folder/.source/NAME``, removed with the run's temporary folder) has every
-    Markdown cell translated by the language's catalogue (:func:`churnlab.i18n.translate_notebook`).
+    Markdown cell translated by the language's catalogue (:func:`churnlab.i18n.translate_notebook`),
+    and its switch note names ``params_file``, the study's own params file
+    (:func:`churnlab.course.switch.with_switch_note`), before it is translated.
     """
-    if lang == i18n.DEFAULT:
+    from ..course.switch import with_switch_note
+
+    stored = json.loads(Path(src).read_text(encoding="utf-8"))
+    nb = with_switch_note(stored, params_file) if params_file is not None else stored
+    if lang == i18n.DEFAULT and nb == stored:
         return src
-    nb = json.loads(Path(src).read_text(encoding="utf-8"))
     out = Path(folder) / ".source" / Path(src).name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(i18n.translate_notebook(nb, lang), indent=1, ensure_ascii=False) + "\n",
@@ -403,7 +408,7 @@ def _run_locked(study: Study, out_root: Path, result: StudyResult, notebooks: tu
                 continue
             src = NOTEBOOKS_DIR / nb
             accepted = notebook_parameters(src)
-            src = notebook_in_language(src, tmp, study.params.lang)
+            src = notebook_in_language(src, tmp, study.params.lang, study.params_file)
             t0 = time.perf_counter()
             try:
                 _execute(src, tmp / nb, {k: v for k, v in params.items() if k in accepted}, kernel_log,
