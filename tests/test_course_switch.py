@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,7 @@ from .test_course import NOTEBOOK_FILES
 
 def note_of(nb: dict) -> str:
     text = "".join(nb["cells"][0]["source"])
-    notes = [line for line in text.splitlines() if line.startswith("> **Switch the study**")]
+    notes = [line for line in text.splitlines() if line.startswith(("> **Switch the study**", "> **切换研究**"))]
     assert len(notes) == 1, text
     return notes[0]
 
@@ -65,3 +66,23 @@ def test_the_runner_writes_the_runs_params_file_into_the_note(tmp_path):
     line = next(ln for ln in text.splitlines() if "`params/retail.yaml`" in ln)
     assert line.startswith("> **切换研究**") and "`params/telecom.yaml`, `params/software.yaml`" in line
     assert "params_file" in line and not i18n.english_prose(line), line
+
+
+def test_churnlab_run_executes_the_note_of_its_own_study(fake_runner, monkeypatch, tmp_path):
+    """Through the real CLI (kernels faked): the notebook a retail run executes names params/retail.yaml."""
+    import churnlab.study.runner as runner
+    from churnlab.study import cli
+
+    notes = []
+
+    def execute(src, out, parameters, kernel_log, launched, attempts=3):
+        notes.append(note_of(json.loads(Path(src).read_text(encoding="utf-8"))))
+        fake_runner.execute(src, out, parameters, kernel_log, launched, attempts)
+
+    monkeypatch.setattr(runner, "_execute", execute)
+    assert cli.main(["run", "retail", "--out", str(tmp_path / "out")]) == 0
+    assert len(notes) == 5 and all("runs `params/retail.yaml`;" in n for n in notes), notes
+    notes.clear()
+    assert cli.main(["run", "telecom", "--lang", "zh", "--out", str(tmp_path / "out")]) == 0
+    assert len(notes) == 5 and all(n.startswith("> **切换研究**") and "`params/telecom.yaml`；" in n
+                                   for n in notes), notes

@@ -408,7 +408,7 @@ def _run_locked(study: Study, out_root: Path, result: StudyResult, notebooks: tu
                 continue
             src = NOTEBOOKS_DIR / nb
             accepted = notebook_parameters(src)
-            src = notebook_in_language(src, tmp, study.params.lang, study.params_file)
+            src = notebook_in_language(src, tmp, study.params.lang, study.params_path)
             t0 = time.perf_counter()
             try:
                 _execute(src, tmp / nb, {k: v for k, v in params.items() if k in accepted}, kernel_log,
