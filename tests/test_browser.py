@@ -225,14 +225,12 @@ def run_in(out: Path, name: str, lang: str) -> Path:
 
 
 def pages_in(tmp_path: Path, lang: str) -> dict[str, Path]:
-    """The report, the index and a notebook page of a fake run in ``lang``."""
+    """The report and the index of a fake run in ``lang`` (its notebook pages: the test below)."""
     out = tmp_path / f"outputs-{lang}"
     run = run_in(out, f"alpha-{lang}", lang)
-    kw = {"lang": lang} if REPORT_LANG else {}
-    report = write_report(run, **kw)
+    report = write_report(run, **({"lang": lang} if REPORT_LANG else {}))
     index = write_index(out, **({"lang": lang} if INDEX_LANG else {}))
-    notebook = to_html(wide_notebook(run, lang), lang=lang)
-    return {"report": report, "index": index, "notebook": notebook}
+    return {"report": report, "index": index}
 
 
 def test_notebook_pages_fit_the_width_in_both_languages(chromium: str, tmp_path: Path):
