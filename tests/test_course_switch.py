@@ -11,6 +11,7 @@ import pytest
 
 from churnlab import i18n
 from churnlab.config import PROJECT_ROOT
+from churnlab.course.cells import COURSE_TAG
 from churnlab.course.switch import DEFAULT_PARAMS, SWITCH_NOTE, shown_path, switch_note, with_switch_note
 from churnlab.study.runner import notebook_in_language
 
@@ -19,17 +20,21 @@ from .test_course import NOTEBOOK_FILES
 
 
 def note_of(nb: dict) -> str:
-    text = "".join(nb["cells"][0]["source"])
-    notes = [line for line in text.splitlines() if line.startswith(("> **Switch the study**", "> **切换研究**"))]
-    assert len(notes) == 1, text
-    return notes[0]
+    """The switch note: the one cell tagged ``switch``, right before the parameters cell."""
+    tags = [c["metadata"].get("tags", []) for c in nb["cells"]]
+    notes = [i for i, t in enumerate(tags) if "switch" in t]
+    assert len(notes) == 1 and "parameters" in tags[notes[0] + 1] and COURSE_TAG in tags[notes[0]], tags
+    text = "".join(nb["cells"][notes[0]]["source"])
+    assert text.startswith(("> **Switch the study**", "> **切换研究**")) and "\n" not in text.strip(), text
+    return text
 
 
 @pytest.mark.parametrize("name", NOTEBOOK_FILES)
 def test_stored_notebooks_name_their_default_and_list_the_others(name):
     nb = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))
-    assert with_switch_note(nb) == nb, "run: python -m churnlab.course.switch"
+    assert with_switch_note(nb) == nb, "run: python -m churnlab.course.cells"
     note = note_of(nb)
+    assert "Switch the study" not in "".join(nb["cells"][0]["source"])  # the title cell stays the same for any study
     assert "runs `params/telecom.yaml`" in note and "`params/retail.yaml`, `params/software.yaml`" in note
     params = "".join(next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))["source"])
     assert 'params_file = "params/telecom.yaml"' in params
@@ -50,8 +55,8 @@ def test_the_note_names_the_current_file_and_only_the_others():
 
 
 def test_a_notebook_without_the_note_is_unchanged():
-    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Title\n\nNo note."}]}
-    assert with_switch_note(nb, "params/retail.yaml") == nb
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Title\n\n> **Switch the study** x"}]}
+    assert with_switch_note(nb, "params/retail.yaml") == nb   # only the cell tagged switch is the note
 
 
 def test_the_runner_writes_the_runs_params_file_into_the_note(tmp_path):
@@ -62,9 +67,8 @@ def test_the_runner_writes_the_runs_params_file_into_the_note(tmp_path):
     assert copy != src and "runs `params/retail.yaml`" in note_of(json.loads(copy.read_text(encoding="utf-8")))
     zh = json.loads(notebook_in_language(src, tmp_path, "zh", PROJECT_ROOT / "params" / "retail.yaml")
                     .read_text(encoding="utf-8"))
-    text = "".join(zh["cells"][0]["source"])
-    line = next(ln for ln in text.splitlines() if "`params/retail.yaml`" in ln)
-    assert line.startswith("> **切换研究**") and "`params/telecom.yaml`, `params/software.yaml`" in line
+    line = note_of(zh)
+    assert "`params/retail.yaml`" in line and line.startswith("> **切换研究**") and "`params/telecom.yaml`, `params/software.yaml`" in line
     assert "params_file" in line and not i18n.english_prose(line), line
 
 

@@ -1,20 +1,19 @@
-"""The note at the top of every notebook that says how to switch the study, naming the study it runs.
+"""The note before every notebook's parameters cell that says how to switch the study, naming the study it runs.
 
-The title cell of each notebook ends with :data:`SWITCH_NOTE`: the params file this
-notebook runs (``{current}``) and the other built-in studies (``{others}``). The stored
-notebooks name their default, ``params/telecom.yaml`` (:func:`rewrite` keeps them so);
+The note is a Markdown cell of its own (tags ``course`` and ``switch``, placed by
+:func:`churnlab.course.cells.with_course_cells` right before the parameters cell), so the
+title cell above it stays the same whatever study runs. It is :data:`SWITCH_NOTE`: the
+params file this notebook runs (``{current}``) and the other built-in studies
+(``{others}``). The stored notebooks name their default, ``params/telecom.yaml``;
 ``churnlab run`` names the study's own params file in the notebook it executes
 (:func:`with_switch_note`, from :func:`churnlab.study.runner.notebook_in_language`), so a
 retail run does not tell its reader it runs telecom. The note is a template of the
-catalogues (``churnlab/i18n/<lang>/course.yaml``), translated like any narrative paragraph.
+catalogues (``churnlab/i18n/<lang>/course.yaml``), translated like any narrative cell.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import re
-import sys
 from pathlib import Path
 
 from ..config import PROJECT_ROOT, SCENARIOS
@@ -24,8 +23,8 @@ SWITCH_NOTE = ("> **Switch the study** in the parameters cell below, one line (`
                "params file of your own data (README, *Bring your own data*).")
 #: the params file the stored notebooks open (their parameters cell)
 DEFAULT_PARAMS = "params/telecom.yaml"
-#: a paragraph that is the note (whatever study it names)
-_NOTE = re.compile(r"^> \*\*Switch the study\*\*.*$", re.M)
+#: the tag of the note's cell (besides ``course``)
+SWITCH_TAG = "switch"
 
 
 def shown_path(params_file: str | Path) -> str:
@@ -45,37 +44,13 @@ def switch_note(params_file: str | Path = DEFAULT_PARAMS) -> str:
 
 
 def with_switch_note(nb: dict, params_file: str | Path = DEFAULT_PARAMS) -> dict:
-    """A copy of notebook ``nb`` (nbformat JSON) whose switch note names ``params_file``.
+    """A copy of notebook ``nb`` (nbformat JSON) whose switch note (the cell tagged ``switch``) names ``params_file``.
 
-    The note is the paragraph starting ``> **Switch the study**`` (one line) in the first
-    Markdown cell holding it; a notebook without one is returned unchanged.
+    A notebook without that cell is returned unchanged.
     """
     nb = copy.deepcopy(nb)
     for cell in nb["cells"]:
-        if cell.get("cell_type") != "markdown":
-            continue
-        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-        if _NOTE.search(source):
-            new = _NOTE.sub(lambda m: switch_note(params_file), source, count=1)
-            cell["source"] = new if isinstance(cell["source"], str) else new.splitlines(keepends=True)
-            break
+        if cell.get("cell_type") == "markdown" and SWITCH_TAG in cell.get("metadata", {}).get("tags", []):
+            note = switch_note(params_file)
+            cell["source"] = note if isinstance(cell["source"], str) else note.splitlines(keepends=True)
     return nb
-
-
-def rewrite(notebooks_dir: str | Path) -> list[Path]:
-    """Rewrite the switch note of every stored notebook of ``notebooks_dir`` (naming the default); return the paths."""
-    done = []
-    for path in sorted(Path(notebooks_dir).glob("0[1-5]_*.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        new = with_switch_note(nb)
-        if new != nb:
-            path.write_text(json.dumps(new, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-            done.append(path)
-    return done
-
-
-if __name__ == "__main__":  # pragma: no cover
-    from ..config import NOTEBOOKS_DIR
-
-    for p in rewrite(sys.argv[1] if len(sys.argv) > 1 else NOTEBOOKS_DIR):
-        print(p)
