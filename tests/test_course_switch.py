@@ -86,6 +86,7 @@ def test_churnlab_run_executes_the_note_of_its_own_study(fake_runner, monkeypatc
     monkeypatch.setattr(runner, "_execute", execute)
     assert cli.main(["run", "retail", "--out", str(tmp_path / "out")]) == 0
     assert len(notes) == 5 and all("runs `params/retail.yaml`;" in n for n in notes), notes
+    assert not (tmp_path / "out" / "retail" / ".source").exists()  # the notebooks as run are not published
     notes.clear()
     assert cli.main(["run", "telecom", "--lang", "zh", "--out", str(tmp_path / "out")]) == 0
     assert len(notes) == 5 and all(n.startswith("> **切换研究**") and "`params/telecom.yaml`；" in n

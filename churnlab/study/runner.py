@@ -272,7 +272,7 @@ def _replace_in_outputs(nb, old: str, new: str) -> None:
 def notebook_in_language(src: Path, folder: Path, lang: str, params_file: str | Path | None = None) -> Path:
     """The notebook to execute: ``src`` itself when nothing changes, else a copy with its narrative in ``lang``.
 
-    The copy (``folder/.source/NAME``, removed with the run's temporary folder) has every
+    The copy (``folder/.source/NAME``, removed before the run folder is published) has every
     Markdown cell translated by the language's catalogue (:func:`churnlab.i18n.translate_notebook`),
     and its switch note names ``params_file``, the study's own params file
     (:func:`churnlab.course.switch.with_switch_note`), before it is translated.
@@ -429,6 +429,7 @@ def _run_locked(study: Study, out_root: Path, result: StudyResult, notebooks: tu
                             "seconds": round(time.perf_counter() - t0, 2)})
             if on_notebook:
                 on_notebook(study.name, nb)
+        shutil.rmtree(tmp / ".source", ignore_errors=True)  # the notebooks as run (notebook_in_language)
         if not (tmp / METRICS_FILE).exists():
             result.message = f"{study.name}: the notebooks wrote no {METRICS_FILE}"
             return
