@@ -64,3 +64,50 @@ def test_no_seed_citations_left():
             if pattern.search(line) and "churn_definition_hint" not in line:  # simulated data, kept as generated
                 bad.append(f"{p.relative_to(ROOT)}:{n}")
     assert not bad, bad
+
+
+# ------------------------------------------------------------------ the Chinese glossary (docs/glossary.zh.md)
+
+
+def test_docs_glossary_zh_is_current():
+    assert (ROOT / "docs" / "glossary.zh.md").read_text(encoding="utf-8") == render_markdown("zh"), \
+        "run: python -m churnlab.course.glossary"
+
+
+def sections(text: str) -> dict[str, list[str]]:
+    """Term id -> the lines of its section."""
+    parts = re.split(r'<a id="([a-z0-9-]+)"></a>\n', text)
+    return {parts[i]: parts[i + 1].strip().splitlines() for i in range(1, len(parts), 2)}
+
+
+def test_glossary_zh_translates_names_and_words_and_keeps_formulas_and_sources():
+    from churnlab import i18n
+
+    en, zh = sections(render_markdown()), sections(render_markdown("zh"))
+    assert list(zh) == list(en) == [t.id for t in TERMS]  # same anchors, same order
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for t in TERMS:
+        heading, _, formula, words, where, source = zh[t.id]
+        assert heading.startswith("## ") and heading.endswith(f"（{t.name}）"), heading   # English name kept
+        name = heading[3:].removesuffix(f"（{t.name}）")
+        assert cjk.search(name) and not i18n.english_prose(name), (t.id, name)
+        assert formula == "- **公式：** " + t.formula                     # the formula as it is
+        assert source == "- **出处：** " + t.source                       # the citation as it is
+        assert where == f"- **计算位置：** `{t.where}`"
+        assert words.startswith("- **含义：** ") and cjk.search(words), (t.id, words)
+        assert not i18n.english_prose(words), (t.id, words)
+        for code in re.findall(r"`[^`]+`", t.formula):                    # names in the formula stay
+            assert code in words, (t.id, code)
+    text = render_markdown("zh")
+    assert text.startswith("# 术语表") and all(s in text for s in SOURCES)
+
+
+def test_glossary_zh_falls_back_to_english_for_a_term_without_translation(monkeypatch):
+    from churnlab import i18n
+    from churnlab.course import glossary
+
+    term = glossary.Term("new-term", "A brand new term", "x = y / z", "churnlab/kpi/rates.py", "Nobody (2030)")
+    monkeypatch.setattr(glossary, "TERMS", TERMS + [term])
+    last = sections(render_markdown("zh"))["new-term"]
+    assert last[0] == "## A brand new term" and last[2] == "- **公式：** x = y / z" and len(last) == 5
+    assert i18n.catalogue("en") is not None

@@ -121,3 +121,21 @@ def test_recorded_is_a_short_table_not_a_dict_dump():
     assert len(table) < 20
     assert not any(v.startswith("{") for v in table["recorded value"])
     assert table["recorded value"].str.len().max() < 200
+
+
+def test_pages_declare_their_language_and_keep_wide_tables_in_a_box(tmp_path: Path):
+    from churnlab.study.runner import PAGE_CSS, page_html
+
+    for lang, attr in (("en", "en"), ("zh", "zh-CN")):
+        folder = tmp_path / lang
+        folder.mkdir()
+        manager = to_html(executed(folder), lang=lang)
+        for page in (manager, manager.with_name(code_html_name(manager))):
+            html = page.read_text(encoding="utf-8")
+            assert re.findall(r"<html[^>]*>", html) == [f'<html lang="{attr}">'], page
+            head = html.split("</head>")[0]
+            assert PAGE_CSS in head and html.count(PAGE_CSS) == 1
+    assert "overflow-x: auto" in PAGE_CSS and "max-width: 100%" in PAGE_CSS
+    assert page_html('<html lang="en" class="x"><head></head></html>', "zh").startswith('<html lang="zh-CN">')
+    zh = tmp_path / "zh" / "02_cause_analysis.html"
+    assert "本页隐藏了代码" in zh.read_text(encoding="utf-8")   # the note at the top, in the page's language

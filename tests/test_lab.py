@@ -63,7 +63,9 @@ def test_the_parameters_cell_switches_the_study_in_one_line():
         nb = _notebook(name)
         lines = [ln for ln in _parameters_cell(nb).splitlines() if ln.strip()]
         assert [ln.split("=")[0].strip() for ln in lines] == ["params_file", "output_dir"]
-        assert "params_file" in "".join(nb["cells"][0]["source"]), f"{name}: the opening says how to switch"
+        at = next(i for i, c in enumerate(nb["cells"]) if "parameters" in c["metadata"].get("tags", []))
+        note = "".join(nb["cells"][at - 1]["source"])  # the cell right above says how to switch
+        assert "params_file" in note and "switch" in nb["cells"][at - 1]["metadata"]["tags"], name
 
 
 def test_the_notebooks_ask_for_the_kernel_the_set_up_installs():

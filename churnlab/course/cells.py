@@ -1,7 +1,8 @@
 """The course cells of each notebook, generated from the catalogue (:mod:`.text`, :mod:`.exercises`).
 
-Every notebook gets a learning-objectives markdown cell right after its title cell
-and, at its end, an "Exercises" section: per exercise a prompt cell
+Every notebook gets a learning-objectives markdown cell right after its title cell,
+the note on switching the study right before its parameters cell (:mod:`.switch`) and,
+at its end, an "Exercises" section: per exercise a prompt cell
 (``study.exercise(ID)``, filled in with the run's numbers), a solution cell (tagged
 ``solution``, stripped from the student edition) and a check cell
 (``study.check(ID, answer)``). Every generated cell carries the tag ``course``, so
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from .editions import SOLUTION_TAG
 from .exercises import EXERCISES
+from .switch import SWITCH_TAG, switch_note
 from .text import EXERCISES_LEAD, EXERCISES_TITLE, OBJECTIVES, OBJECTIVES_LEAD, OBJECTIVES_TITLE
 
 COURSE_TAG = "course"
@@ -53,12 +55,20 @@ def course_cells(notebook: str) -> tuple[dict, list[dict]]:
     return objectives, cells
 
 
+def switch_cell() -> dict:
+    """The note on switching the study (naming the stored default; the runner names the run's own file)."""
+    return _cell("markdown", switch_note(), "course-switch", SWITCH_TAG)
+
+
 def with_course_cells(nb: dict, notebook: str) -> dict:
-    """``nb`` with its course cells (re)placed: objectives after the title cell, exercises at the end."""
+    """``nb`` with its course cells (re)placed: objectives after the title cell, the switch note right
+    before the parameters cell (after the objectives when there is none), exercises at the end."""
     cells = [c for c in nb["cells"] if COURSE_TAG not in c.get("metadata", {}).get("tags", [])]
     objectives, exercises = course_cells(notebook)
+    cells = cells[:1] + [objectives] + cells[1:]
+    at = next((i for i, c in enumerate(cells) if "parameters" in c.get("metadata", {}).get("tags", [])), 2)
     nb = dict(nb)
-    nb["cells"] = cells[:1] + [objectives] + cells[1:] + exercises
+    nb["cells"] = cells[:at] + [switch_cell()] + cells[at:] + exercises
     return nb
 
 

@@ -1,7 +1,8 @@
 """``churnlab check RUN_DIR ID ANSWER`` and ``churnlab editions [--out DIR]``.
 
-``check`` prints the feedback line and exits 0 when the answer is correct, 1
-otherwise; ``editions`` writes both editions and prints where.
+``check`` prints the feedback line (in the run's language: ``params.lang`` of its
+``manifest.json``) and exits 0 when the answer is correct, 1 otherwise; ``editions``
+writes both editions (their narrative in ``--lang``) and prints where.
 """
 
 from __future__ import annotations
@@ -21,6 +22,6 @@ def main(args) -> int:
     from .editions import write_editions
 
     out = Path(args.out).expanduser().resolve()
-    written = write_editions(NOTEBOOKS_DIR, out)
+    written = write_editions(NOTEBOOKS_DIR, out, lang=getattr(args, "lang", "en") or "en")
     print(f"editions of {len(written['instructor'])} notebooks: {out / 'instructor'} and {out / 'student'}")
     return 0

@@ -5,6 +5,9 @@ edition is the notebook as stored (solutions included); the student edition
 replaces each solution cell by :data:`STUDENT_CELL` (tagged ``answer``), so the
 check cell that follows it says "not yet" until the student fills it in.
 Outputs are never written: both editions are stored empty, like the source.
+With ``lang`` other than English, both editions have their narrative (every Markdown
+cell, the course cells included) in that language (:func:`churnlab.i18n.translate_notebook`);
+code stays as it is.
 """
 
 from __future__ import annotations
@@ -50,12 +53,17 @@ def instructor_notebook(nb: dict) -> dict:
     return out
 
 
-def write_editions(notebooks_dir: str | Path, out: str | Path) -> dict[str, list[Path]]:
-    """Write ``<out>/instructor/*.ipynb`` and ``<out>/student/*.ipynb`` from ``notebooks_dir``; return the paths."""
+def write_editions(notebooks_dir: str | Path, out: str | Path, *, lang: str = "en") -> dict[str, list[Path]]:
+    """Write ``<out>/instructor/*.ipynb`` and ``<out>/student/*.ipynb`` from ``notebooks_dir``; return the paths.
+
+    ``lang``: the language of their Markdown cells (English, the stored text, by default).
+    """
+    from .. import i18n
+
     out = Path(out)
     written: dict[str, list[Path]] = {e: [] for e in EDITIONS}
     for path in sorted(Path(notebooks_dir).glob("*.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb = i18n.translate_notebook(json.loads(path.read_text(encoding="utf-8")), lang)
         for edition, make in (("instructor", instructor_notebook), ("student", student_notebook)):
             target = out / edition / path.name
             target.parent.mkdir(parents=True, exist_ok=True)

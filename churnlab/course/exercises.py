@@ -7,6 +7,13 @@ instructor edition holds. :func:`check` compares an answer with the truth and
 with each anticipated mistake, and says ``correct``, ``close: <which mistake>`` or
 ``not yet: <hint>``. Every sentence comes from :mod:`.text`.
 
+Every line is in the display language: the ``lang`` argument when given, else the
+session's (:func:`churnlab.i18n.current`, set by ``open_study`` from the params). A
+translation is a catalogue entry (``churnlab/i18n/<lang>/course.yaml``) whose English
+side is the template of :mod:`.text`; the names a line quotes (columns, terms, metrics
+paths, reasons, answers) are kept as they are (:class:`Verbatim`), and the time units
+(``month``, ``year``) are translated (:data:`.text.TIME_UNITS`).
+
 Numbers match within ``rtol`` (relative) or ``atol`` (absolute), whichever is
 larger, so an answer read off a table rounded to 3 or 4 digits is accepted.
 """
@@ -18,9 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .. import i18n
 from ..escape import md
 from ..errors import ChurnlabError
-from .text import (BAD_ANSWER, BAD_NAME, FEEDBACK, NO_ANSWER, PROMPTS, UNAVAILABLE,
+from .text import (BAD_ANSWER, BAD_NAME, FEEDBACK, NO_ANSWER, PROMPTS, TIME_UNITS, UNAVAILABLE,
                    UNKNOWN)
 
 Metrics = dict[str, Any]
@@ -34,6 +42,57 @@ MRR = {"start": 100.0, "new": 20.0, "expansion": 10.0, "contraction": 5.0, "chur
 DAYS_PER_MONTH = 30.44
 #: Exercise 03.2 prefers terms with a hazard ratio within [1/5, 5].
 READABLE_HR = 5.0
+
+
+class Verbatim:
+    """A value pasted into a course line as it is: never looked up in the catalogue.
+
+    :meth:`churnlab.i18n.Catalogue.__call__` translates a text field when the catalogue
+    has it; a column, a model term or a reason is a name, so it is wrapped in this
+    (formatting, ``str`` and ``repr`` are the value's own).
+    """
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+#: The prompt fields that are words of the sentence, not names: translated (see :data:`.text.TIME_UNITS`).
+WORD_FIELDS = ("unit", "period")
+
+
+def catalogue(lang: str | None = None) -> "i18n.Catalogue":
+    """The catalogue of ``lang``, else of the session's display language."""
+    return i18n.catalogue(lang) if lang else i18n.current()
+
+
+def render(template: str, lang: str | None = None, /, **fields) -> str:
+    """``template`` (a line of :mod:`.text`) in ``lang`` filled with ``fields``.
+
+    In English it is ``template.format(**fields)``. In another language the catalogue's
+    translation is filled; a field named in :data:`WORD_FIELDS` is translated through
+    :data:`.text.TIME_UNITS`, every other field is pasted as it is (:class:`Verbatim`).
+    """
+    cat = catalogue(lang)
+    if cat.english:
+        return template.format(**fields) if fields else template
+    filled = {}
+    for k, v in fields.items():
+        if k in WORD_FIELDS and isinstance(v, str) and v in TIME_UNITS:
+            filled[k] = cat(TIME_UNITS[v])
+        elif isinstance(v, Verbatim):
+            filled[k] = v
+        else:
+            filled[k] = Verbatim(v)
+    return cat(template, **filled)
 
 
 class CourseError(ChurnlabError):
@@ -388,36 +447,39 @@ class Prompt:
         return f"**{md(self.id)}.** {md(self.text)}"
 
 
-def exercise(exercise_id: str) -> Exercise:
+def exercise(exercise_id: str, lang: str | None = None) -> Exercise:
     """The exercise ``exercise_id``; :class:`CourseError` (one line) naming the known ids otherwise."""
     ex = EXERCISES.get(str(exercise_id))
     if ex is None:
-        raise CourseError(UNKNOWN.format(id=exercise_id, ids=", ".join(EXERCISES)))
+        raise CourseError(render(UNKNOWN, lang, id=exercise_id, ids=", ".join(EXERCISES)))
     return ex
 
 
-def prompt(exercise_id: str, metrics: Metrics) -> Prompt:
-    """The prompt of ``exercise_id`` with this run's numbers (the bare prompt when they are missing)."""
-    ex = exercise(exercise_id)
+def prompt(exercise_id: str, metrics: Metrics, lang: str | None = None) -> Prompt:
+    """The prompt of ``exercise_id`` with this run's numbers (the bare prompt when they are missing).
+
+    In ``lang`` (default: the session's display language); ``fields`` are the numbers as they are.
+    """
+    ex = exercise(exercise_id, lang)
     try:
         values = ex.fields(metrics)
     except (Unavailable, KeyError, TypeError, ValueError, ZeroDivisionError):
         values = dict(ex.defaults)
     try:
-        text = PROMPTS[ex.id].format(**values)
+        text = render(PROMPTS[ex.id], lang, **values)
     except (KeyError, ValueError, TypeError):
-        text = PROMPTS[ex.id]
+        text = render(PROMPTS[ex.id], lang)
     return Prompt(ex.id, text, values)
 
 
-def parse_answer(ex: Exercise, answer: Any) -> Any:
+def parse_answer(ex: Exercise, answer: Any, lang: str | None = None) -> Any:
     """A number from ``answer`` (``0.031``, ``"0.031"``, ``"3.1%"``, ``"1,234"``) or a name; CourseError if neither fits."""
     if ex.kind == "name":
         if isinstance(answer, str) and answer.strip():
             return answer.strip()
-        raise CourseError(BAD_NAME.format(id=ex.id, answer=answer))
+        raise CourseError(render(BAD_NAME, lang, id=ex.id, answer=answer))
     if isinstance(answer, bool):
-        raise CourseError(BAD_ANSWER.format(id=ex.id, answer=answer))
+        raise CourseError(render(BAD_ANSWER, lang, id=ex.id, answer=answer))
     if isinstance(answer, (int, float)) or hasattr(answer, "__float__"):
         value = float(answer)
     elif isinstance(answer, str):
@@ -425,11 +487,11 @@ def parse_answer(ex: Exercise, answer: Any) -> Any:
         try:
             value = float(s[:-1]) / 100 if s.endswith("%") else float(s)
         except ValueError:
-            raise CourseError(BAD_ANSWER.format(id=ex.id, answer=answer)) from None
+            raise CourseError(render(BAD_ANSWER, lang, id=ex.id, answer=answer)) from None
     else:
-        raise CourseError(BAD_ANSWER.format(id=ex.id, answer=answer))
+        raise CourseError(render(BAD_ANSWER, lang, id=ex.id, answer=answer))
     if not math.isfinite(value):
-        raise CourseError(BAD_ANSWER.format(id=ex.id, answer=answer))
+        raise CourseError(render(BAD_ANSWER, lang, id=ex.id, answer=answer))
     return value
 
 
@@ -444,40 +506,57 @@ def matches(ex: Exercise, answer: Any, target: Any) -> bool:
     return abs(answer - float(target)) <= max(ex.rtol * abs(float(target)), ex.atol)
 
 
-def check(exercise_id: str, answer: Any, metrics: Metrics) -> Feedback:
+def check(exercise_id: str, answer: Any, metrics: Metrics, lang: str | None = None) -> Feedback:
     """Check ``answer`` to ``exercise_id`` against ``metrics`` (a run's ``metrics.json`` mapping).
 
     The truth wins over a mistake that happens to give the same number; then each
     anticipated mistake is tried in order, then (for shares) 100× the truth as a
-    percentage; anything else gets the exercise's hint.
+    percentage; anything else gets the exercise's hint. The message is in ``lang``
+    (default: the session's display language); the verdict is always English.
     """
-    ex = exercise(exercise_id)
+    ex = exercise(exercise_id, lang)
+
+    def line(key: str, **fields) -> str:
+        return render(FEEDBACK[key], lang, **fields)
+
     try:
         truth, mistakes = ex.truth(metrics)
     except (Unavailable, ZeroDivisionError, ValueError) as exc:
-        return Feedback(ex.id, "unavailable", UNAVAILABLE.format(needs=exc, id=ex.id))
+        return Feedback(ex.id, "unavailable", render(UNAVAILABLE, lang, needs=exc, id=ex.id))
     if answer is None:
-        return Feedback(ex.id, "not yet", NO_ANSWER)
-    value = parse_answer(ex, answer)
+        return Feedback(ex.id, "not yet", render(NO_ANSWER, lang))
+    value = parse_answer(ex, answer, lang)
     if matches(ex, value, truth):
-        return Feedback(ex.id, "correct", FEEDBACK["correct"])
+        return Feedback(ex.id, "correct", line("correct"))
     for key, wrong in mistakes.items():
         if matches(ex, value, wrong):
-            return Feedback(ex.id, "close", FEEDBACK["close"].format(why=FEEDBACK[f"{ex.id}.{key}"]), key)
+            return Feedback(ex.id, "close", line("close", why=Verbatim(line(f"{ex.id}.{key}"))), key)
     if ex.fraction and ex.kind == "number" and matches(ex, value / 100, truth):
-        return Feedback(ex.id, "close", FEEDBACK["close"].format(why=FEEDBACK["percent"]), "percent")
-    return Feedback(ex.id, "not yet", FEEDBACK["not_yet"].format(hint=FEEDBACK[f"hint.{ex.id}"]))
+        return Feedback(ex.id, "close", line("close", why=Verbatim(line("percent"))), "percent")
+    return Feedback(ex.id, "not yet", line("not_yet", hint=Verbatim(line(f"hint.{ex.id}"))))
 
 
-def check_run(run_dir: str | Path, exercise_id: str, answer: Any) -> Feedback:
-    """:func:`check` against ``<run_dir>/metrics.json``; CourseError (one line) when the file is missing."""
+def run_language(run_dir: str | Path) -> str:
+    """The language a run was made in: ``params.lang`` of its ``manifest.json`` (English when absent or unknown)."""
+    import json
+
+    try:
+        lang = json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))["params"]["lang"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return i18n.DEFAULT
+    return lang if lang in i18n.LANGS else i18n.DEFAULT
+
+
+def check_run(run_dir: str | Path, exercise_id: str, answer: Any, lang: str | None = None) -> Feedback:
+    """:func:`check` against ``<run_dir>/metrics.json``, in the run's language (:func:`run_language`)
+    unless ``lang`` is given; CourseError (one line) when the file is missing."""
     from .. import metrics
 
     path = Path(run_dir) / metrics.FILENAME
     if not path.is_file():
         raise CourseError(f"{path}: no metrics.json here: expected the folder of a run "
                           "(e.g. outputs/telecom)")
-    return check(exercise_id, answer, metrics.read(run_dir))
+    return check(exercise_id, answer, metrics.read(run_dir), lang or run_language(run_dir))
 
 
 def solution_answer(exercise_id: str, metrics: Metrics) -> Any:

@@ -4,6 +4,12 @@ Each :class:`Term` has an id (the anchor ``docs/glossary.md#<id>``), a name, the
 formula as the study computes it, the module that computes it and the published
 source. Notebooks and docstrings cite ``glossary.md#<id>``; a test checks every
 cited id exists. ``python -m churnlab.course.glossary`` rewrites the markdown.
+
+The Chinese glossary ``docs/glossary.zh.md`` (:func:`render_markdown` with ``lang="zh"``)
+comes from the same terms: each name translated (catalogue key ``glossary: <name>``, so a
+term name never clashes with the same words elsewhere), the formula and the source as
+they are, and a line saying the formula in words (catalogue key: the English formula).
+The anchors are the same ids.
 """
 
 from __future__ import annotations
@@ -167,17 +173,51 @@ LEAD = ("Each entry gives the formula as churnlab computes it, the module that c
         "source. Notebooks and docstrings link here as `docs/glossary.md#<id>`.")
 
 
-def render_markdown() -> str:
-    """The glossary as markdown (``docs/glossary.md``), one section per term, anchored by its id."""
-    lines = [f"# {TITLE}", "", LEAD, ""]
+#: The lines of an entry (English templates, translated by the catalogues); IN_WORDS only in a translation.
+FORMULA, WHERE, SOURCE = "- **Formula:** {formula}", "- **Computed in:** `{where}`", "- **Source:** {source}"
+IN_WORDS = "- **In words:** {formula}"
+#: The file of each language's glossary.
+FILES = {"en": "glossary.md", "zh": "glossary.zh.md"}
+
+
+def name_key(t: Term) -> str:
+    """The catalogue key of a term's name: ``glossary: <name>``."""
+    return f"glossary: {t.name}"
+
+
+def render_markdown(lang: str = "en") -> str:
+    """The glossary as markdown (``docs/glossary.md``, or ``docs/glossary.zh.md`` for ``zh``), one section per term.
+
+    In a language other than English each heading is the translated name with the English
+    one in parentheses, the formula and the source stay as they are, and a line gives the
+    formula in words in that language; a term without its translation keeps the English.
+    """
+    from .. import i18n
+    from .exercises import render
+
+    cat = i18n.catalogue(lang)
+    if cat.english:
+        lines = [f"# {TITLE}", "", LEAD, ""]
+        for t in TERMS:
+            lines += [f'<a id="{t.id}"></a>', f"## {t.name}", "", FORMULA.format(formula=t.formula),
+                      WHERE.format(where=t.where), SOURCE.format(source=t.source), ""]
+        return "\n".join(lines)
+    lines = [f"# {cat(TITLE)}", "", cat(LEAD), ""]
     for t in TERMS:
-        lines += [f'<a id="{t.id}"></a>', f"## {t.name}", "", f"- **Formula:** {t.formula}",
-                  f"- **Computed in:** `{t.where}`", f"- **Source:** {t.source}", ""]
+        name = cat.lookup(name_key(t))
+        heading = t.name if name == name_key(t) else f"{name}（{t.name}）"
+        words = cat.lookup(t.formula)
+        lines += [f'<a id="{t.id}"></a>', f"## {heading}", "", render(FORMULA, lang, formula=t.formula)]
+        if words != t.formula:
+            lines.append(render(IN_WORDS, lang, formula=words))
+        lines += [render(WHERE, lang, where=t.where), render(SOURCE, lang, source=t.source), ""]
     return "\n".join(lines)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "docs" / "glossary.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_markdown(), encoding="utf-8")
-    print(out)
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    targets = [(Path(sys.argv[1]), "en")] if len(sys.argv) > 1 else [(docs / f, lang) for lang, f in FILES.items()]
+    for out, lang in targets:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_markdown(lang), encoding="utf-8")
+        print(out)

@@ -4,6 +4,10 @@
 the exercise prompt (``{name}`` fields are filled from the run); ``FEEDBACK[key]`` the
 feedback lines: ``correct``, ``not_yet``, one hint per exercise (``hint.<id>``) and one
 line per anticipated mistake (``<id>.<mistake>``).
+
+They are the English source of the translations in ``churnlab/i18n/<lang>/course.yaml``
+(each line, with its ``{fields}``, is a key there). ``TIME_UNITS`` names the key of
+each time unit a prompt pastes (``{unit}``, ``{period}``), so it is translated as a word.
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ OBJECTIVES: dict[str, list[str]] = {
         "compute net and gross revenue retention from MRR movements (ChartMogul's definitions)",
     ],
 }
+
+#: the catalogue key of each time unit pasted into a prompt (translated as a word of the sentence)
+TIME_UNITS = {"day": "time unit: day", "week": "time unit: week", "month": "time unit: month",
+              "year": "time unit: year"}
 
 OBJECTIVES_TITLE = "Learning objectives"
 OBJECTIVES_LEAD = "After this notebook you can:"

@@ -212,6 +212,29 @@ HTML_NOTES = {
 }
 
 
+#: CSS added to each notebook page: a wide table or output scrolls inside its own box, never the
+#: page (a flex item shrinks only with ``min-width: 0``); images and code fit the column.
+PAGE_CSS = """<style type="text/css">
+/* churnlab: wide outputs scroll in their own box, the page never scrolls sideways */
+.jp-OutputArea-child, .jp-Cell-outputWrapper, .jp-Cell-inputWrapper { max-width: 100%; }
+.jp-OutputArea-output, .jp-InputArea-editor, .jp-MarkdownOutput { min-width: 0; max-width: 100%; overflow-x: auto; }
+.jp-RenderedHTMLCommon table { display: block; max-width: 100%; overflow-x: auto; }
+.jp-RenderedImage img, .jp-RenderedHTMLCommon img { max-width: 100%; height: auto; }
+.jp-RenderedText pre, .jp-RenderedHTMLCommon pre { max-width: 100%; overflow-x: auto; }
+</style>
+"""
+
+
+def page_html(body: str, lang: str) -> str:
+    """An nbconvert page with :data:`PAGE_CSS` at the end of its head and ``<html lang>`` of ``lang``.
+
+    ``lang`` is a churnlab language (``zh`` becomes ``zh-CN``, :data:`churnlab.i18n.HTML_LANG`).
+    """
+    tag = f'<html lang="{i18n.HTML_LANG.get(lang, lang)}">'
+    body = re.sub(r"<html(\s[^>]*)?>", tag, body, count=1)
+    return body.replace("</head>", PAGE_CSS + "</head>", 1)
+
+
 def code_html_name(notebook: str | Path) -> str:
     """The file name of a notebook's HTML with its code: ``02_cause_analysis.code.html``."""
     return Path(notebook).with_suffix("").name + CODE_HTML_SUFFIX
@@ -246,15 +269,20 @@ def _replace_in_outputs(nb, old: str, new: str) -> None:
                     out["data"][kind] = sub(out["data"][kind])
 
 
-def notebook_in_language(src: Path, folder: Path, lang: str) -> Path:
-    """The notebook to execute: ``src`` itself in English, else a copy with its narrative in ``lang``.
+def notebook_in_language(src: Path, folder: Path, lang: str, params_file: str | Path | None = None) -> Path:
+    """The notebook to execute: ``src`` itself when nothing changes, else a copy with its narrative in ``lang``.
 
-    The copy (``folder/.source/NAME``, removed with the run's temporary folder) has every
-    Markdown cell translated by the language's catalogue (:func:`churnlab.i18n.translate_notebook`).
+    The copy (``folder/.source/NAME``, removed before the run folder is published) has every
+    Markdown cell translated by the language's catalogue (:func:`churnlab.i18n.translate_notebook`),
+    and its switch note names ``params_file``, the study's own params file
+    (:func:`churnlab.course.switch.with_switch_note`), before it is translated.
     """
-    if lang == i18n.DEFAULT:
+    from ..course.switch import with_switch_note
+
+    stored = json.loads(Path(src).read_text(encoding="utf-8"))
+    nb = with_switch_note(stored, params_file) if params_file is not None else stored
+    if lang == i18n.DEFAULT and nb == stored:
         return src
-    nb = json.loads(Path(src).read_text(encoding="utf-8"))
     out = Path(folder) / ".source" / Path(src).name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(i18n.translate_notebook(nb, lang), indent=1, ensure_ascii=False) + "\n",
@@ -271,7 +299,8 @@ def to_html(notebook: Path, *, shown_dir: str | Path | None = None, lang: str = 
     linking the other (:data:`HTML_NOTES`); the browser title is the notebook's own title
     (:func:`notebook_title`). The folder the notebook ran in (the runner's temporary
     folder) is shown as ``shown_dir``, the folder the run is published as, wherever it
-    appears in a cell or an output.
+    appears in a cell or an output. The pages declare ``lang`` (``<html lang>``) and keep
+    wide tables inside their own scrolling box (:func:`page_html`).
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -292,7 +321,7 @@ def to_html(notebook: Path, *, shown_dir: str | Path | None = None, lang: str = 
         page = nbformat.from_dict(nb)
         page.cells.insert(0, nbformat.v4.new_markdown_cell(i18n.catalogue(lang)(HTML_NOTES[kind], other=other)))
         body, _ = exporter.from_notebook_node(page, resources=dict(resources))
-        path.write_text(body, encoding="utf-8")
+        path.write_text(page_html(body, lang), encoding="utf-8")
     return out
 
 
@@ -379,7 +408,7 @@ def _run_locked(study: Study, out_root: Path, result: StudyResult, notebooks: tu
                 continue
             src = NOTEBOOKS_DIR / nb
             accepted = notebook_parameters(src)
-            src = notebook_in_language(src, tmp, study.params.lang)
+            src = notebook_in_language(src, tmp, study.params.lang, study.params_path)
             t0 = time.perf_counter()
             try:
                 _execute(src, tmp / nb, {k: v for k, v in params.items() if k in accepted}, kernel_log,
@@ -400,6 +429,7 @@ def _run_locked(study: Study, out_root: Path, result: StudyResult, notebooks: tu
                             "seconds": round(time.perf_counter() - t0, 2)})
             if on_notebook:
                 on_notebook(study.name, nb)
+        shutil.rmtree(tmp / ".source", ignore_errors=True)  # the notebooks as run (notebook_in_language)
         if not (tmp / METRICS_FILE).exists():
             result.message = f"{study.name}: the notebooks wrote no {METRICS_FILE}"
             return
