@@ -206,12 +206,8 @@ class Catalogue:
                 continue  # a one-line template's field must not swallow several lines
             m = t.regex.fullmatch(s)
             if m:
-                return t.target.format(**{k: self._field(v) for k, v in m.groupdict().items()})
+                return t.target.format(**{k: self.lookup(v) for k, v in m.groupdict().items()})
         return None
-
-    def _field(self, v: str) -> str:
-        found = self._one(v.strip())
-        return v if found is None else _keep_space(v, found)
 
 
 def _keep_space(original: str, translated: str) -> str:
