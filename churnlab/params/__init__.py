@@ -25,6 +25,10 @@ Keys (see the README for the full reference):
 ``snapshots``    point-in-time snapshots for prediction (:class:`SnapshotParams`).
 ``source``       where the data comes from: the simulator or files
                  (:class:`SimulatedSource`, :class:`FileSource`).
+``engine``       duckdb | spark: what runs the collection (stage 1); DuckDB, embedded, is
+                 the default, Spark reads the same Ibis expressions (:class:`SparkParams`).
+``spark``        ``master`` and ``config`` of the Spark session when ``engine: spark``.
+``scale``        model sample size and memory budget for large bases (:class:`ScaleParams`).
 ``playbook``     cause -> action overrides (:class:`PlaybookParams`).
 ``warning``      early-warning risk tiers by rank (:class:`WarningParams`).
 ``survival``     survival models, sBG and BG/NBD settings (:class:`SurvivalParams`).
@@ -39,7 +43,7 @@ Keys (see the README for the full reference):
 from .load import load_params, read_params_file, scenario_params_path, validate_params  # noqa: F401
 from .sections import (  # noqa: F401
     HIGHER_IS_BETTER, KPI_KINDS, CampaignParams, ChurnParams, CostParams, FixParams, KpiParams, PlaybookParams,
-    Target,
+    ScaleParams, SparkParams, Target,
     Scenario, SnapshotParams, SurvivalParams, ValueParams, WarningParams,
 )
 from .sources import FileSource, SimulatedSource, Source, TableSource  # noqa: F401

@@ -305,3 +305,34 @@ class KpiParams(Strict):
         return out
 
 
+
+
+class SparkParams(Strict):
+    """Where ``engine: spark`` runs the collection.
+
+    ``master``: a Spark master URL -- ``local[*]`` (every core of this machine, the
+    default), ``local[2]``, ``spark://host:7077``, ``yarn``, ``k8s://...``.
+    ``config``: Spark settings passed as they are to the session builder
+    (``spark.executor.memory: 8g``, ``spark.sql.shuffle.partitions: 64``...).
+    """
+
+    master: str = Field("local[*]", min_length=1, max_length=500)
+    config: dict[Annotated[str, Field(min_length=1, max_length=200, pattern=r"^spark\.")],
+                 str | int | float | bool] = Field(default_factory=dict)
+
+
+class ScaleParams(Strict):
+    """How a large customer base is handled.
+
+    ``sample_size``: the models (cause analysis, early warning, survival) are
+    fitted on a stratified random sample of at most this many customers, each
+    weighted by the inverse of its stratum's sampling fraction
+    (:func:`churnlab.sampling.fit_sample`); every customer is still scored with
+    the fitted models. ``null`` fits on every customer whatever the size.
+    ``memory_gb``: the memory a run may use; a table that would not fit stops the
+    run with one line naming it. ``null``: 80% of the memory available when the
+    run starts.
+    """
+
+    sample_size: int | None = Field(200_000, ge=1_000)
+    memory_gb: float | None = Field(None, gt=0)

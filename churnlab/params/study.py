@@ -9,8 +9,8 @@ from pydantic import Field, field_validator, model_validator
 
 from ..errors import ParamsError
 from .sections import (CampaignParams, ChurnParams, CostParams, FixParams, KpiParams, Labels, PlaybookParams,
-                       Scenario, SnapshotParams, Strict, SurvivalParams, ValueParams, WarningParams,
-                       parse_date)
+                       ScaleParams, Scenario, SnapshotParams, SparkParams, Strict, SurvivalParams, ValueParams,
+                       WarningParams, parse_date)
 from .sources import FileSource, Source
 
 
@@ -24,6 +24,9 @@ class StudyParams(Strict):
     churn: ChurnParams
     snapshots: SnapshotParams = SnapshotParams()
     source: Source
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    spark: SparkParams = SparkParams()
+    scale: ScaleParams = ScaleParams()
     playbook: PlaybookParams = PlaybookParams()
     warning: WarningParams = WarningParams()
     survival: SurvivalParams = SurvivalParams()
