@@ -180,12 +180,19 @@ def floor_project(root: Path) -> Path:
     return root
 
 
-def _run_cli(out: str, env: dict | None = None) -> float:
+def _env(extra: dict | None = None) -> dict:
+    """The children's environment: this checkout's churnlab first (the shared .venv's
+    editable install may point at another checkout)."""
     import os
 
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path, **(extra or {})}
+
+
+def _run_cli(out: str, env: dict | None = None) -> float:
     t0 = time.perf_counter()
     subprocess.run([str(Path(sys.executable).with_name("churnlab")), "run", "--jobs", "3", "--out", out],
-                   check=True, capture_output=True, env={**os.environ, **(env or {})})
+                   check=True, capture_output=True, env=_env(env))
     return time.perf_counter() - t0
 
 
@@ -204,6 +211,144 @@ def bench_study(repeats: int) -> dict:
             "floor_runs_s": [round(t, 2) for t in floor], "floor_median_s": round(med_f, 2),
             "ratio": round(med_s / med_f, 2),
             "ratios": [round(a / b, 2) for a, b in zip(study, floor)]}
+
+
+class TreePeak:
+    """Peak resident memory of a process and all its descendants (kernels, papermill),
+    sampled every ``interval`` seconds with psutil: the sum of their RSS (shared pages
+    counted in each process, so an upper bound on the machine's use)."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        import threading
+
+        self.pid, self.interval = pid, interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> int:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+            procs = [root] + root.children(recursive=True)
+        except psutil.Error:
+            return 0
+        total = 0
+        for pr in procs:
+            try:
+                total += pr.memory_info().rss
+            except psutil.Error:
+                continue
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            self._stop.wait(self.interval)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def run_measured(cmd: list[str], env: dict | None = None) -> dict:
+    """Run ``cmd``; its wall time, return code, stderr tail and the peak memory of its process tree."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=_env(env))
+    peak = TreePeak(proc.pid)
+    out, err = proc.communicate()
+    return {"seconds": time.perf_counter() - t0, "peak_mb": round(peak.stop() / 2**20),
+            "returncode": proc.returncode, "stderr": err.strip().splitlines()[-3:],
+            "stdout": out.strip().splitlines()[-3:]}
+
+
+def big_params(scenario: str, n: int, months: int | None, extra: dict | None = None) -> dict:
+    """The built-in params of ``scenario`` with ``n`` simulated customers (and ``months`` of history)."""
+    import yaml
+
+    params = yaml.safe_load((ROOT / "params" / f"{scenario}.yaml").read_text(encoding="utf-8"))
+    params["source"]["n_customers"] = n
+    if months:
+        params["source"]["history_months"] = months
+    for key, value in (extra or {}).items():
+        params[key] = value
+    return params
+
+
+def run_study_once(name: str, params: dict | None, scenario: str | None = None) -> dict:
+    """One ``churnlab run`` of a params mapping (or a built-in ``scenario``) into a scratch
+    folder: wall time, peak memory of the process tree, per-notebook seconds from the manifest,
+    the transaction lines and customers it collected."""
+    import yaml
+
+    with tempfile.TemporaryDirectory(prefix="churnlab-bench-") as tmp:
+        cmd = [str(Path(sys.executable).with_name("churnlab")), "run", "--out", str(Path(tmp) / "out")]
+        if params is not None:
+            pf = Path(tmp) / f"{name}.yaml"
+            pf.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+            cmd += ["--params", str(pf)]
+        else:
+            cmd += [scenario]
+            name = scenario
+        res = run_measured(cmd)
+        folder = Path(tmp) / "out" / name
+        manifest = folder / "manifest.json"
+        res["ok"] = res["returncode"] == 0 and manifest.exists()
+        if manifest.exists():
+            doc = json.loads(manifest.read_text())
+            res["notebooks_s"] = {n["notebook"][:2]: n.get("seconds") for n in doc["notebooks"]}
+        import pyarrow.parquet as pq
+
+        for table, key in (("transactions", "transaction_lines"), ("analysis", "customers")):
+            path = folder / "data" / f"{table}.parquet"
+            if path.exists():
+                res[key] = pq.ParquetFile(path).metadata.num_rows
+    return res
+
+
+def _median_runs(runs: list[dict]) -> dict:
+    ok = [r for r in runs if r["ok"]] or runs
+    out = {"runs_s": [round(r["seconds"], 1) for r in runs],
+           "median_s": round(statistics.median(r["seconds"] for r in ok), 1),
+           "peak_mb": max(r["peak_mb"] for r in runs),
+           "ok": all(r["ok"] for r in runs)}
+    nbs = sorted({k for r in ok for k in r.get("notebooks_s", {})})
+    if nbs:
+        out["notebooks_median_s"] = {k: round(statistics.median(r["notebooks_s"][k] for r in ok
+                                                                 if r.get("notebooks_s", {}).get(k) is not None), 1)
+                                     for k in nbs}
+    for key in ("transaction_lines", "customers"):
+        if key in ok[0]:
+            out[key] = ok[0][key]
+    if not out["ok"]:
+        out["error"] = next(r["stderr"] for r in runs if not r["ok"])
+    return out
+
+
+def bench_big_study(repeats: int, scenario: str, n: int, months: int | None, target_s: float,
+                    target_gb: float = 8.0) -> dict:
+    """``churnlab run`` of the ``scenario`` study at ``n`` customers, side by side with the
+    default 5k telecom study (the reference), alternately, ``repeats`` times each."""
+    params = big_params(scenario, n, months)
+    big, ref = [], []
+    for i in range(repeats):
+        ref.append(run_study_once("reference", None, scenario="telecom"))
+        print(f"  reference (default 5k telecom) run {i + 1}: {ref[-1]['seconds']:.1f} s, "
+              f"peak {ref[-1]['peak_mb']} MB", flush=True)
+        big.append(run_study_once(f"{scenario}_{n}", params))
+        print(f"  {scenario} {n:,} run {i + 1}: {big[-1]['seconds']:.1f} s, peak {big[-1]['peak_mb']} MB, "
+              f"notebooks {big[-1].get('notebooks_s')}, ok={big[-1]['ok']}", flush=True)
+    res = {"scenario": scenario, "customers_param": n, "history_months": months,
+           "study": _median_runs(big), "reference_5k_telecom": _median_runs(ref),
+           "target_s": target_s, "target_peak_gb": target_gb}
+    st = res["study"]
+    res["over_reference"] = round(st["median_s"] / res["reference_5k_telecom"]["median_s"], 1)
+    res["meets_targets"] = bool(st["ok"] and st["median_s"] <= target_s and st["peak_mb"] <= target_gb * 1024)
+    return res
 
 
 def _ensure_data(name: str, marker: str, what: str, step: str, *args: str) -> Path:
@@ -275,6 +420,14 @@ def main() -> None:
     ap.add_argument("--skip-collect", action="store_true")
     ap.add_argument("--skip-cox", action="store_true")
     ap.add_argument("--cox-customers", type=int, default=1_000_000)
+    ap.add_argument("--telecom-1m", action="store_true",
+                    help="the telecom study at --big-customers, all five notebooks (and the 5k reference)")
+    ap.add_argument("--retail-50m", action="store_true",
+                    help="the retail study at --big-customers over --retail-months (~50M lines)")
+    ap.add_argument("--big-customers", type=int, default=1_000_000)
+    ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results.json",
+                    help="where the medians are written (default benchmarks/results.json)")
+    ap.add_argument("--retail-months", type=int, default=48)
     args = ap.parse_args()
     results: dict = {"date": dt.datetime.now().isoformat(timespec="seconds"), "repeats": args.repeats}
     if not args.skip_study:
@@ -290,7 +443,26 @@ def main() -> None:
               f"the transactions aggregation alone = {c['aggregate_over_floor']}x")
     if not args.skip_cox:
         results["cox"] = bench_cox(args.repeats, args.cox_customers, 36)
-    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    if args.telecom_1m:
+        print(f"telecom study, {args.big_customers:,} customers, all five notebooks", flush=True)
+        results["telecom_big"] = r = bench_big_study(args.repeats, "telecom", args.big_customers, None,
+                                                     target_s=300)
+        print(f"telecom {args.big_customers:,}: median {r['study']['median_s']} s, peak "
+              f"{r['study']['peak_mb']} MB (targets <= 300 s, <= 8 GB); 5k reference "
+              f"{r['reference_5k_telecom']['median_s']} s", flush=True)
+        _save(results, args.results)
+    if args.retail_50m:
+        print(f"retail study, {args.big_customers:,} customers over {args.retail_months} months", flush=True)
+        results["retail_big"] = r = bench_big_study(args.repeats, "retail", args.big_customers,
+                                                    args.retail_months, target_s=480)
+        print(f"retail {args.big_customers:,} ({r['study'].get('transaction_lines', '?')} lines): median "
+              f"{r['study']['median_s']} s, peak {r['study']['peak_mb']} MB (target <= 480 s)", flush=True)
+    _save(results, args.results)
+
+
+def _save(results: dict, path: Path) -> None:
+    """Write ``benchmarks/results.json`` (after each long section, so a stopped run keeps its numbers)."""
+    path.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":
