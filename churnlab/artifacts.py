@@ -117,9 +117,11 @@ def _atomic(path: Path, write) -> Path:
 class ArtifactStore:
     """Read and write the artifacts of one run folder for one params hash."""
 
-    def __init__(self, folder: RunFolder, params_hash: str):
+    def __init__(self, folder: RunFolder, params_hash: str, budget=None):
+        """``budget``: a :class:`churnlab.memory.Budget` checked before a table is read whole."""
         self.folder = folder
         self.params_hash = params_hash
+        self.budget = budget
 
     def _header(self, name: str, meta: dict[str, Any] | None) -> dict[str, Any]:
         return {"artifact": name, "schema_version": SCHEMA_VERSION, "params_hash": self.params_hash,
@@ -159,6 +161,9 @@ class ArtifactStore:
             return None
         if not self._valid(name, header):
             return None
+        from .memory import check_parquet
+
+        check_parquet(f"artifact {name}", path, self.budget)
         return pd.read_parquet(path), header["meta"]
 
     # ------------------------------------------------------------------ documents

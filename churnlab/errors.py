@@ -41,3 +41,7 @@ def shown(value: object, limit: int = SHOWN_CHARS) -> str:
     text = repr(value)
     text = text.replace("\n", "\\n").replace("\r", "\\r")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class MemoryBudgetError(ChurnlabError):
+    """Loading a table would take the run over its memory budget (``scale.memory_gb``)."""

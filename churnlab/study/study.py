@@ -40,7 +40,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import i18n, metrics
+from .. import i18n, memory, metrics
 from ..artifacts import ArtifactStore, ObjectCodec, RunFolder, clear_study_files, params_hash
 from ..config import OUTPUTS_DIR, resolve_path
 from ..errors import StudyError
@@ -107,7 +107,9 @@ class Study:
 
     def __post_init__(self) -> None:
         self.hash = params_hash(self.params.to_notebook())
-        self.store = ArtifactStore(self.folder, self.hash)
+        #: what this process may hold (:mod:`churnlab.memory`): fixed when the study opens
+        self.budget = memory.budget_bytes(self.params.scale.memory_gb)
+        self.store = ArtifactStore(self.folder, self.hash, budget=self.budget)
         self._claim_folder()
 
     # ------------------------------------------------------------------ the folder
@@ -174,16 +176,34 @@ class Study:
         from ..collect import collect, load
 
         if self.store.read_json("collection") is not None:
+            for name, label in (("analysis", "the analysis table"), ("snapshots", "the snapshots")):
+                memory.check_parquet(label, self.folder.data / f"{name}.parquet", self.budget)
             return load(self.run_dir)
+        self._check_collection_fits()
         col = collect(self.params, self.folder.data)
         self.store.write_json("collection", {"tables": sorted(col.tables)})
         return col
 
+    def _check_collection_fits(self) -> None:
+        """Before a simulated base is collected on DuckDB: would its analysis table and
+        snapshots, built in pandas, fit the budget? (:func:`churnlab.memory.collection_bytes`)"""
+        from ..params import SimulatedSource
+
+        if self.params.engine != "duckdb" or not isinstance(self.params.source, SimulatedSource):
+            return
+        n = self.params.source.n_customers
+        memory.check("the analysis table and snapshots", n,
+                     memory.collection_bytes(n, self.params.snapshots.count), self.budget)
+
     def table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame | None:
-        """A canonical table of this study, read once (None if the study has none)."""
+        """A canonical table of this study, read once (None if the study has none); stops with
+        one line when reading it whole would exceed the memory budget."""
         def read():
             path = self.collection().tables.get(name)
-            return pd.read_parquet(path, columns=columns) if path is not None else None
+            if path is None:
+                return None
+            memory.check_parquet(name, path, self.budget, columns)
+            return pd.read_parquet(path, columns=columns)
         return self._memo(f"table:{name}:{columns}", read)
 
     def tables(self, *names: str) -> dict[str, pd.DataFrame]:
