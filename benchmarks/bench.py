@@ -47,6 +47,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "data" / "bench"
+#: FHL 2005's CDNOW cohort (frequency, recency, T in weeks), from lifetimes 0.11.3 (tests/data/README.md)
+CDNOW = ROOT / "tests" / "data" / "cdnow_customers_summary.csv"
+#: The peers' own environments (never the project's lock): benchmarks/.peers/<name>/, gitignored
+PEERS = ROOT / "benchmarks" / ".peers"
+LIFETIMES = "lifetimes==0.11.3"
 AS_OF = "2025-12-31"
 
 
@@ -64,6 +69,29 @@ def _params(n: int, months: int):
         "scenario": "retail", "seed": 7, "as_of": AS_OF,
         "churn": {"definition": "inactivity", "inactivity_days": 180},
         "source": {"kind": "simulate", "n_customers": n, "history_months": months},
+    })
+
+
+def _high_water_mb() -> float:
+    """This process's peak resident memory (VmHWM; ``ru_maxrss`` would keep the forked
+    parent's across exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            return next(int(x.split()[1]) for x in fh if x.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _file_params(data: Path, engine: str):
+    """Retail params reading the cached simulated log as an exported Parquet file
+    (``transactions`` shape, canonical column names), run on ``engine``."""
+    from churnlab.params import validate_params
+
+    return validate_params({
+        "scenario": "retail", "seed": 7, "as_of": AS_OF, "engine": engine,
+        "churn": {"definition": "inactivity", "inactivity_days": 180},
+        "source": {"kind": "files", "shape": "transactions",
+                   "tables": {"transactions": {"path": str(data / "transactions.parquet")}}},
     })
 
 
@@ -128,6 +156,35 @@ def _step(step: str, args: list[str]) -> None:
         info["terms"] = len(res.hazard_ratios)
         info["unique_times"] = int(st["duration"].nunique())
         info["rows"] = len(st)
+    elif step == "engine":  # the public collection on one engine, the log as an exported file
+        engine = args[1]
+        params = _file_params(data, engine)
+        out = Path(tempfile.mkdtemp(dir=BENCH_DIR))
+        try:
+            col = collect.collect(params, out)
+            info["customers"] = col.n_customers
+            info["snapshot_rows"] = len(col.snapshots)
+            if engine == "spark":  # a Spark session really ran it (not a silent DuckDB fallback)
+                from pyspark import SparkContext
+
+                info["spark_used"] = SparkContext._active_spark_context is not None
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+    elif step == "bgnbd":  # churnlab's BG/NBD on CDNOW, fitted ``args[1]`` times
+        import pandas as pd
+
+        from churnlab.clv import fit_bgnbd
+
+        d = pd.read_csv(CDNOW)
+        times = []
+        for _ in range(int(args[1])):
+            t1 = time.perf_counter()
+            fit = fit_bgnbd(d["frequency"], d["recency"], d["T"])
+            times.append(time.perf_counter() - t1)
+        info.update(times=times, params={"r": fit.r, "alpha": fit.alpha, "a": fit.a, "b": fit.b},
+                    loglik=fit.loglik)
+    elif step in ("cox_churnlab", "cox_lifelines"):
+        info.update(_cox_paths(step, data))
     elif step in ("collect", "snapshots"):
         n, months = int(args[1]), int(args[2])
         params = _params(n, months)
@@ -144,8 +201,51 @@ def _step(step: str, args: list[str]) -> None:
         else:
             info["rows"] = len(collect.snapshots(con, tables, params))
     info["seconds"] = time.perf_counter() - t0
-    info["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    info["max_rss_mb"] = _high_water_mb()
     print(json.dumps(info))
+
+
+def _cox_paths(step: str, data: Path) -> dict:
+    """The Cox model of notebook 03 on the cached telecom base: ``cox_churnlab`` is the survival
+    stage's own path (:func:`churnlab.survival.prepare`, then the stage's Cox entry point:
+    ``survival.stage.fit_cox`` when the stage has one, else ``cox_with_remedy`` as the stage
+    calls it), ``cox_lifelines`` a plain lifelines ``CoxPHFitter`` with entry times on the same
+    table and covariates (categories one-hot, first level dropped). Times the fit only."""
+    import lifelines
+    import pandas as pd
+
+    from churnlab.params import validate_params
+    from churnlab.survival import prepare, stage
+
+    a = pd.read_parquet(data / "analysis.parquet")
+    truth = json.loads((data / "ground_truth.json").read_text())
+    params = validate_params({"scenario": "telecom", "seed": 7, "as_of": AS_OF,
+                              "churn": {"definition": "contractual"},
+                              "source": {"kind": "simulate", "n_customers": len(a)}})
+    t1 = time.perf_counter()
+    prep = prepare(a, params.survival, truth)
+    info: dict = {"prepare_s": time.perf_counter() - t1, "rows": len(prep.table)}
+    st = prep.table
+    t0 = time.perf_counter()
+    if step == "cox_churnlab":
+        fit_cox = getattr(stage, "fit_cox", None)
+        if fit_cox is not None:
+            res = fit_cox(params, prep)
+        else:
+            res = stage.cox_with_remedy(st, covariates=prep.covariates, entry=prep.entry,
+                                        reference=prep.reference)
+        info["entry_point"] = "survival.stage.fit_cox" if fit_cox else "survival.cox_with_remedy"
+        model = getattr(res, "first", res)  # the plain model, as the lifelines fit below
+        info["hazard_ratios"] = {str(k): float(v) for k, v in
+                                 zip(model.hazard_ratios["term"], model.hazard_ratios["hr"])}
+    else:
+        keep = prep.covariates + ["duration", "event"] + ([prep.entry] if prep.entry else [])
+        x = pd.get_dummies(st[keep], drop_first=True, dtype=float)
+        cph = lifelines.CoxPHFitter().fit(x, duration_col="duration", event_col="event",
+                                          entry_col=prep.entry)
+        info["hazard_ratios"] = {str(k): float(v) for k, v in cph.hazard_ratios_.items()}
+    info["fit_s"] = time.perf_counter() - t0
+    return info
 
 
 FLOOR_CELLS = [
@@ -393,6 +493,112 @@ def bench_collect(repeats: int, n: int, months: int) -> dict:
     return res
 
 
+PEER_BGNBD = """
+import json, sys, time
+import pandas as pd
+from lifetimes import BetaGeoFitter
+d = pd.read_csv(sys.argv[1])
+times = []
+for _ in range(int(sys.argv[2])):
+    t0 = time.perf_counter()
+    f = BetaGeoFitter().fit(d["frequency"], d["recency"], d["T"])
+    times.append(time.perf_counter() - t0)
+import lifetimes
+print(json.dumps({"times": times, "params": {k: float(v) for k, v in f.params_.items()},
+                  "loglik": float(-f._negative_log_likelihood_ * len(d)) if hasattr(f, "_negative_log_likelihood_") else None,
+                  "version": lifetimes.__version__}))
+"""
+
+
+def peer_python(name: str, requirement: str) -> Path:
+    """The interpreter of the peer's own venv ``benchmarks/.peers/<name>`` (created and
+    ``pip install``-ed once; the project's lock is never touched)."""
+    venv = PEERS / name
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print(f"creating the peer environment {venv} ({requirement}) ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        requirement], check=True)
+    return python
+
+
+def bench_bgnbd(repeats: int, fits: int = 20) -> dict:
+    """BG/NBD on CDNOW (2,357 customers): churnlab's :func:`churnlab.clv.fit_bgnbd` vs
+    lifetimes' ``BetaGeoFitter``, ``fits`` fits per fresh process (imports not timed), median
+    of all; the four parameters compared (relative difference)."""
+    ours = [_child("bgnbd", "-", str(fits)) for _ in range(repeats)]
+    python = peer_python("lifetimes", LIFETIMES)
+    peer = []
+    for _ in range(repeats):
+        out = subprocess.run([str(python), "-c", PEER_BGNBD, str(CDNOW), str(fits)], check=True,
+                             capture_output=True, text=True)
+        peer.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    med = statistics.median(t for r in ours for t in r["times"])
+    med_peer = statistics.median(t for r in peer for t in r["times"])
+    p1, p2 = ours[0]["params"], peer[0]["params"]
+    rel = {k: abs(p1[k] - p2[k]) / abs(p2[k]) for k in ("r", "alpha", "a", "b")}
+    return {"customers": sum(1 for _ in open(CDNOW)) - 1, "fits_per_process": fits,
+            "churnlab_median_ms": round(med * 1000, 1), "lifetimes_median_ms": round(med_peer * 1000, 1),
+            "lifetimes_over_churnlab": round(med_peer / med, 2), "lifetimes_version": peer[0]["version"],
+            "params_churnlab": p1, "params_lifetimes": p2,
+            "max_relative_difference": max(rel.values()), "params_agree_1e-3": max(rel.values()) <= 1e-3,
+            "loglik_churnlab": ours[0]["loglik"]}
+
+
+def bench_engines(repeats: int, n: int, months: int) -> dict:
+    """The collection of the cached ~50M-line retail log: the DuckDB floor (one ``GROUP BY``),
+    churnlab's public collection on DuckDB, and the same params with ``engine: spark`` (local)."""
+    import importlib.util
+
+    name = f"retail_n{n}_m{months}"
+    data = _ensure_data(name, "transactions.parquet",
+                        f"simulating {n:,} retail customers over {months} months", "simulate",
+                        str(n), str(months))
+    import pyarrow.parquet as pq
+
+    res: dict = {"customers": n, "transaction_lines": pq.ParquetFile(data / "transactions.parquet").metadata.num_rows}
+    res["floor"] = _measure("floor", repeats, name)
+    res["churnlab_duckdb"] = _measure("engine", repeats, name, "duckdb", keep=("customers", "snapshot_rows"))
+    res["duckdb_over_floor"] = round(res["churnlab_duckdb"]["median_s"] / res["floor"]["median_s"], 2)
+    if importlib.util.find_spec("pyspark") is None:
+        res["churnlab_spark"] = {"skipped": "pyspark is not installed: engine: spark comes with the "
+                                            "Ibis/Spark collection (issue 14)"}
+    else:
+        try:
+            sp = _measure("engine", repeats, name, "spark", keep=("customers", "snapshot_rows", "spark_used"))
+        except subprocess.CalledProcessError as exc:
+            sp = {"skipped": f"engine: spark failed: {(exc.stderr or '').strip().splitlines()[-1:]}"}
+        if sp.get("spark_used") is False:
+            sp = {"skipped": "churnlab's collection ran without starting Spark (engine: spark not "
+                             "implemented yet)", "median_s": sp["median_s"]}
+        res["churnlab_spark"] = sp
+        if "skipped" not in sp:
+            res["spark_over_floor"] = round(sp["median_s"] / res["floor"]["median_s"], 2)
+            res["spark_over_duckdb"] = round(sp["median_s"] / res["churnlab_duckdb"]["median_s"], 2)
+    return res
+
+
+def bench_cox_paths(repeats: int, n: int, months: int) -> dict:
+    """Cox on the cached telecom base: churnlab's survival-stage path vs plain lifelines."""
+    name = f"telecom_n{n}_m{months}"
+    _ensure_data(name, "analysis.parquet", f"simulating and collecting {n:,} telecom customers",
+                 "telecom", str(n), str(months))
+    res: dict = {"customers": n}
+    for step in ("cox_churnlab", "cox_lifelines"):
+        runs = [_child(step, name) for _ in range(repeats)]
+        res[step] = {"fit_runs_s": [round(r["fit_s"], 2) for r in runs],
+                     "fit_median_s": round(statistics.median(r["fit_s"] for r in runs), 2),
+                     "prepare_median_s": round(statistics.median(r["prepare_s"] for r in runs), 2),
+                     "rows": runs[0]["rows"], "peak_mb": round(max(r["max_rss_mb"] for r in runs)),
+                     "hazard_ratios": runs[0]["hazard_ratios"]}
+        if "entry_point" in runs[0]:
+            res[step]["entry_point"] = runs[0]["entry_point"]
+    res["lifelines_over_churnlab"] = round(res["cox_lifelines"]["fit_median_s"]
+                                           / res["cox_churnlab"]["fit_median_s"], 2)
+    return res
+
+
 def bench_cox(repeats: int, n: int, months: int) -> dict:
     name = f"telecom_n{n}_m{months}"
     _ensure_data(name, "analysis.parquet", f"simulating and collecting {n:,} telecom customers",
@@ -424,11 +630,18 @@ def main() -> None:
                     help="the telecom study at --big-customers, all five notebooks (and the 5k reference)")
     ap.add_argument("--retail-50m", action="store_true",
                     help="the retail study at --big-customers over --retail-months (~50M lines)")
+    ap.add_argument("--engines", action="store_true",
+                    help="collection of the ~50M-line retail log: DuckDB floor vs churnlab on DuckDB vs on Spark")
+    ap.add_argument("--bgnbd", action="store_true", help="BG/NBD on CDNOW: churnlab vs lifetimes (peer venv)")
+    ap.add_argument("--scale", action="store_true",
+                    help="all issue-14 sections: --telecom-1m --retail-50m --engines --bgnbd (and Cox)")
     ap.add_argument("--big-customers", type=int, default=1_000_000)
     ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results.json",
                     help="where the medians are written (default benchmarks/results.json)")
     ap.add_argument("--retail-months", type=int, default=48)
     args = ap.parse_args()
+    if args.scale:
+        args.telecom_1m = args.retail_50m = args.engines = args.bgnbd = True
     results: dict = {"date": dt.datetime.now().isoformat(timespec="seconds"), "repeats": args.repeats}
     if not args.skip_study:
         results["study"] = bench_study(args.repeats)
@@ -441,8 +654,26 @@ def main() -> None:
         c = results["collect"]
         print(f"collection / floor = {c['collect_over_floor']}x (target <= 1.5x); "
               f"the transactions aggregation alone = {c['aggregate_over_floor']}x")
+    if args.bgnbd:
+        results["bgnbd"] = b = bench_bgnbd(args.repeats)
+        print(f"BG/NBD on CDNOW: churnlab {b['churnlab_median_ms']} ms, lifetimes {b['lifetimes_median_ms']} ms "
+              f"({b['lifetimes_over_churnlab']}x); parameters agree to {b['max_relative_difference']:.1e}",
+              flush=True)
+        _save(results, args.results)
     if not args.skip_cox:
         results["cox"] = bench_cox(args.repeats, args.cox_customers, 36)
+        results["cox"]["paths"] = c = bench_cox_paths(args.repeats, args.cox_customers, 36)
+        print(f"Cox on {args.cox_customers:,}: churnlab's path ({c['cox_churnlab']['entry_point']}) "
+              f"{c['cox_churnlab']['fit_median_s']} s, plain lifelines {c['cox_lifelines']['fit_median_s']} s",
+              flush=True)
+        _save(results, args.results)
+    if args.engines:
+        results["engines"] = e = bench_engines(args.repeats, args.customers, args.history_months)
+        sp = e["churnlab_spark"]
+        print(f"collection of {e['transaction_lines']:,} lines: floor {e['floor']['median_s']} s, churnlab "
+              f"DuckDB {e['churnlab_duckdb']['median_s']} s ({e['duckdb_over_floor']}x), Spark "
+              f"{sp.get('median_s', '-')} s {sp.get('skipped', '')}", flush=True)
+        _save(results, args.results)
     if args.telecom_1m:
         print(f"telecom study, {args.big_customers:,} customers, all five notebooks", flush=True)
         results["telecom_big"] = r = bench_big_study(args.repeats, "telecom", args.big_customers, None,
