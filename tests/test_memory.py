@@ -114,3 +114,29 @@ def test_a_run_over_its_memory_budget_stops_in_one_line_and_publishes_nothing(ca
             "the memory budget of 0.0 GB (scale.memory_gb)") in err[0]
     assert not (out / "big").exists()
     assert not out.exists() or not any(p.name.startswith("big") for p in out.iterdir())
+
+
+def test_the_study_checks_each_table_before_reading_it(tmp_path):
+    """The study spine: a canonical table, the collection read back, an artifact -- each refused
+    in one line when the budget is too small, read when it fits."""
+    from churnlab.params import validate_params
+    from churnlab.study.study import Study, open_study
+
+    params = validate_params(scenario_params("telecom", source={"n_customers": 400}))
+    study = open_study(params=params, output_dir=tmp_path / "run")
+    assert study.budget.origin.startswith("80%")
+    assert len(study.table("customers")) == 400  # fits: read
+    again = Study(params, name="telecom", params_file=None, folder=study.folder)
+    object.__setattr__(again, "budget", TINY)
+    with pytest.raises(MemoryBudgetError, match=r"^the analysis table \(400 rows, ~0\.0 GB\) would exceed"):
+        again.collection()  # read back from the run folder
+    again._cache["collection"] = study.collection()
+    with pytest.raises(MemoryBudgetError, match=r"^usage \([\d,]+ rows"):
+        again.table("usage")
+
+
+def test_duckdb_gets_half_of_what_the_budget_leaves():
+    room = 4 * 2**30
+    budget = memory.Budget(memory.process_bytes() + room, "test")
+    assert int(memory.duckdb_memory_limit(budget)[:-2]) == pytest.approx(room / 2 / 2**20, rel=0.02)
+    assert memory.duckdb_memory_limit(TINY) == "256MB"
