@@ -607,11 +607,17 @@ def bench_engines(repeats: int, n: int, months: int) -> dict:
     return res
 
 
-def bench_cox_paths(repeats: int, n: int, months: int) -> dict:
-    """Cox on the cached telecom base: churnlab's survival-stage path vs plain lifelines."""
+def _telecom_base(n: int, months: int) -> str:
+    """The cached, collected telecom base of ``n`` customers (its name under ``data/bench/``)."""
     name = f"telecom_n{n}_m{months}"
     _ensure_data(name, "analysis.parquet", f"simulating and collecting {n:,} telecom customers",
                  "telecom", str(n), str(months))
+    return name
+
+
+def bench_cox_paths(repeats: int, n: int, months: int) -> dict:
+    """Cox on the cached telecom base: churnlab's survival-stage path vs plain lifelines."""
+    name = _telecom_base(n, months)
     res: dict = {"customers": n}
     for step in ("cox_churnlab", "cox_lifelines"):
         runs = [_child(step, name) for _ in range(repeats)]
@@ -628,9 +634,7 @@ def bench_cox_paths(repeats: int, n: int, months: int) -> dict:
 
 
 def bench_cox(repeats: int, n: int, months: int) -> dict:
-    name = f"telecom_n{n}_m{months}"
-    _ensure_data(name, "analysis.parquet", f"simulating and collecting {n:,} telecom customers",
-                 "telecom", str(n), str(months))
+    name = _telecom_base(n, months)
     res: dict = {"customers": n}
     # exact durations take minutes beyond ~100k customers: compare on small runs only
     for step in ("cox", "cox_no_entry") + (("cox_exact",) if n <= 100_000 else ()):
@@ -702,20 +706,17 @@ def main() -> None:
               f"DuckDB {e['churnlab_duckdb']['median_s']} s ({e['duckdb_over_floor']}x), Spark "
               f"{sp.get('median_s', '-')} s {sp.get('skipped', '')}", flush=True)
         _save(results, args.results)
-    if args.telecom_1m:
-        print(f"telecom study, {args.big_customers:,} customers, all five notebooks", flush=True)
-        results["telecom_big"] = r = bench_big_study(args.repeats, "telecom", args.big_customers, None,
-                                                     target_s=300)
-        print(f"telecom {args.big_customers:,}: median {r['study']['median_s']} s, peak "
-              f"{r['study']['peak_mb']} MB (targets <= 300 s, <= 8 GB); 5k reference "
-              f"{r['reference_5k_telecom']['median_s']} s", flush=True)
+    for scenario, wanted, months, target in (("telecom", args.telecom_1m, None, 300),
+                                             ("retail", args.retail_50m, args.retail_months, 480)):
+        if not wanted:
+            continue
+        print(f"{scenario} study, {args.big_customers:,} customers, all five notebooks", flush=True)
+        results[f"{scenario}_big"] = r = bench_big_study(args.repeats, scenario, args.big_customers,
+                                                         months, target_s=target)
+        print(f"{scenario} {args.big_customers:,} ({r['study'].get('transaction_lines', '-')} lines): median "
+              f"{r['study']['median_s']} s, peak {r['study']['peak_mb']} MB (targets <= {target} s, <= 8 GB); "
+              f"5k telecom reference {r['reference_5k_telecom']['median_s']} s", flush=True)
         _save(results, args.results)
-    if args.retail_50m:
-        print(f"retail study, {args.big_customers:,} customers over {args.retail_months} months", flush=True)
-        results["retail_big"] = r = bench_big_study(args.repeats, "retail", args.big_customers,
-                                                    args.retail_months, target_s=480)
-        print(f"retail {args.big_customers:,} ({r['study'].get('transaction_lines', '?')} lines): median "
-              f"{r['study']['median_s']} s, peak {r['study']['peak_mb']} MB (target <= 480 s)", flush=True)
     _save(results, args.results)
 
 
